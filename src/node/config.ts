@@ -1,0 +1,79 @@
+/**
+ * Node configuration, its defaults and validation. Invalid configuration
+ * throws a ConfigError naming the field, before anything starts.
+ */
+import type { NodeId } from '../paxos/proposal.js'
+
+export class ConfigError extends Error {
+  readonly field: string
+  constructor (field: string, message: string) {
+    super(`invalid option "${field}": ${message}`)
+    this.name = 'ConfigError'
+    this.field = field
+  }
+}
+
+export interface NodeConfig {
+  /** This node's unique ID; ballots and votes are told apart by it. */
+  readonly nodeId: NodeId
+  /** Number of voters in the cluster; a quorum is floor(n/2)+1 of them. */
+  readonly clusterSize: number
+  /** Lease length in ms (default 2000). */
+  readonly leaseMs?: number
+  /** Heartbeat interval in ms, below leaseMs (default leaseMs/4). */
+  readonly heartbeatMs?: number
+  /** Bound on clock-rate drift between nodes, as a ratio in [0, 0.5) (default 0.01). */
+  readonly maxDriftRatio?: number
+  /** Higher priority waits less before standing for election (default 0, at least 0). */
+  readonly priority?: number
+  /** Upper bound of the randomized wait before standing for election, at priority 0 (default leaseMs/20). */
+  readonly electionDelayMs?: number
+  /** How long one proposal round waits for a majority before retrying (default leaseMs/4). */
+  readonly roundTimeoutMs?: number
+  /** Small string map delivered with this node's leadership (e.g. its HTTP URL). */
+  readonly metadata?: Readonly<Record<string, string>>
+}
+
+export type ResolvedConfig = Required<NodeConfig>
+
+function positive (field: string, v: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(field, `must be a positive finite number, got ${String(v)}`)
+  return v
+}
+
+export function resolveConfig (c: NodeConfig): ResolvedConfig {
+  if (c === null || typeof c !== 'object') throw new ConfigError('config', 'must be an object')
+  if (typeof c.nodeId !== 'string' || c.nodeId.length === 0) throw new ConfigError('nodeId', 'must be a non-empty string')
+  if (!Number.isInteger(c.clusterSize) || c.clusterSize < 1) {
+    throw new ConfigError('clusterSize', `must be an integer of at least 1, got ${String(c.clusterSize)}`)
+  }
+  const leaseMs = positive('leaseMs', c.leaseMs ?? 2000)
+  const heartbeatMs = positive('heartbeatMs', c.heartbeatMs ?? leaseMs / 4)
+  if (heartbeatMs >= leaseMs) throw new ConfigError('heartbeatMs', `must be below leaseMs (${leaseMs}), got ${heartbeatMs}`)
+  const maxDriftRatio = c.maxDriftRatio ?? 0.01
+  if (typeof maxDriftRatio !== 'number' || !(maxDriftRatio >= 0 && maxDriftRatio < 0.5)) {
+    throw new ConfigError('maxDriftRatio', `must be a number in [0, 0.5), got ${String(maxDriftRatio)}`)
+  }
+  const priority = c.priority ?? 0
+  if (typeof priority !== 'number' || !Number.isFinite(priority) || priority < 0) {
+    throw new ConfigError('priority', `must be a finite number of at least 0, got ${String(priority)}`)
+  }
+  const electionDelayMs = positive('electionDelayMs', c.electionDelayMs ?? leaseMs / 20)
+  const roundTimeoutMs = positive('roundTimeoutMs', c.roundTimeoutMs ?? leaseMs / 4)
+  const metadata = c.metadata ?? {}
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new ConfigError('metadata', 'must be an object of strings')
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string') throw new ConfigError('metadata', `value of "${k}" must be a string`)
+  }
+  return {
+    nodeId: c.nodeId,
+    clusterSize: c.clusterSize,
+    leaseMs,
+    heartbeatMs,
+    maxDriftRatio,
+    priority,
+    electionDelayMs,
+    roundTimeoutMs,
+    metadata: Object.freeze({ ...metadata })
+  }
+}

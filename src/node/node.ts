@@ -1,0 +1,567 @@
+/**
+ * One Quorum node: acceptor, proposer and learner combined, running one
+ * single-decree Paxos instance per epoch (1, 2, 3, …) to choose the leader of
+ * that epoch, plus the lease that keeps one leader in office between elections.
+ *
+ * It is a deterministic state machine in the spirit of etcd's raft package:
+ * `start`, `step` (a message in), `tick` (time passed) and `resign` go in;
+ * `ready()` hands out what to persist, the messages to send and the events.
+ * It never reads a clock or a random source of its own, never does I/O.
+ *
+ * Lease rules (the numbers are local monotonic time, ρ = maxDriftRatio):
+ * 1. A voter that receives a Heartbeat from the chosen leader L of epoch e grants
+ *    L a lease until its own now + leaseMs. Until then it acknowledges no
+ *    heartbeat from any other leader, and refuses Prepare and Accept for any
+ *    epoch above e from anyone but L: the lease, not the ballot, decides.
+ * 2. L counts its lease from the *send* time of a heartbeat round that a
+ *    majority acknowledged, for leaseMs·(1−ρ)/(1+ρ). Its clock may run fast by
+ *    1+ρ relative to a voter's slow clock at 1−ρ, so this ends, in real time,
+ *    no later than any acknowledging voter's grant. When it runs out without
+ *    renewal L stops being leader at once, and never resumes that epoch.
+ *    Any two majorities share a voter, and that voter never holds live grants
+ *    for two leaders, so two leases never overlap in real time.
+ * 3. When a voter's view of the leader expires (no heartbeat for leaseMs), it
+ *    waits a randomized delay, shorter for a higher priority, then proposes
+ *    itself for epoch e+1; phase 1 may reveal an accepted value, which it must
+ *    propose instead.
+ * 4. resign(): the leader stops leading, then broadcasts Resign; voters drop
+ *    their grant for that epoch so the next election need not wait for it.
+ * 5. A starting node asks a majority for the newest chosen epoch before it
+ *    proposes anything.
+ * 6. A started node may have forgotten a grant it gave before a crash, so it
+ *    quarantines for leaseMs·(1+ρ)/(1−ρ): no promise, accept or heartbeat
+ *    acknowledgement. On durable storage the node records each new grant
+ *    (epoch, leader) before acknowledging it, and quarantines only if such a
+ *    record exists; on non-durable storage it always quarantines.
+ */
+import { Acceptor } from '../paxos/acceptor.js'
+import { Learner, type LearnResult } from '../paxos/learner.js'
+import { Proposer } from '../paxos/proposer.js'
+import { majority, nextBallot, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
+import type { Accept, Heartbeat, Message, Nack, Prepare, StatusReply } from '../paxos/message.js'
+import type { PersistentState } from '../storage/storage.js'
+import { resolveConfig, type NodeConfig, type ResolvedConfig } from './config.js'
+import type { Clock, Random } from './clock.js'
+
+export type DemotionReason = 'lease-expired' | 'resigned' | 'newer-epoch'
+
+export type NodeEvent =
+  /** A leader was chosen for `record.epoch` (emitted once per epoch, in increasing order). */
+  | { readonly type: 'leaderChosen', readonly record: LeaderRecord }
+  /** This node holds a majority-acknowledged lease for `epoch`. */
+  | { readonly type: 'elected', readonly epoch: Epoch }
+  /** This node stopped being leader of `epoch`. */
+  | { readonly type: 'demoted', readonly epoch: Epoch, readonly reason: DemotionReason }
+  /** The known leader's lease expired here without renewal, or it resigned. */
+  | { readonly type: 'leaderLost', readonly record: LeaderRecord }
+  /** This node stands for election in `epoch` with its own record. */
+  | { readonly type: 'candidate', readonly epoch: Epoch }
+  /** Two different values were reported chosen for one epoch: a safety violation seen here. */
+  | { readonly type: 'conflict', readonly known: LeaderRecord, readonly reported: LeaderRecord }
+
+export interface Outbound {
+  /** Recipient, or null for every other node. */
+  readonly to: NodeId | null
+  readonly msg: Message
+}
+
+export interface Ready {
+  /** When non-null, store this before sending `messages`. */
+  readonly persist: PersistentState | null
+  readonly messages: readonly Outbound[]
+  readonly events: readonly NodeEvent[]
+}
+
+export interface NodeDeps {
+  readonly clock: Clock
+  readonly random: Random
+  /** State loaded from storage, or null for a node that never saved any. */
+  readonly state: PersistentState | null
+  /** Whether the storage survives crashes (decides the quarantine rule). */
+  readonly durableStorage: boolean
+  /** Test hooks: replace a role with a variant (the simulator's broken variants use them). */
+  readonly makeAcceptor?: (snapshot: PersistentState['acceptor']) => Acceptor
+  readonly makeLearner?: (voters: number, newest: LeaderRecord | null) => Learner
+}
+
+interface Leadership {
+  readonly record: LeaderRecord
+  seq: number
+  readonly rounds: Map<number, { readonly sentAt: number, readonly acks: Set<NodeId> }>
+  leaseUntil: number
+  elected: boolean
+  nextBeatAt: number
+  /** A leader that gets no majority by then gives the epoch up. */
+  readonly giveUpAt: number
+}
+
+interface Grant { readonly epoch: Epoch, readonly leaderId: NodeId, expiresAt: number }
+
+interface Watch { readonly record: LeaderRecord, until: number, lost: boolean }
+
+const EMPTY_READY: Ready = Object.freeze({ persist: null, messages: [], events: [] })
+
+export class Node {
+  readonly id: NodeId
+  readonly config: ResolvedConfig
+  readonly #clock: Clock
+  readonly #random: Random
+  readonly #quorum: number
+  /** leaseMs·(1−ρ)/(1+ρ): how long a leader may count on a majority-acknowledged round. */
+  readonly #leaderLeaseMs: number
+  readonly #quarantineMs: number
+  readonly #durable: boolean
+  readonly #mustQuarantine: boolean
+
+  readonly #acceptor: Acceptor
+  readonly #learner: Learner
+  #highestRound: number
+  #storedGrant: PersistentState['grant']
+  #proposer: Proposer | null = null
+
+  #started = false
+  #quarantineUntil = 0
+  #synced = false
+  #statusReplies = new Set<NodeId>()
+  #statusRetryAt: number | null = null
+  #grant: Grant | null = null
+  #watch: Watch | null = null
+  #announcedEpoch = 0
+  #electionAt: number | null = null
+  #roundDeadline: number | null = null
+  #leadership: Leadership | null = null
+  /** Epochs up to this one are ones this node led and left; it never leads them again. */
+  #retiredEpoch = 0
+  /** After resigning, this node lets others go first. */
+  #holdOffUntil = 0
+
+  #dirty = false
+  #messages: Outbound[] = []
+  #events: NodeEvent[] = []
+  readonly #loopback: Message[] = []
+
+  constructor (config: NodeConfig, deps: NodeDeps) {
+    this.config = resolveConfig(config)
+    this.id = this.config.nodeId
+    this.#clock = deps.clock
+    this.#random = deps.random
+    this.#quorum = majority(this.config.clusterSize)
+    const rho = this.config.maxDriftRatio
+    this.#leaderLeaseMs = this.config.leaseMs * (1 - rho) / (1 + rho)
+    this.#quarantineMs = this.config.leaseMs * (1 + rho) / (1 - rho)
+    const s = deps.state
+    this.#acceptor = deps.makeAcceptor?.(s?.acceptor ?? []) ?? new Acceptor(s?.acceptor ?? [])
+    this.#learner = deps.makeLearner?.(this.config.clusterSize, s?.learned ?? null) ??
+      new Learner(this.config.clusterSize, s?.learned ?? null)
+    this.#highestRound = s?.highestRound ?? 0
+    this.#storedGrant = s?.grant ?? null
+    this.#mustQuarantine = !deps.durableStorage || this.#storedGrant !== null
+    this.#durable = deps.durableStorage
+  }
+
+  // ---- queries --------------------------------------------------------------
+
+  /** True while this node holds a live, majority-acknowledged lease; read from the clock now. */
+  get isLeader (): boolean {
+    const l = this.#leadership
+    return l !== null && l.elected && this.leaseHeld(l.leaseUntil, this.#clock.now())
+  }
+
+  /** The leader this node currently believes in, or null (none known, or its lease expired here). */
+  get leader (): LeaderRecord | null {
+    const w = this.#watch
+    if (w === null || w.lost || w.record.epoch <= 0) return null
+    if (w.record.leaderId === this.id) return this.isLeader ? w.record : null
+    return w.record
+  }
+
+  /** The newest epoch known to be chosen (the fencing token of its leader). */
+  get epoch (): Epoch { return this.#learner.newestEpoch }
+
+  /** The newest chosen record known, even if its lease has lapsed. */
+  get newestChosen (): LeaderRecord | null { return this.#learner.newest }
+
+  get quarantined (): boolean { return this.#clock.now() < this.#quarantineUntil }
+
+  /** The earliest local time at which `tick()` has something to do, or null. */
+  nextDeadline (): number | null {
+    let t = Infinity
+    const consider = (x: number | null): void => { if (x !== null && x < t) t = x }
+    consider(this.#electionAt)
+    consider(this.#roundDeadline)
+    consider(this.#statusRetryAt)
+    const l = this.#leadership
+    if (l !== null) {
+      consider(l.nextBeatAt)
+      consider(l.elected ? l.leaseUntil : l.giveUpAt)
+    }
+    if (this.#watch !== null && !this.#watch.lost) consider(this.#watch.until)
+    return t === Infinity ? null : t
+  }
+
+  /** Drains what the node produced since the last call. Persist, then send, then emit. */
+  ready (): Ready {
+    if (!this.#dirty && this.#messages.length === 0 && this.#events.length === 0) return EMPTY_READY
+    const rd: Ready = {
+      persist: this.#dirty ? this.#snapshot() : null,
+      messages: this.#messages,
+      events: this.#events
+    }
+    this.#dirty = false
+    this.#messages = []
+    this.#events = []
+    return rd
+  }
+
+  // ---- inputs ---------------------------------------------------------------
+
+  start (): void {
+    if (this.#started) return
+    this.#started = true
+    const now = this.#clock.now()
+    if (this.#mustQuarantine) this.#quarantineUntil = now + this.#quarantineMs
+    this.#statusReplies.add(this.id)
+    this.#checkSynced(now)
+    if (!this.#synced) this.#askStatus(now)
+    const newest = this.#learner.newest
+    // A remembered leader gets one lease's time to show it is alive.
+    if (newest !== null) this.#watch = { record: newest, until: now + this.config.leaseMs, lost: false }
+    this.#flushLoopback()
+  }
+
+  /** Handles a message that the transport attributes to `from`. */
+  step (from: NodeId, msg: Message): void {
+    if (!this.#started) return
+    this.#handle(from, msg, this.#clock.now())
+    this.#flushLoopback()
+  }
+
+  /** Lets time pass: acts on every deadline that is due. */
+  tick (): void {
+    if (!this.#started) return
+    const now = this.#clock.now()
+    const l = this.#leadership
+    if (l !== null) {
+      if (l.elected && !this.leaseHeld(l.leaseUntil, now)) this.#demote('lease-expired')
+      else if (!l.elected && now >= l.giveUpAt) this.#retire()
+      else if (now >= l.nextBeatAt) this.#sendHeartbeat(now)
+    }
+    const w = this.#watch
+    if (w !== null && !w.lost && now >= w.until) this.#loseLeader(now, false)
+    if (this.#statusRetryAt !== null && now >= this.#statusRetryAt) this.#askStatus(now)
+    if (this.#roundDeadline !== null && now >= this.#roundDeadline) {
+      this.#roundDeadline = null
+      this.#scheduleElection(now, this.#backoff())
+    }
+    if (this.#electionAt !== null && now >= this.#electionAt) this.#tryElection(now)
+    this.#flushLoopback()
+  }
+
+  /** Steps down if leading (voters drop the lease at once); otherwise does nothing. */
+  resign (): boolean {
+    const l = this.#leadership
+    if (l === null) return false
+    const now = this.#clock.now()
+    this.#holdOffUntil = now + this.config.leaseMs
+    this.#demote('resigned')
+    this.#flushLoopback()
+    return true
+  }
+
+  /**
+   * Whether a lease running until `leaseUntil` is live at `now`. Protected so
+   * that a deliberately broken variant can ignore lease expiry in tests.
+   */
+  protected leaseHeld (leaseUntil: number, now: number): boolean {
+    return now < leaseUntil
+  }
+
+  // ---- message handling -----------------------------------------------------
+
+  #handle (from: NodeId, m: Message, now: number): void {
+    switch (m.type) {
+      case 'prepare': return this.#onPrepare(from, m, now)
+      case 'accept': return this.#onAccept(from, m, now)
+      case 'promise': {
+        const p = this.#proposer
+        if (p === null || m.epoch !== p.epoch) return
+        const accept = p.onPromise(from, m)
+        if (accept !== null) this.#broadcast(accept)
+        return
+      }
+      case 'accepted': return this.#onLearn(this.#learner.onAccepted(from, m), now)
+      case 'nack': return this.#onNack(from, m, now)
+      case 'chosen':
+        if (m.value.epoch !== m.epoch) return
+        return this.#onLearn(this.#learner.onChosen(m.value), now)
+      case 'heartbeat': return this.#onHeartbeat(from, m, now)
+      case 'heartbeatAck': return this.#onHeartbeatAck(from, m.epoch, m.seq, now)
+      case 'resign': return this.#onResign(from, m.epoch, now)
+      case 'statusRequest': {
+        const newest = this.#learner.newest
+        this.#send(from, { type: 'statusReply', epoch: newest?.epoch ?? 0, value: newest })
+        return
+      }
+      case 'statusReply': return this.#onStatusReply(from, m, now)
+    }
+  }
+
+  /** Checks shared by Prepare and Accept: decided epochs, quarantine, and live leases. */
+  #voteRefusal (from: NodeId, m: Prepare | Accept, now: number): Nack | 'answered' | null {
+    const newest = this.#learner.newest
+    if (newest !== null && m.epoch <= newest.epoch) {
+      this.#send(from, { type: 'chosen', epoch: newest.epoch, value: newest })
+      return 'answered'
+    }
+    const base = { type: 'nack', epoch: m.epoch, ballot: m.ballot, promised: this.#acceptor.state(m.epoch).promised, chosenEpoch: this.#learner.newestEpoch } as const
+    if (now < this.#quarantineUntil) return { ...base, reason: 'quarantine' }
+    const g = this.#grant
+    // Invariant: a higher ballot never overrides a live lease granted to another leader.
+    if (g !== null && now < g.expiresAt && g.leaderId !== from && m.epoch > g.epoch) return { ...base, reason: 'lease' }
+    return null
+  }
+
+  #onPrepare (from: NodeId, m: Prepare, now: number): void {
+    const refusal = this.#voteRefusal(from, m, now)
+    if (refusal === 'answered') return
+    if (refusal !== null) { this.#send(from, refusal); return }
+    const r = this.#acceptor.onPrepare(m, this.#learner.newestEpoch)
+    if (r.changed) this.#dirty = true
+    this.#send(from, r.reply)
+    if (r.reply.type === 'promise' && from !== this.id && this.#electionAt !== null) {
+      // Someone else is electing: give them a round before competing.
+      this.#electionAt = Math.max(this.#electionAt, now + this.config.roundTimeoutMs)
+    }
+  }
+
+  #onAccept (from: NodeId, m: Accept, now: number): void {
+    if (m.value.epoch !== m.epoch) return
+    const refusal = this.#voteRefusal(from, m, now)
+    if (refusal === 'answered') return
+    if (refusal !== null) { this.#send(from, refusal); return }
+    const r = this.#acceptor.onAccept(m, this.#learner.newestEpoch)
+    if (r.changed) this.#dirty = true
+    if (r.reply.type === 'accepted') this.#broadcast(r.reply)
+    else this.#send(from, r.reply)
+  }
+
+  #onNack (from: NodeId, m: Nack, now: number): void {
+    const l = this.#leadership
+    if (l !== null && m.chosenEpoch > l.record.epoch) this.#demote('newer-epoch')
+    if (m.chosenEpoch > this.#learner.newestEpoch) this.#send(from, { type: 'statusRequest', epoch: this.#learner.newestEpoch })
+    const p = this.#proposer
+    if (p !== null && p.onNack(m)) {
+      this.#roundDeadline = null
+      this.#scheduleElection(now, this.#backoff())
+    }
+  }
+
+  #onHeartbeat (from: NodeId, m: Heartbeat, now: number): void {
+    // Only the chosen leader of an epoch heartbeats, so the record is chosen.
+    if (m.value.epoch !== m.epoch || m.value.leaderId !== from) return
+    this.#onLearn(this.#learner.onChosen(m.value), now)
+    const newest = this.#learner.newest
+    if (newest === null) return
+    if (m.epoch < newest.epoch) {
+      this.#send(from, {
+        type: 'nack', epoch: m.epoch, ballot: { round: 0, nodeId: from }, promised: null, chosenEpoch: newest.epoch, reason: 'stale'
+      })
+      return
+    }
+    this.#announce(newest)
+    const w = this.#watch
+    if (w !== null && w.record.epoch === m.epoch) {
+      w.until = now + this.config.leaseMs
+      if (w.lost) {
+        // The leader is alive after all: stop competing with it.
+        w.lost = false
+        if (this.#proposer === null || this.#proposer.phase !== 'accepting') this.#cancelElection()
+      }
+    }
+    if (now < this.#quarantineUntil) return
+    const g = this.#grant
+    if (g !== null && now < g.expiresAt && (g.epoch !== m.epoch || g.leaderId !== from)) return // bound to another leader
+    if (g !== null && g.epoch === m.epoch && g.leaderId === from) {
+      g.expiresAt = now + this.config.leaseMs
+    } else {
+      this.#grant = { epoch: m.epoch, leaderId: from, expiresAt: now + this.config.leaseMs }
+      if (this.#durable && (this.#storedGrant?.epoch !== m.epoch || this.#storedGrant.leaderId !== from)) {
+        // Recorded before the ack leaves, so a restart knows to quarantine.
+        this.#storedGrant = { epoch: m.epoch, leaderId: from }
+        this.#dirty = true
+      }
+    }
+    this.#send(from, { type: 'heartbeatAck', epoch: m.epoch, seq: m.seq })
+  }
+
+  #onHeartbeatAck (from: NodeId, epoch: Epoch, seq: number, now: number): void {
+    const l = this.#leadership
+    if (l === null || l.record.epoch !== epoch) return
+    const round = l.rounds.get(seq)
+    if (round === undefined) return
+    round.acks.add(from)
+    if (round.acks.size < this.#quorum) return
+    const until = round.sentAt + this.#leaderLeaseMs
+    if (until > l.leaseUntil) l.leaseUntil = until
+    if (!l.elected && this.leaseHeld(l.leaseUntil, now)) {
+      l.elected = true
+      this.#events.push({ type: 'elected', epoch })
+    }
+  }
+
+  #onResign (from: NodeId, epoch: Epoch, now: number): void {
+    const g = this.#grant
+    if (g !== null && g.leaderId === from && g.epoch === epoch) this.#grant = null
+    const w = this.#watch
+    if (w !== null && !w.lost && w.record.leaderId === from && w.record.epoch === epoch) this.#loseLeader(now, true)
+  }
+
+  #onStatusReply (from: NodeId, m: StatusReply, now: number): void {
+    if (m.value !== null && m.value.epoch === m.epoch) this.#onLearn(this.#learner.onChosen(m.value), now)
+    if (this.#synced) return
+    this.#statusReplies.add(from)
+    this.#checkSynced(now)
+  }
+
+  // ---- learning, leading, electing -------------------------------------------
+
+  #onLearn (r: LearnResult, now: number): void {
+    if (r.kind === 'conflict') { this.#events.push({ type: 'conflict', known: r.known, reported: r.reported }); return }
+    if (r.kind !== 'learned') return
+    const v = r.value
+    this.#acceptor.compact(v.epoch)
+    this.#dirty = true
+    this.#announce(v)
+    if (this.#proposer !== null && this.#proposer.epoch <= v.epoch) this.#proposer = null
+    this.#cancelElection()
+    const l = this.#leadership
+    if (l !== null && l.record.epoch < v.epoch) this.#demote('newer-epoch')
+    this.#watch = { record: v, until: now + this.config.leaseMs, lost: false }
+    if (v.leaderId === this.id && v.epoch > this.#retiredEpoch && this.#leadership === null) {
+      this.#leadership = {
+        record: v, seq: 0, rounds: new Map(), leaseUntil: -Infinity, elected: false, nextBeatAt: now,
+        giveUpAt: now + this.config.leaseMs
+      }
+      this.#sendHeartbeat(now)
+    }
+  }
+
+  #announce (v: LeaderRecord): void {
+    if (v.epoch <= this.#announcedEpoch) return
+    this.#announcedEpoch = v.epoch
+    this.#events.push({ type: 'leaderChosen', record: v })
+  }
+
+  #sendHeartbeat (now: number): void {
+    const l = this.#leadership!
+    l.seq++
+    l.rounds.set(l.seq, { sentAt: now, acks: new Set() })
+    // Rounds older than a lease can no longer extend it.
+    for (const [seq, r] of l.rounds) if (r.sentAt + this.#leaderLeaseMs <= now) l.rounds.delete(seq)
+    l.nextBeatAt = now + this.config.heartbeatMs
+    this.#broadcast({ type: 'heartbeat', epoch: l.record.epoch, seq: l.seq, value: l.record })
+  }
+
+  #demote (reason: DemotionReason): void {
+    const l = this.#leadership
+    if (l === null) return
+    this.#retire()
+    if (l.elected) this.#events.push({ type: 'demoted', epoch: l.record.epoch, reason })
+    if (reason === 'resigned') this.#broadcast({ type: 'resign', epoch: l.record.epoch })
+  }
+
+  #retire (): void {
+    const l = this.#leadership
+    if (l === null) return
+    this.#retiredEpoch = Math.max(this.#retiredEpoch, l.record.epoch)
+    this.#leadership = null
+  }
+
+  #loseLeader (now: number, resigned: boolean): void {
+    const w = this.#watch!
+    w.lost = true
+    if (w.record.leaderId !== this.id) this.#events.push({ type: 'leaderLost', record: w.record })
+    const delay = resigned && w.record.leaderId !== this.id ? this.#electionDelay() / 4 : this.#electionDelay()
+    this.#scheduleElection(now, delay)
+  }
+
+  #askStatus (now: number): void {
+    this.#broadcast({ type: 'statusRequest', epoch: this.#learner.newestEpoch })
+    this.#statusRetryAt = now + this.config.roundTimeoutMs
+  }
+
+  #checkSynced (now: number): void {
+    if (this.#synced || this.#statusReplies.size < this.#quorum) return
+    this.#synced = true
+    this.#statusRetryAt = null
+    if (this.#learner.newest === null) this.#scheduleElection(now, this.#electionDelay())
+  }
+
+  #scheduleElection (now: number, delay: number): void {
+    const at = Math.max(now + delay, this.#quarantineUntil, this.#holdOffUntil)
+    this.#electionAt = this.#electionAt === null ? at : Math.min(this.#electionAt, at)
+  }
+
+  #cancelElection (): void {
+    this.#electionAt = null
+    this.#roundDeadline = null
+  }
+
+  #tryElection (now: number): void {
+    this.#electionAt = null
+    const w = this.#watch
+    if (w !== null && !w.lost) return // a leader is alive
+    if (!this.#synced || now < this.#quarantineUntil) {
+      this.#scheduleElection(now, this.#electionDelay())
+      return
+    }
+    const epoch = this.#learner.newestEpoch + 1
+    if (this.#proposer === null || this.#proposer.epoch !== epoch) {
+      this.#proposer = new Proposer(epoch, this.config.clusterSize, { epoch, leaderId: this.id, metadata: this.config.metadata })
+      this.#events.push({ type: 'candidate', epoch })
+    }
+    const p = this.#proposer
+    const ballot = nextBallot(this.id, [p.highestSeen, this.#acceptor.state(epoch).promised], this.#highestRound)
+    // Persisted with this step, before the Prepare leaves: ballots stay unique across restarts.
+    this.#highestRound = ballot.round
+    this.#dirty = true
+    this.#broadcast(p.prepare(ballot))
+    this.#roundDeadline = now + this.config.roundTimeoutMs
+  }
+
+  #electionDelay (): number {
+    return this.config.electionDelayMs * (0.25 + 0.75 * this.#random.next()) / (1 + this.config.priority)
+  }
+
+  #backoff (): number {
+    return this.config.electionDelayMs * (0.5 + this.#random.next()) + this.config.roundTimeoutMs * this.#random.next() / 4
+  }
+
+  // ---- output ---------------------------------------------------------------
+
+  #send (to: NodeId, msg: Message): void {
+    if (to === this.id) this.#loopback.push(msg)
+    else this.#messages.push({ to, msg })
+  }
+
+  #broadcast (msg: Message): void {
+    this.#loopback.push(msg)
+    if (this.config.clusterSize > 1) this.#messages.push({ to: null, msg })
+  }
+
+  /** Delivers this node's messages to itself, after the handler that sent them returned. */
+  #flushLoopback (): void {
+    const now = () => this.#clock.now()
+    for (let i = 0; i < this.#loopback.length; i++) this.#handle(this.id, this.#loopback[i]!, now())
+    this.#loopback.length = 0
+  }
+
+  #snapshot (): PersistentState {
+    return {
+      acceptor: this.#acceptor.snapshot(),
+      learned: this.#learner.newest,
+      highestRound: this.#highestRound,
+      grant: this.#storedGrant
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The learner: decides that a value is chosen once a majority of distinct
+ * voters accepted it at the same ballot, or when told by a Chosen message.
+ *
+ * Invariants enforced here:
+ * - votes are counted per (epoch, ballot) by distinct voter ID, so a duplicated
+ *   or replayed Accepted never counts twice;
+ * - epochs are learned in increasing order, and a learned value never changes:
+ *   a conflicting report is returned as a conflict, never adopted.
+ */
+import { leaderRecordEquals, majority, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
+import type { Accepted } from './message.js'
+
+export type LearnResult =
+  | { readonly kind: 'ignored' }
+  | { readonly kind: 'learned', readonly value: LeaderRecord }
+  | { readonly kind: 'conflict', readonly known: LeaderRecord, readonly reported: LeaderRecord }
+
+const IGNORED: LearnResult = { kind: 'ignored' }
+
+interface Tally { readonly value: LeaderRecord, readonly voters: Set<NodeId> }
+
+export class Learner {
+  readonly #quorum: number
+  #newest: LeaderRecord | null
+  /** Votes for epochs above the newest learned one, keyed by epoch then ballot. */
+  readonly #tallies = new Map<Epoch, Map<string, Tally>>()
+
+  constructor (voters: number, newest: LeaderRecord | null = null, quorum = majority(voters)) {
+    this.#quorum = quorum
+    this.#newest = newest
+  }
+
+  /** The newest chosen leader record this learner knows, or null. */
+  get newest (): LeaderRecord | null { return this.#newest }
+
+  get newestEpoch (): Epoch { return this.#newest?.epoch ?? 0 }
+
+  onAccepted (from: NodeId, m: Accepted): LearnResult {
+    if (m.value.epoch !== m.epoch) return IGNORED
+    // An Accepted at some other ballot of a decided epoch is normal (it lost); only Chosen can conflict.
+    if (m.epoch <= this.newestEpoch) return IGNORED
+    let byBallot = this.#tallies.get(m.epoch)
+    if (byBallot === undefined) { byBallot = new Map(); this.#tallies.set(m.epoch, byBallot) }
+    const key = `${m.ballot.round}\u0000${m.ballot.nodeId}`
+    let tally = byBallot.get(key)
+    if (tally === undefined) { tally = { value: m.value, voters: new Set() }; byBallot.set(key, tally) }
+    // One ballot carries one value; a mismatch can only be a corrupt message.
+    if (!leaderRecordEquals(tally.value, m.value)) return IGNORED
+    tally.voters.add(from)
+    if (tally.voters.size < this.#quorum) return IGNORED
+    return this.#learn(m.value)
+  }
+
+  onChosen (value: LeaderRecord): LearnResult {
+    if (value.epoch <= this.newestEpoch) return this.#check(value.epoch, value)
+    return this.#learn(value)
+  }
+
+  #learn (value: LeaderRecord): LearnResult {
+    this.#newest = value
+    for (const e of [...this.#tallies.keys()]) if (e <= value.epoch) this.#tallies.delete(e)
+    return { kind: 'learned', value }
+  }
+
+  #check (epoch: Epoch, reported: LeaderRecord): LearnResult {
+    const known = this.#newest
+    if (known !== null && known.epoch === epoch && !leaderRecordEquals(known, reported)) {
+      return { kind: 'conflict', known, reported }
+    }
+    return IGNORED
+  }
+}

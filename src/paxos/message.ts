@@ -1,0 +1,73 @@
+/**
+ * Every message Quorum nodes exchange, as a discriminated union on `type`.
+ * Each carries the epoch it concerns. The sender is not a field: transports
+ * report it (the libp2p transport uses the authenticated peer ID), so a
+ * message can never claim another node's identity.
+ */
+import type { Ballot, Epoch, LeaderRecord } from './proposal.js'
+
+export interface AcceptedValue {
+  readonly ballot: Ballot
+  readonly value: LeaderRecord
+}
+
+/** Phase 1a: "promise me you will ignore ballots below this one". */
+export interface Prepare { readonly type: 'prepare', readonly epoch: Epoch, readonly ballot: Ballot }
+
+/** Phase 1b: the promise, with the highest-ballot value this acceptor accepted in the epoch. */
+export interface PromiseMsg {
+  readonly type: 'promise'
+  readonly epoch: Epoch
+  readonly ballot: Ballot
+  readonly accepted: AcceptedValue | null
+}
+
+/** Phase 2a: "accept this value at this ballot". */
+export interface Accept { readonly type: 'accept', readonly epoch: Epoch, readonly ballot: Ballot, readonly value: LeaderRecord }
+
+/** Phase 2b, sent to every node: each learner counts these. */
+export interface Accepted { readonly type: 'accepted', readonly epoch: Epoch, readonly ballot: Ballot, readonly value: LeaderRecord }
+
+export type NackReason = 'promised' | 'lease' | 'quarantine' | 'stale'
+
+/** A refusal: the ballot that beat the request and the newest chosen epoch the sender knows. */
+export interface Nack {
+  readonly type: 'nack'
+  readonly epoch: Epoch
+  readonly ballot: Ballot
+  readonly promised: Ballot | null
+  readonly chosenEpoch: Epoch
+  readonly reason: NackReason
+}
+
+/** A value known to be chosen (for catch-up and for proposers of decided epochs). */
+export interface Chosen { readonly type: 'chosen', readonly epoch: Epoch, readonly value: LeaderRecord }
+
+/** The leader's lease renewal. It carries the chosen record, so it also teaches it. */
+export interface Heartbeat { readonly type: 'heartbeat', readonly epoch: Epoch, readonly seq: number, readonly value: LeaderRecord }
+
+export interface HeartbeatAck { readonly type: 'heartbeatAck', readonly epoch: Epoch, readonly seq: number }
+
+/** The leader of `epoch` steps down; voters drop its lease at once. */
+export interface Resign { readonly type: 'resign', readonly epoch: Epoch }
+
+/** Catch-up: "what is the newest chosen epoch you know?"; `epoch` is the asker's newest. */
+export interface StatusRequest { readonly type: 'statusRequest', readonly epoch: Epoch }
+
+export interface StatusReply {
+  readonly type: 'statusReply'
+  /** Newest chosen epoch the sender knows (0 for none). */
+  readonly epoch: Epoch
+  readonly value: LeaderRecord | null
+}
+
+export type Message =
+  | Prepare | PromiseMsg | Accept | Accepted | Nack | Chosen
+  | Heartbeat | HeartbeatAck | Resign | StatusRequest | StatusReply
+
+export type MessageType = Message['type']
+
+export const MESSAGE_TYPES: readonly MessageType[] = [
+  'prepare', 'promise', 'accept', 'accepted', 'nack', 'chosen',
+  'heartbeat', 'heartbeatAck', 'resign', 'statusRequest', 'statusReply'
+]

@@ -1,0 +1,86 @@
+/**
+ * The proposer: drives phase 1 (Prepare/Promise) and phase 2 (Accept) for one
+ * epoch at one ballot at a time. The node picks ballots (it must persist the
+ * round it uses before sending, so ballots stay unique across restarts) and
+ * decides when to retry after a Nack; this class holds the rules:
+ *
+ * - a quorum is a majority of distinct voter IDs: duplicates never count twice;
+ * - in phase 2 it proposes the value of the highest-ballot accepted reply among
+ *   the promises, and only its own value if no promise reported any (this is
+ *   what keeps a possibly chosen value from being replaced).
+ */
+import { ballotEquals, compareBallots, majority, type Ballot, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
+import type { Accept, AcceptedValue, Nack, Prepare, PromiseMsg } from './message.js'
+
+export type ProposerPhase = 'idle' | 'preparing' | 'accepting' | 'defeated'
+
+export class Proposer {
+  readonly epoch: Epoch
+  readonly #quorum: number
+  readonly #ownValue: LeaderRecord
+  #phase: ProposerPhase = 'idle'
+  #ballot: Ballot | null = null
+  #promises = new Set<NodeId>()
+  #highestAccepted: AcceptedValue | null = null
+  /** The highest ballot any Nack or promise reported; the next try must beat it. */
+  #highestSeen: Ballot | null = null
+  #proposed: LeaderRecord | null = null
+
+  constructor (epoch: Epoch, voters: number, ownValue: LeaderRecord) {
+    if (ownValue.epoch !== epoch) throw new RangeError(`own value is for epoch ${ownValue.epoch}, not ${epoch}`)
+    this.epoch = epoch
+    this.#quorum = majority(voters)
+    this.#ownValue = ownValue
+  }
+
+  get phase (): ProposerPhase { return this.#phase }
+  get ballot (): Ballot | null { return this.#ballot }
+  get highestSeen (): Ballot | null { return this.#highestSeen }
+  /** The value sent in phase 2, once there. */
+  get proposed (): LeaderRecord | null { return this.#proposed }
+
+  /** Starts phase 1 at `ballot`, which the caller made higher than `highestSeen`. */
+  prepare (ballot: Ballot): Prepare {
+    this.#ballot = ballot
+    this.#phase = 'preparing'
+    this.#promises = new Set()
+    this.#highestAccepted = null
+    this.#proposed = null
+    this.#see(ballot)
+    return { type: 'prepare', epoch: this.epoch, ballot }
+  }
+
+  /** Counts a promise; returns the Accept to broadcast when a majority promised. */
+  onPromise (from: NodeId, m: PromiseMsg): Accept | null {
+    if (this.#phase !== 'preparing' || m.epoch !== this.epoch || !ballotEquals(m.ballot, this.#ballot)) return null
+    if (this.#promises.has(from)) return null
+    this.#promises.add(from)
+    if (m.accepted !== null) {
+      this.#see(m.accepted.ballot)
+      if (this.#highestAccepted === null || compareBallots(m.accepted.ballot, this.#highestAccepted.ballot) > 0) {
+        this.#highestAccepted = m.accepted
+      }
+    }
+    if (this.#promises.size < this.#quorum) return null
+    this.#phase = 'accepting'
+    const value = this.#highestAccepted?.value ?? this.#ownValue
+    this.#proposed = value
+    return { type: 'accept', epoch: this.epoch, ballot: this.#ballot!, value }
+  }
+
+  /**
+   * Records a refusal. Returns true when it defeats the current ballot: the
+   * caller should then retry later with a ballot above `highestSeen`.
+   */
+  onNack (m: Nack): boolean {
+    if (m.epoch !== this.epoch) return false
+    if (m.promised !== null) this.#see(m.promised)
+    if (this.#phase === 'idle' || this.#phase === 'defeated' || !ballotEquals(m.ballot, this.#ballot)) return false
+    this.#phase = 'defeated'
+    return true
+  }
+
+  #see (b: Ballot): void {
+    if (this.#highestSeen === null || compareBallots(b, this.#highestSeen) > 0) this.#highestSeen = b
+  }
+}

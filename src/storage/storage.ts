@@ -1,0 +1,35 @@
+/**
+ * What a node must keep across crashes. The node hands over a full snapshot
+ * whenever it changed, and must not release the messages of the same step
+ * until `save` has completed.
+ */
+import type { AcceptorSnapshot } from '../paxos/acceptor.js'
+import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
+
+export interface PersistentState {
+  /** Promised and accepted ballots per undecided epoch. */
+  readonly acceptor: AcceptorSnapshot
+  /** The newest chosen leader record this node learned. */
+  readonly learned: LeaderRecord | null
+  /** The highest ballot round this node used as a proposer; keeps its ballots unique across restarts. */
+  readonly highestRound: number
+  /**
+   * The last lease this node granted (without its expiry: monotonic time does
+   * not survive a restart). Its presence after a restart means "I may still be
+   * bound by a lease", so the node quarantines.
+   */
+  readonly grant: { readonly epoch: Epoch, readonly leaderId: NodeId } | null
+}
+
+export interface Storage {
+  /**
+   * True when saved state survives a process crash. A node on storage that is
+   * not durable cannot know whether it granted a lease before it started, so
+   * it always quarantines at start.
+   */
+  readonly durable: boolean
+  /** The state saved last, or null when nothing was ever saved. */
+  load: () => Promise<PersistentState | null>
+  /** Stores the state durably; resolves only once it would survive a crash. */
+  save: (state: PersistentState) => Promise<void>
+}
