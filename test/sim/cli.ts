@@ -50,9 +50,21 @@ const n = int('seeds', values.seeds ?? '100')
 const from = int('from', values.from!)
 let violations = 0
 let failedSeeds = 0
+// "Sometimes" properties: a run that never elects, fails over or resigns proves little.
+const sometimes = { elected: 0, failover: 0, resign: 0, crash: 0, partition: 0, pause: 0 }
+const sizes = new Map<number, number>()
+let worstConvergence = 0
 const started = performance.now()
 for (let seed = from; seed < from + n; seed++) {
   const r = simulate(seed, { makeNode })
+  if (r.stats.leadersElected > 0) sometimes.elected++
+  if (r.stats.failovers > 0) sometimes.failover++
+  if (r.stats.resigns > 0) sometimes.resign++
+  if (r.stats.crashes > 0) sometimes.crash++
+  if (r.stats.partitions > 0) sometimes.partition++
+  if (r.stats.pauses > 0) sometimes.pause++
+  sizes.set(r.params.clusterSize, (sizes.get(r.params.clusterSize) ?? 0) + 1)
+  if (r.stats.convergenceMs >= 0) worstConvergence = Math.max(worstConvergence, r.stats.convergenceMs / r.params.leaseMs)
   if (r.violations.length > 0) {
     violations += r.violations.length
     failedSeeds++
@@ -61,5 +73,8 @@ for (let seed = from; seed < from + n; seed++) {
   }
   if ((seed - from + 1) % 1000 === 0) console.error(`… ${seed - from + 1} seeds, ${failedSeeds} failing, ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
+console.log(`cluster sizes: ${[...sizes].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k} nodes × ${v}`).join(', ')}`)
+console.log(`runs with: ${Object.entries(sometimes).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+console.log(`slowest convergence after healing: ${worstConvergence.toFixed(2)} × leaseMs; time ${((performance.now() - started) / 1000).toFixed(1)} s`)
 console.log(`seeds: ${n}, violations: ${violations}`)
 process.exit(violations === 0 || variant !== undefined ? 0 : 1)

@@ -11,7 +11,7 @@ import type { NodeFactory } from './simulator.js'
 import type { Property } from './checker.js'
 
 /** Promises every Prepare and accepts every Accept: it forgets the promises it made. */
-class ForgetfulAcceptor extends Acceptor {
+export class ForgetfulAcceptor extends Acceptor {
   override onPrepare (m: Prepare, chosenEpoch: number): AcceptorStep<PromiseMsg> {
     const r = super.onPrepare(m, chosenEpoch)
     if (r.reply.type === 'promise') return r
@@ -32,7 +32,7 @@ class LeaseIgnoringNode extends Node {
   }
 }
 
-export type VariantName = 'forgetful-acceptor' | 'minority-learner' | 'lease-ignoring-leader'
+export type VariantName = 'forgetful-acceptor' | 'minority-learner' | 'lease-ignoring-leader' | 'drift-unaware'
 
 export const VARIANTS: Record<VariantName, { readonly makeNode: NodeFactory, readonly catches: Property }> = {
   'forgetful-acceptor': {
@@ -45,6 +45,11 @@ export const VARIANTS: Record<VariantName, { readonly makeNode: NodeFactory, rea
   },
   'lease-ignoring-leader': {
     makeNode: (c, d) => new LeaseIgnoringNode(c, d),
+    catches: 'S4'
+  },
+  /** Configured for perfect clocks while the simulated clocks drift: leases are not shortened. */
+  'drift-unaware': {
+    makeNode: (c, d) => new Node({ ...c, maxDriftRatio: 0 }, d),
     catches: 'S4'
   }
 }

@@ -1,0 +1,181 @@
+/**
+ * Drives a Node with real time, a Storage and a Transport, and reports what it
+ * does as events. The rule it keeps: each batch the node produces is persisted
+ * first, and only then are its messages sent and its events emitted; batches
+ * go out strictly in order. If storage fails, the runner stops the node
+ * rather than vote with state it could not keep.
+ */
+import { EventEmitter } from 'node:events'
+import type { Epoch, LeaderRecord } from '../paxos/proposal.js'
+import type { Message } from '../paxos/message.js'
+import type { Storage } from '../storage/storage.js'
+import type { Transport } from '../transport/transport.js'
+import { systemClock, systemRandom, type Clock, type Random } from './clock.js'
+import type { NodeConfig } from './config.js'
+import { Node, type DemotionReason, type NodeDeps, type Ready } from './node.js'
+
+export interface RunnerEvents {
+  leaderChosen: [record: LeaderRecord]
+  elected: [info: { epoch: Epoch }]
+  demoted: [info: { epoch: Epoch, reason: DemotionReason | 'stopped' }]
+  leaderLost: [record: LeaderRecord]
+  error: [err: Error]
+}
+
+export interface RunnerOptions {
+  /** Node configuration; `nodeId` defaults to the transport's local ID. */
+  readonly config: Omit<NodeConfig, 'nodeId'> & { readonly nodeId?: string }
+  readonly storage: Storage
+  readonly transport: Transport
+  readonly clock?: Clock
+  readonly random?: Random
+  /** Test hook: build the node (e.g. a broken variant). */
+  readonly makeNode?: (config: NodeConfig, deps: NodeDeps) => Node
+}
+
+export class NodeRunner extends EventEmitter<RunnerEvents> {
+  readonly #opts: RunnerOptions
+  readonly #clock: Clock
+  #node: Node | null = null
+  #timer: NodeJS.Timeout | null = null
+  #timerAt = Infinity
+  #chain: Promise<void> = Promise.resolve()
+  #running = false
+  /** Messages handled, for measurements. */
+  received = 0
+
+  constructor (opts: RunnerOptions) {
+    super()
+    this.#opts = opts
+    this.#clock = opts.clock ?? systemClock
+  }
+
+  get node (): Node | null { return this.#node }
+  get running (): boolean { return this.#running }
+  get isLeader (): boolean { return this.#running && this.#node?.isLeader === true }
+  get leader (): LeaderRecord | null { return this.#running ? this.#node?.leader ?? null : null }
+  get epoch (): Epoch { return this.#node?.epoch ?? 0 }
+
+  async start (): Promise<void> {
+    if (this.#running) return
+    const { storage, transport } = this.#opts
+    const config: NodeConfig = { ...this.#opts.config, nodeId: this.#opts.config.nodeId ?? transport.localId }
+    const state = await storage.load()
+    const deps: NodeDeps = { clock: this.#clock, random: this.#opts.random ?? systemRandom, state, durableStorage: storage.durable }
+    const node = this.#opts.makeNode?.(config, deps) ?? new Node(config, deps)
+    this.#node = node
+    this.#running = true
+    await transport.start({ message: (from, msg) => { this.#onMessage(from, msg) } })
+    node.start()
+    this.#flush()
+  }
+
+  /**
+   * Stops the node. A leader resigns first, so the others elect a successor at
+   * once instead of waiting for its lease to run out.
+   */
+  async stop (): Promise<void> {
+    if (!this.#running) return
+    const node = this.#node!
+    if (node.isLeader) { node.resign(); this.#flush() }
+    await this.#chain
+    this.#halt()
+    await this.#opts.transport.stop()
+  }
+
+  /** Stops without resigning and without flushing: what a crash looks like to the others. */
+  async crash (): Promise<void> {
+    if (!this.#running) return
+    this.#halt()
+    await this.#opts.transport.stop()
+  }
+
+  /** Steps down if leading; resolves once the Resign is sent. */
+  async resign (): Promise<boolean> {
+    if (!this.#running) return false
+    const done = this.#node!.resign()
+    this.#flush()
+    await this.#chain
+    return done
+  }
+
+  /** 'error' is reported to listeners; with none, it must not throw into the host application. */
+  #fail (err: Error): void {
+    this.lastError = err
+    if (this.listenerCount('error') > 0) this.emit('error', err)
+  }
+
+  /** The last error reported, whether or not anyone listened. */
+  lastError: Error | null = null
+
+  #halt (): void {
+    this.#running = false
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+    this.#timerAt = Infinity
+  }
+
+  #onMessage (from: string, msg: Message): void {
+    if (!this.#running) return
+    this.received++
+    this.#node!.step(from, msg)
+    this.#flush()
+  }
+
+  #onTimer (): void {
+    this.#timer = null
+    this.#timerAt = Infinity
+    if (!this.#running) return
+    this.#node!.tick()
+    this.#flush()
+  }
+
+  #flush (): void {
+    const node = this.#node!
+    const rd = node.ready()
+    if (rd.persist !== null || rd.messages.length > 0 || rd.events.length > 0) {
+      this.#chain = this.#chain.then(async () => { await this.#release(rd) })
+    }
+    this.#arm(node.nextDeadline())
+  }
+
+  async #release (rd: Ready): Promise<void> {
+    if (!this.#running) return
+    if (rd.persist !== null) {
+      try {
+        await this.#opts.storage.save(rd.persist)
+      } catch (err) {
+        // Never release a reply whose state was not stored.
+        this.#halt()
+        this.#fail(new Error(`storage failed, node stopped: ${(err as Error).message}`, { cause: err }))
+        return
+      }
+    }
+    const t = this.#opts.transport
+    for (const out of rd.messages) {
+      if (out.to === null) t.broadcast(out.msg)
+      else t.send(out.to, out.msg)
+    }
+    for (const e of rd.events) {
+      switch (e.type) {
+        case 'leaderChosen': this.emit('leaderChosen', e.record); break
+        case 'elected': this.emit('elected', { epoch: e.epoch }); break
+        case 'demoted': this.emit('demoted', { epoch: e.epoch, reason: e.reason }); break
+        case 'leaderLost': this.emit('leaderLost', e.record); break
+        case 'conflict':
+          this.#fail(new Error(`safety violation: epoch ${e.known.epoch} chosen as ${e.known.leaderId}, reported as ${e.reported.leaderId}`))
+          break
+        case 'candidate': break
+      }
+    }
+  }
+
+  #arm (deadline: number | null): void {
+    if (!this.#running || deadline === null) return
+    if (this.#timer !== null && this.#timerAt <= deadline) return
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timerAt = deadline
+    // +1 ms: setTimeout may fire a little early relative to performance.now().
+    this.#timer = setTimeout(() => { this.#onTimer() }, Math.max(0, deadline - this.#clock.now()) + 1)
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Random schedules through the deterministic simulator. Every failure names
+ * its seed; `npm run sim -- --seed S` replays it with a trace.
+ */
+import { describe, expect, it } from 'vitest'
+import { simulate, type SimResult } from './simulator.js'
+
+const SEEDS = 5000
+const CHUNK = 500
+
+function summarize (r: SimResult): string {
+  const v = r.violations[0]!
+  return `seed ${r.seed}: ${v.property} at ${v.time.toFixed(3)} ms: ${v.detail} (replay: npm run sim -- --seed ${r.seed})`
+}
+
+describe('simulated schedules', () => {
+  const results: SimResult[] = []
+
+  for (let from = 1; from <= SEEDS; from += CHUNK) {
+    it(`seeds ${from}–${from + CHUNK - 1} keep S1–S5 and L1`, () => {
+      const failures: string[] = []
+      for (let seed = from; seed < from + CHUNK; seed++) {
+        const r = simulate(seed)
+        results.push(r)
+        if (r.violations.length > 0) failures.push(summarize(r))
+      }
+      expect(failures).toEqual([])
+    })
+  }
+
+  it('covers 3, 5 and 7 nodes and every kind of fault, and no run passes vacuously', () => {
+    expect(results.length).toBe(SEEDS)
+    for (const size of [3, 5, 7]) expect(results.filter(r => r.params.clusterSize === size).length).toBeGreaterThan(SEEDS / 5)
+    // Each run ends healed with an agreed live leader (L1), so each elected someone.
+    for (const r of results) expect(r.stats.leadersElected, `seed ${r.seed}`).toBeGreaterThan(0)
+    const share = (f: (r: SimResult) => boolean): number => results.filter(f).length / results.length
+    expect(share(r => r.stats.failovers > 0)).toBeGreaterThan(0.5)
+    expect(share(r => r.stats.resigns > 0)).toBeGreaterThan(0.3)
+    expect(share(r => r.stats.crashes > 0)).toBeGreaterThan(0.3)
+    expect(share(r => r.stats.partitions > 0)).toBeGreaterThan(0.3)
+    expect(share(r => r.stats.pauses > 0)).toBeGreaterThan(0.3)
+    expect(share(r => r.params.maxDriftRatio > 0)).toBeGreaterThan(0.5)
+    expect(share(r => r.stats.convergenceMs > 0)).toBeGreaterThan(0.1)
+  })
+
+  it('replays a seed identically', () => {
+    const a = simulate(4242, { trace: true })
+    const b = simulate(4242, { trace: true })
+    expect(a.trace).toEqual(b.trace)
+    expect(a.stats).toEqual(b.stats)
+  })
+})
