@@ -88,12 +88,17 @@ interface SimNode {
 /**
  * How long after faults stop every node must agree on a live leader: the
  * quarantine of a node restarted at the heal (leaseMs·(1+ρ)/(1−ρ)), the old
- * leader's lease running out where it is still granted (leaseMs), then a few
- * election rounds with their randomized delays and round timeouts.
+ * leader's lease running out where it is still granted (leaseMs), then eight
+ * election rounds, each at most a round timeout plus its randomized backoff
+ * (1.25·roundTimeoutMs + 1.5·electionDelayMs). With the defaults
+ * (roundTimeoutMs = leaseMs/4, electionDelayMs = leaseMs/20) that is
+ * quarantine + 4.1·leaseMs.
  */
 export function livenessBoundMs (p: Pick<SimParams, 'leaseMs' | 'maxDriftRatio'>): number {
   const quarantine = p.leaseMs * (1 + p.maxDriftRatio) / (1 - p.maxDriftRatio)
-  return quarantine + p.leaseMs + 3 * p.leaseMs
+  const roundTimeoutMs = p.leaseMs / 4
+  const electionDelayMs = p.leaseMs / 20
+  return quarantine + p.leaseMs + 8 * (1.25 * roundTimeoutMs + 1.5 * electionDelayMs)
 }
 
 export class Simulation {

@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest'
+import { Node } from '../../src/node/node.js'
+import { ConfigError, resolveConfig, type NodeConfig } from '../../src/node/config.js'
+import type { Nack } from '../../src/paxos/message.js'
+import { Cluster } from './cluster.js'
+
+const LEASE = 2000
+const RHO = 0.01
+const ids = ['a', 'b', 'c', 'd', 'e']
+
+function elected (c: Cluster): string {
+  c.advance(5 * LEASE)
+  const leaders = c.leaders()
+  expect(leaders).toHaveLength(1)
+  return leaders[0]!
+}
+
+describe('configuration', () => {
+  const base: NodeConfig = { nodeId: 'a', clusterSize: 3 }
+  const bad: Array<[Partial<NodeConfig> & Record<string, unknown>, string]> = [
+    [{ nodeId: '' }, 'nodeId'],
+    [{ clusterSize: 0 }, 'clusterSize'],
+    [{ clusterSize: 2.5 }, 'clusterSize'],
+    [{ leaseMs: -1 }, 'leaseMs'],
+    [{ leaseMs: Number.NaN }, 'leaseMs'],
+    [{ leaseMs: 1000, heartbeatMs: 1000 }, 'heartbeatMs'],
+    [{ maxDriftRatio: 0.5 }, 'maxDriftRatio'],
+    [{ maxDriftRatio: -0.1 }, 'maxDriftRatio'],
+    [{ priority: -1 }, 'priority'],
+    [{ electionDelayMs: 0 }, 'electionDelayMs'],
+    [{ roundTimeoutMs: Infinity }, 'roundTimeoutMs'],
+    [{ metadata: { url: 5 as unknown as string } }, 'metadata']
+  ]
+  for (const [patch, field] of bad) {
+    it(`rejects ${JSON.stringify(patch)} naming "${field}"`, () => {
+      let err: unknown
+      try { resolveConfig({ ...base, ...patch } as NodeConfig) } catch (e) { err = e }
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).field).toBe(field)
+      expect((err as Error).message).toContain(field)
+    })
+  }
+
+  it('fills the documented defaults', () => {
+    const c = resolveConfig(base)
+    expect(c).toMatchObject({ leaseMs: 2000, heartbeatMs: 500, maxDriftRatio: 0.01, priority: 0 })
+  })
+})
+
+describe('election', () => {
+  it('elects exactly one leader, known to all with its metadata and epoch 1', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE, metadata: { url: 'http://x' } })
+    c.startAll()
+    const leader = elected(c)
+    for (const n of c.nodes.values()) {
+      expect(n.leader).toMatchObject({ epoch: 1, leaderId: leader, metadata: { url: 'http://x' } })
+      expect(n.epoch).toBe(1)
+    }
+    expect(c.eventsOf('leaderChosen')).toHaveLength(ids.length)
+    expect(c.eventsOf('elected', leader)).toEqual([{ type: 'elected', epoch: 1 }])
+  })
+
+  it('a single-node cluster elects itself', () => {
+    const c = new Cluster(['solo'], { leaseMs: LEASE })
+    c.startAll()
+    expect(elected(c)).toBe('solo')
+  })
+
+  it('keeps the same leader while heartbeats flow', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    c.advance(20 * LEASE)
+    expect(c.leaders()).toEqual([leader])
+    expect(c.node(leader).epoch).toBe(1)
+  })
+
+  it('the leader steps down once its lease runs out unrenewed, before any voter lets its grant go', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE, maxDriftRatio: RHO })
+    c.startAll()
+    const leader = elected(c)
+    // Cut the leader off: its heartbeats and their acks are lost.
+    c.link = (from, to) => from !== leader && to !== leader
+    const cutAt = c.now
+    c.advance(LEASE)
+    expect(c.node(leader).isLeader).toBe(false)
+    expect(c.eventsOf('demoted', leader)).toEqual([{ type: 'demoted', epoch: 1, reason: 'lease-expired' }])
+    c.advance(3 * LEASE)
+    const successor = c.leaders()
+    expect(successor).toHaveLength(1)
+    expect(successor[0]).not.toBe(leader)
+    // The old leader stepped down before anybody else was elected.
+    const demotedAt = c.events.findIndex(x => x.e.type === 'demoted' && x.node === leader)
+    const nextAt = c.events.findIndex(x => x.e.type === 'elected' && x.node !== leader)
+    expect(demotedAt).toBeGreaterThanOrEqual(0)
+    expect(nextAt).toBeGreaterThan(demotedAt)
+    expect(c.now - cutAt).toBeGreaterThan(LEASE)
+  })
+
+  it('a voter refuses Prepare from anyone but the leader while its lease is live, whatever the ballot', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    const voter = ids.find(x => x !== leader)!
+    const rival = ids.find(x => x !== leader && x !== voter)!
+    const before = c.log.length
+    c.inject(rival, voter, { type: 'prepare', epoch: 2, ballot: { round: 1_000_000, nodeId: rival } })
+    const replies = c.log.slice(before).filter(s => s.from === voter && s.to === rival)
+    expect(replies.map(s => s.msg.type)).toEqual(['nack'])
+    expect((replies[0]!.msg as Nack).reason).toBe('lease')
+    // The same goes for Accept.
+    c.inject(rival, voter, { type: 'accept', epoch: 2, ballot: { round: 1_000_000, nodeId: rival }, value: { epoch: 2, leaderId: rival, metadata: {} } })
+    expect(c.log.slice(before).filter(s => s.from === voter && s.msg.type === 'accepted')).toEqual([])
+    expect(c.leaders()).toEqual([leader])
+  })
+
+  it('answers a Prepare for a decided epoch with the chosen value', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    const voter = ids.find(x => x !== leader)!
+    const before = c.log.length
+    c.inject('e', voter, { type: 'prepare', epoch: 1, ballot: { round: 99, nodeId: 'e' } })
+    const reply = c.log.slice(before).find(s => s.from === voter && s.to === 'e')!
+    expect(reply.msg).toMatchObject({ type: 'chosen', epoch: 1, value: { leaderId: leader } })
+  })
+
+  it('never counts a replayed heartbeat ack twice', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    // Only `a` and `b` are up; `b` acks every heartbeat three times: 2 distinct voters of 5 is no majority.
+    c.add('a')
+    c.add('b')
+    c.link = (_from, to) => to === 'a' || to === 'b'
+    c.node('a').start()
+    c.node('b').start()
+    c.pump()
+    c.inject('c', 'a', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'a', metadata: {} } })
+    const hb = c.sent('heartbeat').filter(s => s.from === 'a').at(-1)!
+    for (let i = 0; i < 3; i++) c.inject('b', 'a', { type: 'heartbeatAck', epoch: 1, seq: (hb.msg as { seq: number }).seq })
+    expect(c.node('a').isLeader).toBe(false)
+    c.inject('c', 'a', { type: 'heartbeatAck', epoch: 1, seq: (hb.msg as { seq: number }).seq })
+    expect(c.node('a').isLeader).toBe(true)
+  })
+
+  it('resign hands over without waiting for the lease, and the old leader lets others go first', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    const t = c.now
+    expect(c.node(leader).resign()).toBe(true)
+    c.pump()
+    expect(c.node(leader).isLeader).toBe(false)
+    expect(c.eventsOf('demoted', leader)).toEqual([{ type: 'demoted', epoch: 1, reason: 'resigned' }])
+    let successor: string | undefined
+    while (successor === undefined && c.now - t < LEASE) { c.advance(5); successor = c.leaders()[0] }
+    expect(successor).toBeDefined()
+    expect(successor).not.toBe(leader)
+    expect(c.now - t).toBeLessThan(LEASE / 2)
+    expect(c.node(successor!).epoch).toBe(2)
+    expect(c.eventsOf('leaderLost').length).toBeGreaterThanOrEqual(ids.length - 1)
+  })
+
+  it('resign on a follower does nothing', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    expect(c.node(ids.find(x => x !== leader)!).resign()).toBe(false)
+  })
+
+  it('a higher priority tends to win the election', () => {
+    let wins = 0
+    for (let trial = 0; trial < 20; trial++) {
+      const c = new Cluster(ids, { leaseMs: LEASE })
+      for (let i = 0; i < trial; i++) c.random.next()
+      for (const id of ids) c.add(id, id === 'c' ? { priority: 10 } : {})
+      for (const n of c.nodes.values()) n.start()
+      c.pump()
+      if (elected(c) === 'c') wins++
+    }
+    expect(wins).toBeGreaterThanOrEqual(15)
+  })
+})
+
+describe('restarts and late joiners', () => {
+  it('on non-durable storage a node quarantines for leaseMs·(1+ρ)/(1−ρ) after start', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE, maxDriftRatio: RHO }, false)
+    c.startAll()
+    const q = LEASE * (1 + RHO) / (1 - RHO)
+    const t0 = c.now
+    expect(c.node('a').quarantined).toBe(true)
+    const before = c.log.length
+    c.inject('b', 'a', { type: 'prepare', epoch: 1, ballot: { round: 5, nodeId: 'b' } })
+    expect(c.log.slice(before).find(s => s.from === 'a')!.msg).toMatchObject({ type: 'nack', reason: 'quarantine' })
+    c.advanceTo(t0 + q - 1)
+    expect(c.leaders()).toEqual([])
+    expect(c.node('a').quarantined).toBe(true)
+    c.advanceTo(t0 + q + 1)
+    expect(c.node('a').quarantined).toBe(false)
+    elected(c)
+  })
+
+  it('on durable storage a fresh node does not quarantine, but one that granted a lease does', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE }, true)
+    c.startAll()
+    expect(c.node('a').quarantined).toBe(false)
+    const leader = elected(c)
+    const voter = ids.find(x => x !== leader)!
+    expect(c.stored.get(voter)!.grant).toEqual({ epoch: 1, leaderId: leader })
+    c.crash(voter)
+    const n = c.add(voter)
+    n.start()
+    expect(n.quarantined).toBe(true)
+  })
+
+  it('a node that starts late learns the newest chosen epoch and does not stand against a live leader', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    for (const id of ids.slice(0, 4)) c.add(id)
+    c.link = (from, to) => c.nodes.has(from) && c.nodes.has(to)
+    for (const n of c.nodes.values()) n.start()
+    c.pump()
+    const leader = elected(c)
+    c.node(leader).resign()
+    c.advance(5 * LEASE)
+    const current = c.leaders()[0]!
+    const epoch = c.node(current).epoch
+    expect(epoch).toBe(2)
+    const late = c.add('e')
+    late.start()
+    c.pump()
+    c.advance(3 * LEASE)
+    expect(late.leader).toMatchObject({ epoch, leaderId: current })
+    expect(c.eventsOf('candidate', 'e')).toEqual([])
+    expect(c.eventsOf('leaderChosen', 'e')).toEqual([{ type: 'leaderChosen', record: late.leader }])
+  })
+
+  it('keeps ballots unique across restarts: the round used is stored before the Prepare leaves', () => {
+    const c = new Cluster(['a', 'b', 'c'], { leaseMs: LEASE })
+    // Promises never arrive, so elections keep retrying with new ballots.
+    c.link = (_from, _to, msg) => msg.type !== 'promise'
+    c.startAll()
+    c.advance(LEASE)
+    const prepares = c.sent('prepare').filter(s => s.from === 'a')
+    expect(prepares.length).toBeGreaterThan(0)
+    const maxRound = Math.max(...prepares.map(p => (p.msg as { ballot: { round: number } }).ballot.round))
+    expect(c.stored.get('a')!.highestRound).toBe(maxRound)
+    c.crash('a')
+    c.add('a').start()
+    c.advance(LEASE)
+    const after = c.sent('prepare').filter(s => s.from === 'a').slice(prepares.length)
+    expect(after.length).toBeGreaterThan(0)
+    for (const p of after) expect((p.msg as { ballot: { round: number } }).ballot.round).toBeGreaterThan(maxRound)
+  })
+
+  it('a step that promises hands out the state to persist with the reply', () => {
+    const n = new Node({ nodeId: 'a', clusterSize: 3 }, { clock: { now: () => 0 }, random: { next: () => 0.5 }, state: null, durableStorage: true })
+    n.start()
+    n.ready()
+    n.step('b', { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'b' } })
+    const rd = n.ready()
+    expect(rd.messages.map(m => m.msg.type)).toEqual(['promise'])
+    expect(rd.persist?.acceptor).toEqual([[1, { promised: { round: 1, nodeId: 'b' }, accepted: null }]])
+  })
+})

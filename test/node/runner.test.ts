@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { NodeRunner } from '../../src/node/runner.js'
+import { MemoryNetwork } from '../../src/transport/memory.js'
+import { MemoryStorage } from '../../src/storage/memory.js'
+import type { PersistentState, Storage } from '../../src/storage/storage.js'
+import type { Message } from '../../src/paxos/message.js'
+import type { Transport, TransportHandlers } from '../../src/transport/transport.js'
+
+const LEASE = 300
+
+async function until (cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out')
+    await new Promise(resolve => setTimeout(resolve, 2))
+  }
+}
+
+function cluster (n: number, storage: () => Storage = () => new MemoryStorage({ durable: true })): NodeRunner[] {
+  const net = new MemoryNetwork()
+  return Array.from({ length: n }, (_, i) => new NodeRunner({ config: { clusterSize: n, leaseMs: LEASE }, storage: storage(), transport: net.transport(`n${i}`) }))
+}
+
+describe('NodeRunner over the memory transport', () => {
+  it('elects, fails over after a crash, and hands over on stop', async () => {
+    const rs = cluster(3)
+    const chosen: string[] = []
+    rs[0]!.on('leaderChosen', r => chosen.push(`${r.epoch}:${r.leaderId}`))
+    await Promise.all(rs.map(r => r.start()))
+    // Generous liveness bounds: timing belongs in benchmarks.
+    await until(() => rs.filter(r => r.isLeader).length === 1, 20 * LEASE)
+    const first = rs.find(r => r.isLeader)!
+    await first.crash()
+    const rest = rs.filter(r => r !== first)
+    await until(() => rest.some(r => r.isLeader), 20 * LEASE)
+    const second = rest.find(r => r.isLeader)!
+    expect(second.epoch).toBeGreaterThan(1)
+    const demoted: string[] = []
+    second.on('demoted', d => demoted.push(d.reason))
+    await second.stop()
+    expect(demoted).toEqual(['resigned'])
+    await Promise.all(rs.map(r => r.stop()))
+    expect(chosen.length).toBeGreaterThanOrEqual(1)
+  })
+
+  it('stops and reports an error, sending nothing, when storage fails', async () => {
+    const sent: Message[] = []
+    const transport: Transport = {
+      localId: 'x',
+      start: async (_h: TransportHandlers) => {},
+      stop: async () => {},
+      send: (_to, msg) => { sent.push(msg) },
+      broadcast: msg => { sent.push(msg) },
+      peers: () => []
+    }
+    let handlers: TransportHandlers | null = null
+    transport.start = async h => { handlers = h }
+    const storage: Storage = {
+      durable: true,
+      load: async () => null,
+      save: async (_s: PersistentState) => { throw new Error('disk full') }
+    }
+    const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })
+    const errors: Error[] = []
+    r.on('error', e => errors.push(e))
+    await r.start()
+    await new Promise(resolve => setTimeout(resolve, 10))
+    sent.length = 0
+    handlers!.message('y', { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'y' } })
+    await new Promise(resolve => setTimeout(resolve, 10))
+    expect(errors.map(e => e.message)).toEqual([expect.stringContaining('disk full')])
+    expect(sent.filter(m => m.type === 'promise')).toEqual([])
+    expect(r.running).toBe(false)
+  })
+
+  it('does not throw into the host when nobody listens for errors', async () => {
+    const storage: Storage = { durable: true, load: async () => null, save: async () => { throw new Error('EIO') } }
+    const r = new NodeRunner({ config: { clusterSize: 1, leaseMs: LEASE }, storage, transport: new MemoryNetwork().transport('solo') })
+    await r.start()
+    await until(() => r.lastError !== null, 20 * LEASE)
+    expect(r.lastError!.message).toContain('EIO')
+    expect(r.isLeader).toBe(false)
+  })
+})

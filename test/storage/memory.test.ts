@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest'
+import { MemoryStorage } from '../../src/storage/memory.js'
+import type { PersistentState } from '../../src/storage/storage.js'
+
+describe('MemoryStorage', () => {
+  it('returns the state saved last, and null before any save', async () => {
+    const s = new MemoryStorage()
+    expect(await s.load()).toBeNull()
+    const state: PersistentState = { acceptor: [], learned: { epoch: 2, leaderId: 'a', metadata: {} }, highestRound: 4, grant: null }
+    await s.save(state)
+    expect(await s.load()).toEqual(state)
+    expect(s.durable).toBe(false)
+    expect(new MemoryStorage({ durable: true }).durable).toBe(true)
+  })
+})
