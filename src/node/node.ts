@@ -88,6 +88,8 @@ interface Leadership {
   readonly record: LeaderRecord
   seq: number
   readonly rounds: Map<number, { readonly sentAt: number, readonly acks: Set<NodeId> }>
+  /** The voter that answered the newest round first: the successor to suggest on resigning. */
+  quickest: { seq: number, id: NodeId } | null
   leaseUntil: number
   elected: boolean
   nextBeatAt: number
@@ -247,7 +249,7 @@ export class Node {
       else if (now >= l.nextBeatAt) this.#sendHeartbeat(now)
     }
     const w = this.#watch
-    if (w !== null && !w.lost && now >= w.until) this.#loseLeader(now, false)
+    if (w !== null && !w.lost && now >= w.until) this.#loseLeader(now, this.#electionDelay())
     if (this.#statusRetryAt !== null && now >= this.#statusRetryAt) this.#askStatus(now)
     if (this.#roundDeadline !== null && now >= this.#roundDeadline) {
       this.#roundDeadline = null
@@ -296,7 +298,7 @@ export class Node {
         return this.#onLearn(this.#learner.onChosen(m.value), now)
       case 'heartbeat': return this.#onHeartbeat(from, m, now)
       case 'heartbeatAck': return this.#onHeartbeatAck(from, m.epoch, m.seq, now)
-      case 'resign': return this.#onResign(from, m.epoch, now)
+      case 'resign': return this.#onResign(from, m.epoch, m.successor, now)
       case 'statusRequest': {
         const newest = this.#learner.newest
         this.#send(from, { type: 'statusReply', epoch: newest?.epoch ?? 0, value: newest })
@@ -400,6 +402,7 @@ export class Node {
     const round = l.rounds.get(seq)
     if (round === undefined) return
     round.acks.add(from)
+    if (from !== this.id && (l.quickest === null || l.quickest.seq < seq)) l.quickest = { seq, id: from }
     if (round.acks.size < this.#quorum) return
     const until = round.sentAt + this.#leaderLeaseMs
     if (until > l.leaseUntil) l.leaseUntil = until
@@ -409,11 +412,14 @@ export class Node {
     }
   }
 
-  #onResign (from: NodeId, epoch: Epoch, now: number): void {
+  #onResign (from: NodeId, epoch: Epoch, successor: NodeId | null, now: number): void {
     const g = this.#grant
     if (g !== null && g.leaderId === from && g.epoch === epoch) this.#grant = null
     const w = this.#watch
-    if (w !== null && !w.lost && w.record.leaderId === from && w.record.epoch === epoch) this.#loseLeader(now, true)
+    if (w === null || w.lost || w.record.leaderId !== from || w.record.epoch !== epoch) return
+    // The named successor stands at once; with none named, everyone hurries a little.
+    const delay = from === this.id ? this.#electionDelay() : successor === this.id ? 0 : successor === null ? this.#electionDelay() / 4 : this.#electionDelay()
+    this.#loseLeader(now, delay)
   }
 
   #onStatusReply (from: NodeId, m: StatusReply, now: number): void {
@@ -439,7 +445,7 @@ export class Node {
     this.#watch = { record: v, until: now + this.config.leaseMs, lost: false }
     if (v.leaderId === this.id && v.epoch > this.#retiredEpoch && this.#leadership === null) {
       this.#leadership = {
-        record: v, seq: 0, rounds: new Map(), leaseUntil: -Infinity, elected: false, nextBeatAt: now,
+        record: v, seq: 0, rounds: new Map(), quickest: null, leaseUntil: -Infinity, elected: false, nextBeatAt: now,
         giveUpAt: now + this.config.leaseMs
       }
       this.#sendHeartbeat(now)
@@ -467,7 +473,7 @@ export class Node {
     if (l === null) return
     this.#retire()
     if (l.elected) this.#events.push({ type: 'demoted', epoch: l.record.epoch, reason })
-    if (reason === 'resigned') this.#broadcast({ type: 'resign', epoch: l.record.epoch })
+    if (reason === 'resigned') this.#broadcast({ type: 'resign', epoch: l.record.epoch, successor: l.quickest?.id ?? null })
   }
 
   #retire (): void {
@@ -477,11 +483,10 @@ export class Node {
     this.#leadership = null
   }
 
-  #loseLeader (now: number, resigned: boolean): void {
+  #loseLeader (now: number, delay: number): void {
     const w = this.#watch!
     w.lost = true
     if (w.record.leaderId !== this.id) this.#events.push({ type: 'leaderLost', record: w.record })
-    const delay = resigned && w.record.leaderId !== this.id ? this.#electionDelay() / 4 : this.#electionDelay()
     this.#scheduleElection(now, delay)
   }
 

@@ -4,7 +4,7 @@
  * report it (the libp2p transport uses the authenticated peer ID), so a
  * message can never claim another node's identity.
  */
-import type { Ballot, Epoch, LeaderRecord } from './proposal.js'
+import type { Ballot, Epoch, LeaderRecord, NodeId } from './proposal.js'
 
 export interface AcceptedValue {
   readonly ballot: Ballot
@@ -48,8 +48,12 @@ export interface Heartbeat { readonly type: 'heartbeat', readonly epoch: Epoch, 
 
 export interface HeartbeatAck { readonly type: 'heartbeatAck', readonly epoch: Epoch, readonly seq: number }
 
-/** The leader of `epoch` steps down; voters drop its lease at once. */
-export interface Resign { readonly type: 'resign', readonly epoch: Epoch }
+/**
+ * The leader of `epoch` steps down; voters drop its lease at once. It names a
+ * voter that answered it recently as `successor`, which stands at once while
+ * the others wait their usual delay: a handover without duelling proposers.
+ */
+export interface Resign { readonly type: 'resign', readonly epoch: Epoch, readonly successor: NodeId | null }
 
 /** Catch-up: "what is the newest chosen epoch you know?"; `epoch` is the asker's newest. */
 export interface StatusRequest { readonly type: 'statusRequest', readonly epoch: Epoch }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { MemoryNetwork } from '../../src/transport/memory.js'
 import type { Message } from '../../src/paxos/message.js'
 
-const msg: Message = { type: 'resign', epoch: 3 }
+const msg: Message = { type: 'resign', epoch: 3, successor: null }
 
 describe('MemoryTransport', () => {
   it('delivers asynchronously, to one peer or to all others', async () => {
