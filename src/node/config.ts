@@ -36,6 +36,13 @@ export interface NodeConfig {
 
 export type ResolvedConfig = Required<NodeConfig>
 
+/** Limits on leader metadata; peers reject frames beyond them, so config enforces them too. */
+export const METADATA_LIMITS = {
+  entries: 32,
+  keyLength: 64,
+  valueLength: 1024
+} as const
+
 function positive (field: string, v: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(field, `must be a positive finite number, got ${String(v)}`)
   return v
@@ -62,8 +69,13 @@ export function resolveConfig (c: NodeConfig): ResolvedConfig {
   const roundTimeoutMs = positive('roundTimeoutMs', c.roundTimeoutMs ?? leaseMs / 4)
   const metadata = c.metadata ?? {}
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new ConfigError('metadata', 'must be an object of strings')
-  for (const [k, v] of Object.entries(metadata)) {
+  const entries = Object.entries(metadata)
+  if (entries.length > METADATA_LIMITS.entries) throw new ConfigError('metadata', `has ${entries.length} entries, at most ${METADATA_LIMITS.entries} are allowed`)
+  for (const [k, v] of entries) {
     if (typeof v !== 'string') throw new ConfigError('metadata', `value of "${k}" must be a string`)
+    if (k.length > METADATA_LIMITS.keyLength) throw new ConfigError('metadata', `key "${k.slice(0, 20)}…" is longer than ${METADATA_LIMITS.keyLength} characters`)
+    if (v.length > METADATA_LIMITS.valueLength) throw new ConfigError('metadata', `value of "${k}" is longer than ${METADATA_LIMITS.valueLength} characters`)
+    if (k === '__proto__') throw new ConfigError('metadata', 'the key "__proto__" is not allowed')
   }
   return {
     nodeId: c.nodeId,

@@ -17,7 +17,7 @@ import { Node, type DemotionReason, type NodeDeps, type Ready } from './node.js'
 export interface RunnerEvents {
   leaderChosen: [record: LeaderRecord]
   elected: [info: { epoch: Epoch }]
-  demoted: [info: { epoch: Epoch, reason: DemotionReason | 'stopped' }]
+  demoted: [info: { epoch: Epoch, reason: DemotionReason }]
   leaderLost: [record: LeaderRecord]
   error: [err: Error]
 }
@@ -153,8 +153,13 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     }
     const t = this.#opts.transport
     for (const out of rd.messages) {
-      if (out.to === null) t.broadcast(out.msg)
-      else t.send(out.to, out.msg)
+      try {
+        if (out.to === null) t.broadcast(out.msg)
+        else t.send(out.to, out.msg)
+      } catch (err) {
+        // A lost message is tolerated by the protocol; a broken chain would stall the node.
+        this.#fail(new Error(`transport failed to send a ${out.msg.type}: ${(err as Error).message}`, { cause: err }))
+      }
     }
     for (const e of rd.events) {
       switch (e.type) {

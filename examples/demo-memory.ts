@@ -1,7 +1,7 @@
 /**
  * Five in-process nodes over the memory transport: the first election, a
  * leader crash and the re-election, then a graceful resignation.
- *   npm run demo
+ *   npm run demo:memory
  */
 import { MemoryNetwork } from '../src/transport/memory.js'
 import { MemoryStorage } from '../src/storage/memory.js'

@@ -1,0 +1,69 @@
+/**
+ * createElection: a libp2p node of its own (TCP, Noise, yamux, identify, mDNS)
+ * with the election service inside it. The same Election class as the
+ * service: one implementation, two ways to host it.
+ */
+import { createHash } from 'node:crypto'
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { mdns } from '@libp2p/mdns'
+import { multiaddr } from '@multiformats/multiaddr'
+import { toString as bytesToString } from 'uint8arrays/to-string'
+import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
+import { ConfigError } from './node/config.js'
+import { leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
+
+export interface CreateElectionOptions extends ElectionOptions {
+  /** Addresses to listen on (default `['/ip4/0.0.0.0/tcp/0']`). */
+  readonly listen?: readonly string[]
+  /** Discover peers with mDNS on the LAN (default true). */
+  readonly mdns?: boolean
+  /** How often mDNS queries again, in ms (default 1000). */
+  readonly mdnsIntervalMs?: number
+  /** A logger from `@libp2p/logger` (default: `defaultLogger()`, enabled with `DEBUG=quorum:*`). */
+  readonly logger?: ComponentLogger
+  /** The node's private key; by default a new Ed25519 key (a new peer ID) at every start. */
+  readonly privateKey?: PrivateKey
+}
+
+/** The mDNS service tag of a cluster, so clusters on one LAN do not even see each other. */
+export function mdnsServiceTag (clusterName: string): string {
+  const digest = createHash('sha256').update(`quorum/${clusterName}`).digest()
+  return `_quorum-${bytesToString(digest.subarray(0, 10), 'base32')}._udp.local`
+}
+
+/**
+ * Creates and starts a libp2p node that runs the election, and returns the
+ * election. `election.stop()` resigns (if leading) and stops the node.
+ * Throws a ConfigError naming the field when an option is invalid.
+ */
+export async function createElection (options: CreateElectionOptions): Promise<Election> {
+  validateElectionOptions(options)
+  const listen = options.listen ?? ['/ip4/0.0.0.0/tcp/0']
+  if (!Array.isArray(listen) || listen.length === 0) throw new ConfigError('listen', 'must be a non-empty array of multiaddr strings')
+  for (const a of listen) {
+    try { multiaddr(a) } catch (err) { throw new ConfigError('listen', `${JSON.stringify(a)} is not a multiaddr: ${(err as Error).message}`) }
+  }
+  const interval = options.mdnsIntervalMs ?? 1000
+  if (!Number.isFinite(interval) || interval < 10) throw new ConfigError('mdnsIntervalMs', `must be a number of at least 10, got ${String(interval)}`)
+
+  const node = await createLibp2p({
+    ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    addresses: { listen: [...listen] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: options.mdns === false ? [] : [mdns({ serviceTag: mdnsServiceTag(options.clusterName ?? 'default'), interval })],
+    services: {
+      identify: identify(),
+      election: leaderElection(options)
+    }
+  })
+  const election = node.services.election
+  election.setOwner({ stop: async () => { await node.stop() } })
+  return election
+}

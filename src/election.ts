@@ -1,0 +1,329 @@
+/**
+ * The public Election: a libp2p service that runs a Quorum node over the
+ * libp2p transport and reports leadership to the host application.
+ */
+import { EventEmitter } from 'node:events'
+import { serviceCapabilities, serviceDependencies } from '@libp2p/interface'
+import type { ComponentLogger, Libp2pEvents, Logger, PeerId, PeerStore, Startable, TypedEventTarget } from '@libp2p/interface'
+import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ConfigError, resolveConfig, type NodeConfig } from './node/config.js'
+import { NodeRunner } from './node/runner.js'
+import type { DemotionReason } from './node/node.js'
+import type { Epoch, LeaderRecord, NodeId } from './paxos/proposal.js'
+import { MemoryStorage } from './storage/memory.js'
+import type { Storage } from './storage/storage.js'
+import { Dialer } from './transport/dialer.js'
+import { Libp2pTransport, protocolFor } from './transport/libp2p.js'
+
+/** The leader of an epoch, as the host application sees it. */
+export interface LeaderInfo {
+  /** The epoch this leader was chosen for: its fencing token. */
+  readonly epoch: Epoch
+  /** The leader's peer ID. */
+  readonly leaderId: NodeId
+  /** The metadata the leader configured (e.g. its HTTP URL). */
+  readonly metadata: Readonly<Record<string, string>>
+  /** True when the leader is this node. */
+  readonly isSelf: boolean
+}
+
+export interface ElectionEvents {
+  /** A leader was chosen for a new epoch. */
+  leaderChosen: [leader: LeaderInfo]
+  /** This node became leader: it holds a majority lease for `epoch`. */
+  elected: [info: { readonly epoch: Epoch }]
+  /** This node stopped being leader. */
+  demoted: [info: { readonly epoch: Epoch, readonly reason: DemotionReason }]
+  /** The known leader's lease expired here without renewal, or it resigned. */
+  leaderLost: [info: { readonly epoch: Epoch, readonly leaderId: NodeId }]
+  /** A peer of this cluster connected. */
+  'peer:join': [info: { readonly peerId: NodeId }]
+  /** A peer of this cluster disconnected. */
+  'peer:leave': [info: { readonly peerId: NodeId }]
+  /** Something went wrong that the application should know (the election may have stopped). */
+  error: [err: Error]
+}
+
+/** Options of {@link leaderElection} (and of {@link createElection}). */
+export interface ElectionOptions {
+  /** Nodes elect only with nodes of the same cluster name (default "default"). Letters, digits, `.`, `_`, `-`. */
+  readonly clusterName?: string
+  /** Number of voters in the cluster (required); a majority must be up to elect. */
+  readonly clusterSize: number
+  /** Small string map delivered with this node's leadership, e.g. `{ url: 'http://10.0.0.5:8080' }`. */
+  readonly metadata?: Readonly<Record<string, string>>
+  /** Lease length in ms (default 2000). A crashed leader is replaced after about this long. */
+  readonly leaseMs?: number
+  /** Heartbeat interval in ms (default leaseMs/4). */
+  readonly heartbeatMs?: number
+  /** Bound on clock-rate drift between nodes (default 0.01). */
+  readonly maxDriftRatio?: number
+  /** Higher priority stands for election sooner (default 0). */
+  readonly priority?: number
+  /** Multiaddrs to keep dialing, for networks without multicast (with or without /p2p/<peer ID>). */
+  readonly bootstrap?: readonly string[]
+  /** Largest protocol frame in bytes (default 65536). */
+  readonly maxFrameBytes?: number
+  /** Where acceptor state is kept (default: in memory, which costs a quarantine of about one lease at every start). */
+  readonly storage?: Storage
+}
+
+export interface ElectionComponents {
+  readonly peerId: PeerId
+  readonly registrar: Registrar
+  readonly connectionManager: ConnectionManager
+  readonly events: TypedEventTarget<Libp2pEvents>
+  readonly logger: ComponentLogger
+  readonly peerStore: PeerStore
+  readonly addressManager: AddressManager
+}
+
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/** Validates election options; throws a ConfigError naming the first bad field. */
+export function validateElectionOptions (options: ElectionOptions): void {
+  if (options === null || typeof options !== 'object') throw new ConfigError('options', 'must be an object')
+  const name = options.clusterName ?? 'default'
+  if (typeof name !== 'string' || !CLUSTER_NAME.test(name)) {
+    throw new ConfigError('clusterName', `must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit; got ${JSON.stringify(name)}`)
+  }
+  if (options.bootstrap !== undefined) {
+    if (!Array.isArray(options.bootstrap)) throw new ConfigError('bootstrap', 'must be an array of multiaddr strings')
+    for (const a of options.bootstrap) {
+      try { multiaddr(a) } catch (err) { throw new ConfigError('bootstrap', `${JSON.stringify(a)} is not a multiaddr: ${(err as Error).message}`) }
+    }
+  }
+  if (options.maxFrameBytes !== undefined && (!Number.isInteger(options.maxFrameBytes) || options.maxFrameBytes < 1024 || options.maxFrameBytes > 4 * 1024 * 1024)) {
+    throw new ConfigError('maxFrameBytes', `must be an integer from 1024 to 4194304, got ${String(options.maxFrameBytes)}`)
+  }
+  resolveConfig(nodeConfig('validation', options))
+}
+
+function nodeConfig (nodeId: string, o: ElectionOptions): NodeConfig {
+  const c: { -readonly [K in keyof NodeConfig]: NodeConfig[K] } = { nodeId, clusterSize: o.clusterSize }
+  if (o.leaseMs !== undefined) c.leaseMs = o.leaseMs
+  if (o.heartbeatMs !== undefined) c.heartbeatMs = o.heartbeatMs
+  if (o.maxDriftRatio !== undefined) c.maxDriftRatio = o.maxDriftRatio
+  if (o.priority !== undefined) c.priority = o.priority
+  if (o.metadata !== undefined) c.metadata = o.metadata
+  return c
+}
+
+/**
+ * A running leader election. It is an EventEmitter with typed events
+ * ({@link ElectionEvents}); it is also the libp2p service returned by
+ * {@link leaderElection}.
+ */
+export class Election extends EventEmitter<ElectionEvents> implements Startable {
+  readonly [Symbol.toStringTag] = 'quorum:election'
+  readonly [serviceCapabilities]: string[] = ['@quorum/leader-election']
+  readonly [serviceDependencies]: string[] = ['@libp2p/identify']
+
+  /** The protocol ID nodes of this cluster speak. */
+  readonly protocol: string
+  readonly #components: ElectionComponents
+  readonly #options: ElectionOptions
+  readonly #log: Logger
+  readonly #transport: Libp2pTransport
+  readonly #runner: NodeRunner
+  readonly #dialer: Dialer
+  readonly #members = new Set<string>()
+  #topologyId: string | null = null
+  #started = false
+  #owner: { stop: () => Promise<void> } | null = null
+  #ownerStopping = false
+
+  constructor (components: ElectionComponents, options: ElectionOptions) {
+    super()
+    validateElectionOptions(options)
+    this.#components = components
+    this.#options = options
+    this.#log = components.logger.forComponent('quorum:election')
+    this.protocol = protocolFor(options.clusterName ?? 'default')
+    const transportOpts = options.maxFrameBytes === undefined ? { protocol: this.protocol } : { protocol: this.protocol, maxFrameBytes: options.maxFrameBytes }
+    this.#transport = new Libp2pTransport(components, transportOpts)
+    const { nodeId: _unused, ...config } = nodeConfig(components.peerId.toString(), options)
+    this.#runner = new NodeRunner({ config, storage: options.storage ?? new MemoryStorage(), transport: this.#transport })
+    this.#dialer = new Dialer(components, { bootstrap: options.bootstrap ?? [], isMember: p => this.#members.has(p.toString()) })
+    this.#wireRunner()
+  }
+
+  // ---- state ------------------------------------------------------------------
+
+  /** This node's ID (its libp2p peer ID). */
+  get nodeId (): NodeId { return this.#components.peerId.toString() }
+
+  /** The leader this node believes in now, or null (none known, or its lease expired here). */
+  get leader (): LeaderInfo | null {
+    const r = this.#runner.leader
+    return r === null ? null : this.#info(r)
+  }
+
+  /** True while this node holds a live majority lease; computed from the lease when read. */
+  get isLeader (): boolean { return this.#runner.isLeader }
+
+  /** The newest epoch known to be chosen: the current leader's fencing token (0 before any). */
+  get epoch (): Epoch { return this.#runner.epoch }
+
+  /** The addresses this node can be dialed on, with its peer ID: what others put in `bootstrap`. */
+  get multiaddrs (): string[] {
+    return this.#components.addressManager.getAddresses().map(a => a.toString())
+  }
+
+  /** Peer IDs of connected nodes of this cluster. */
+  get peers (): NodeId[] { return this.#transport.peers() }
+
+  /** Frame and byte counters of the wire, for monitoring. */
+  get wireStats (): Readonly<Libp2pTransport['stats']> { return this.#transport.stats }
+
+  /** Subscribes to `leaderChosen`; returns the function that unsubscribes. */
+  onLeaderChosen (listener: (leader: LeaderInfo) => void): () => void {
+    this.on('leaderChosen', listener)
+    return () => { this.off('leaderChosen', listener) }
+  }
+
+  /**
+   * Resolves with the current leader as soon as one is known (at once if one
+   * is). Rejects when `signal` aborts, after `timeoutMs`, or if the election stops.
+   */
+  async waitForLeader (opts: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<LeaderInfo> {
+    const now = this.leader
+    if (now !== null) return now
+    opts.signal?.throwIfAborted()
+    return await new Promise<LeaderInfo>((resolve, reject) => {
+      let timer: NodeJS.Timeout | null = null
+      let poll: NodeJS.Timeout | null = null
+      const cleanup = (): void => {
+        if (timer !== null) clearTimeout(timer)
+        if (poll !== null) clearInterval(poll)
+        this.off('leaderChosen', check)
+        this.off('elected', check)
+        opts.signal?.removeEventListener('abort', onAbort)
+      }
+      const check = (): void => {
+        const l = this.leader
+        if (l !== null) { cleanup(); resolve(l); return }
+        if (!this.#started) { cleanup(); reject(new Error('the election stopped before a leader was known')) }
+      }
+      const onAbort = (): void => { cleanup(); reject(opts.signal!.reason) }
+      this.on('leaderChosen', check)
+      this.on('elected', check)
+      // A leader can become known without a new epoch (a heartbeat after a lapse).
+      poll = setInterval(check, 50)
+      opts.signal?.addEventListener('abort', onAbort, { once: true })
+      if (opts.timeoutMs !== undefined) {
+        timer = setTimeout(() => { cleanup(); reject(new Error(`no leader within ${opts.timeoutMs} ms`)) }, opts.timeoutMs)
+      }
+    })
+  }
+
+  /** Steps down if this node leads; the others elect a successor at once. Resolves true if it led. */
+  async resign (): Promise<boolean> {
+    return await this.#runner.resign()
+  }
+
+  /**
+   * Leaves the election: a leader resigns first so a successor takes over at
+   * once. When this election owns its libp2p node ({@link createElection}),
+   * that node stops too.
+   */
+  async stop (): Promise<void> {
+    if (this.#owner !== null && !this.#ownerStopping) {
+      this.#ownerStopping = true
+      await this.#owner.stop()
+      return
+    }
+    await this.#shutdown()
+  }
+
+  async [Symbol.asyncDispose] (): Promise<void> {
+    await this.stop()
+  }
+
+  // ---- libp2p lifecycle -------------------------------------------------------
+
+  async start (): Promise<void> {
+    if (this.#started) return
+    this.#started = true
+    this.#topologyId = await this.#components.registrar.register(this.protocol, {
+      onConnect: (peer, conn) => {
+        const id = peer.toString()
+        this.#dialer.dedupe(peer)
+        const open = this.#components.connectionManager.getConnections(peer).find(c => c.status === 'open') ?? conn
+        this.#transport.addPeer(peer, open)
+        if (!this.#members.has(id)) {
+          this.#members.add(id)
+          this.#log('peer %s joined', id)
+          this.emit('peer:join', { peerId: id })
+        }
+      },
+      onDisconnect: peer => {
+        const id = peer.toString()
+        this.#transport.removePeer(peer)
+        if (this.#members.has(id)) {
+          this.#log('peer %s left', id)
+          this.emit('peer:leave', { peerId: id })
+        }
+      }
+    })
+    await this.#runner.start()
+    this.#dialer.start()
+    this.#log('started in cluster %s as %s', this.protocol, this.nodeId)
+  }
+
+  /** libp2p calls this before closing connections: the moment for a leader to resign. */
+  async beforeStop (): Promise<void> {
+    if (this.#started && this.#runner.isLeader) await this.#runner.resign()
+  }
+
+  async #shutdown (): Promise<void> {
+    if (!this.#started) return
+    this.#started = false
+    this.#dialer.stop()
+    await this.#runner.stop()
+    if (this.#topologyId !== null) this.#components.registrar.unregister(this.#topologyId)
+    this.#topologyId = null
+    this.#log('stopped')
+  }
+
+  /** @internal Used by createElection: stopping the election stops its own libp2p node. */
+  setOwner (owner: { stop: () => Promise<void> }): void {
+    this.#owner = owner
+  }
+
+  // ---- internals ----------------------------------------------------------------
+
+  #info (r: LeaderRecord): LeaderInfo {
+    return { epoch: r.epoch, leaderId: r.leaderId, metadata: r.metadata, isSelf: r.leaderId === this.nodeId }
+  }
+
+  #wireRunner (): void {
+    const r = this.#runner
+    r.on('leaderChosen', rec => {
+      this.#log('epoch %d: leader %s', rec.epoch, rec.leaderId)
+      this.emit('leaderChosen', this.#info(rec))
+    })
+    r.on('elected', e => { this.#log('elected for epoch %d', e.epoch); this.emit('elected', e) })
+    r.on('demoted', e => {
+      this.#log('stopped leading epoch %d: %s', e.epoch, e.reason)
+      this.emit('demoted', e)
+    })
+    r.on('leaderLost', rec => { this.emit('leaderLost', { epoch: rec.epoch, leaderId: rec.leaderId }) })
+    r.on('error', err => {
+      this.#log.error('%s', err.message)
+      // An 'error' nobody listens to must not crash the host application.
+      if (this.listenerCount('error') > 0) this.emit('error', err)
+    })
+  }
+}
+
+/**
+ * The libp2p service factory, for applications that already run libp2p:
+ * `createLibp2p({ services: { identify: identify(), election: leaderElection({ clusterSize: 3 }) } })`.
+ * Throws a ConfigError naming the field when an option is invalid.
+ */
+export function leaderElection (options: ElectionOptions): (components: ElectionComponents) => Election {
+  validateElectionOptions(options)
+  return components => new Election(components, options)
+}

@@ -1,0 +1,165 @@
+/**
+ * Keeps this node connected to its cluster. libp2p 3 does not dial the peers
+ * that discovery (mDNS) finds, so this does: it dials each discovered peer and
+ * each bootstrap address, redials with exponential backoff after a failure or
+ * a disconnect, and keeps one connection per peer when both sides dialed at once.
+ */
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { ComponentLogger, Connection, Libp2pEvents, Logger, PeerId, PeerInfo, TypedEventTarget } from '@libp2p/interface'
+import type { ConnectionManager } from '@libp2p/interface-internal'
+
+export interface DialerComponents {
+  readonly peerId: PeerId
+  readonly connectionManager: ConnectionManager
+  readonly events: TypedEventTarget<Libp2pEvents>
+  readonly logger: ComponentLogger
+}
+
+export interface DialerOptions {
+  /** Addresses to keep dialing (with or without /p2p/<peer ID>). */
+  readonly bootstrap: readonly string[]
+  /** Whether a connected peer speaks the cluster's protocol (known after identify). */
+  readonly isMember: (peer: PeerId) => boolean
+  readonly minBackoffMs?: number
+  readonly maxBackoffMs?: number
+  /** Failed dials of a discovered peer before it is forgotten (bootstrap addresses are never forgotten). */
+  readonly maxAttempts?: number
+}
+
+interface Target {
+  readonly key: string
+  readonly dial: PeerId | Multiaddr
+  readonly peer: PeerId | null
+  readonly permanent: boolean
+  failures: number
+  timer: NodeJS.Timeout | null
+  dialing: boolean
+}
+
+export class Dialer {
+  readonly #c: DialerComponents
+  readonly #opts: Required<DialerOptions>
+  readonly #log: Logger
+  readonly #targets = new Map<string, Target>()
+  #running = false
+  dials = 0
+
+  constructor (components: DialerComponents, opts: DialerOptions) {
+    this.#c = components
+    this.#opts = { minBackoffMs: 100, maxBackoffMs: 5000, maxAttempts: 10, ...opts }
+    this.#log = components.logger.forComponent('quorum:dialer')
+  }
+
+  start (): void {
+    this.#running = true
+    this.#c.events.addEventListener('peer:discovery', this.#onDiscovery)
+    this.#c.events.addEventListener('peer:disconnect', this.#onDisconnect)
+    this.#c.events.addEventListener('peer:update', this.#onUpdate)
+    for (const addr of this.#opts.bootstrap) {
+      const ma = multiaddr(addr)
+      const peerStr = ma.getComponents().find(c => c.name === 'p2p')?.value
+      if (peerStr !== undefined && peerStr === this.#c.peerId.toString()) continue
+      this.#add(`bootstrap:${addr}`, ma, null, true)
+    }
+  }
+
+  stop (): void {
+    this.#running = false
+    this.#c.events.removeEventListener('peer:discovery', this.#onDiscovery)
+    this.#c.events.removeEventListener('peer:disconnect', this.#onDisconnect)
+    this.#c.events.removeEventListener('peer:update', this.#onUpdate)
+    for (const t of this.#targets.values()) if (t.timer !== null) clearTimeout(t.timer)
+    this.#targets.clear()
+  }
+
+  /**
+   * When both sides dialed at once there are two connections; each side keeps
+   * the one the smaller peer ID initiated, so both keep the same one.
+   */
+  dedupe (peer: PeerId): void {
+    const conns = this.#c.connectionManager.getConnections(peer).filter(c => c.status === 'open')
+    if (conns.length < 2) return
+    const wantOutbound = this.#c.peerId.toString() < peer.toString()
+    const keep = conns.find(c => (c.direction === 'outbound') === wantOutbound) ?? conns[0]!
+    for (const c of conns) {
+      if (c !== keep) c.close().catch((err: Error) => { c.abort(err) })
+    }
+  }
+
+  readonly #onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
+    this.#discovered(evt.detail.id)
+  }
+
+  readonly #onUpdate = (evt: CustomEvent<{ peer: { id: PeerId } }>): void => {
+    // A restarted peer that kept its key shows up as an update, not a discovery.
+    const id = evt.detail.peer.id
+    if (this.#c.connectionManager.getConnections(id).length === 0) this.#discovered(id)
+  }
+
+  readonly #onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    const peer = evt.detail
+    if (!this.#running || !this.#opts.isMember(peer)) return
+    this.#log('lost the connection to %p, redialing', peer)
+    const t = this.#add(`peer:${peer.toString()}`, peer, peer, false)
+    this.#schedule(t)
+  }
+
+  #discovered (peer: PeerId): void {
+    if (!this.#running || peer.equals(this.#c.peerId)) return
+    const t = this.#add(`peer:${peer.toString()}`, peer, peer, false)
+    if (t.timer === null && !t.dialing) this.#dialNow(t)
+  }
+
+  #add (key: string, dial: PeerId | Multiaddr, peer: PeerId | null, permanent: boolean): Target {
+    let t = this.#targets.get(key)
+    if (t === undefined) {
+      t = { key, dial, peer, permanent, failures: 0, timer: null, dialing: false }
+      this.#targets.set(key, t)
+      if (permanent) this.#dialNow(t)
+    }
+    return t
+  }
+
+  #schedule (t: Target): void {
+    if (!this.#running || t.timer !== null || t.dialing) return
+    const backoff = Math.min(this.#opts.maxBackoffMs, this.#opts.minBackoffMs * 2 ** Math.min(t.failures, 16))
+    // Jitter keeps two nodes from redialing each other in lockstep.
+    t.timer = setTimeout(() => { t.timer = null; this.#dialNow(t) }, backoff * (0.5 + Math.random() / 2))
+  }
+
+  #dialNow (t: Target): void {
+    if (!this.#running || t.dialing) return
+    if (t.peer !== null && this.#c.connectionManager.getConnections(t.peer).length > 0) {
+      t.failures = 0
+      if (!t.permanent) this.#targets.delete(t.key)
+      return
+    }
+    t.dialing = true
+    this.dials++
+    this.#c.connectionManager.openConnection(t.dial, { signal: AbortSignal.timeout(5000) })
+      .then((conn: Connection) => {
+        t.failures = 0
+        if (!t.permanent) this.#targets.delete(t.key)
+        else this.#watchBootstrap(t, conn)
+      })
+      .catch((err: Error) => {
+        t.failures++
+        this.#log('dial %s failed (%d): %s', t.key, t.failures, err.message)
+        if (!t.permanent && t.failures >= this.#opts.maxAttempts) { this.#targets.delete(t.key); return }
+        t.dialing = false
+        this.#schedule(t)
+      })
+      .finally(() => { t.dialing = false })
+  }
+
+  /** A bootstrap address is redialed whenever its connection closes. */
+  #watchBootstrap (t: Target, conn: Connection): void {
+    const peer = conn.remotePeer
+    const onDisconnect = (evt: CustomEvent<PeerId>): void => {
+      if (!evt.detail.equals(peer)) return
+      this.#c.events.removeEventListener('peer:disconnect', onDisconnect)
+      if (this.#running && this.#targets.get(t.key) === t) this.#schedule(t)
+    }
+    this.#c.events.addEventListener('peer:disconnect', onDisconnect)
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The Transport over libp2p streams. Each node keeps one long-lived outbound
+ * stream per peer for the protocol `/quorum/<cluster>/1.0.0`, and reads each
+ * peer's inbound stream. Frames are length-prefixed protobuf (see codec.ts).
+ *
+ * - The sender of a message is the remote peer that Noise authenticated
+ *   (`connection.remotePeer`), never a field the peer writes.
+ * - A malformed frame is dropped and counted; a peer that keeps sending them is
+ *   disconnected. An oversized frame resets the stream. Nothing here throws into
+ *   the host application.
+ * - Writes respect backpressure: while a stream's buffer is full, messages to
+ *   that peer are dropped (the protocol tolerates loss) instead of queued
+ *   without bound.
+ */
+import { pipe } from 'it-pipe'
+import * as lp from 'it-length-prefixed'
+import { toString as bytesToString } from 'uint8arrays/to-string'
+import type { ComponentLogger, Connection, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { Registrar } from '@libp2p/interface-internal'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import type { Message } from '../paxos/message.js'
+import type { NodeId } from '../paxos/proposal.js'
+import { CodecError, decodeMessage, encodeMessage } from './codec.js'
+import type { Transport, TransportHandlers } from './transport.js'
+
+export const PROTOCOL_VERSION = '1.0.0'
+
+/** The protocol ID of a cluster: nodes of different clusters never exchange a frame. */
+export function protocolFor (clusterName: string): string {
+  return `/quorum/${clusterName}/${PROTOCOL_VERSION}`
+}
+
+export interface Libp2pTransportComponents {
+  readonly peerId: PeerId
+  readonly registrar: Registrar
+  readonly logger: ComponentLogger
+}
+
+export interface Libp2pTransportOptions {
+  readonly protocol: string
+  /** Largest frame accepted or sent, in bytes (default 64 KiB). */
+  readonly maxFrameBytes?: number
+  /** Invalid frames from one peer within `invalidWindowMs` before it is disconnected (default 20). */
+  readonly maxInvalidFrames?: number
+  readonly invalidWindowMs?: number
+  /** How long stop() waits for outbound streams to flush (default 500 ms). */
+  readonly closeTimeoutMs?: number
+}
+
+export interface TransportStats {
+  framesSent: number
+  framesReceived: number
+  bytesSent: number
+  bytesReceived: number
+  invalidFrames: number
+  oversizedFrames: number
+  droppedBackpressure: number
+  disconnectedForAbuse: number
+}
+
+interface Outbound {
+  stream: Stream | null
+  opening: Promise<void> | null
+  connection: Connection
+  /** Messages waiting for the stream to open (bounded). */
+  readonly pending: Uint8ArrayList[]
+  paused: boolean
+}
+
+const MAX_PENDING = 64
+
+export class Libp2pTransport implements Transport {
+  readonly localId: NodeId
+  readonly stats: TransportStats = {
+    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, oversizedFrames: 0, droppedBackpressure: 0, disconnectedForAbuse: 0
+  }
+
+  readonly #components: Libp2pTransportComponents
+  readonly #protocol: string
+  readonly #maxFrame: number
+  readonly #maxInvalid: number
+  readonly #invalidWindowMs: number
+  readonly #closeTimeoutMs: number
+  readonly #log: Logger
+  #handlers: TransportHandlers | null = null
+  readonly #out = new Map<NodeId, Outbound>()
+  readonly #inbound = new Set<Stream>()
+  readonly #invalid = new Map<NodeId, number[]>()
+
+  constructor (components: Libp2pTransportComponents, opts: Libp2pTransportOptions) {
+    this.#components = components
+    this.localId = components.peerId.toString()
+    this.#protocol = opts.protocol
+    this.#maxFrame = opts.maxFrameBytes ?? 64 * 1024
+    this.#maxInvalid = opts.maxInvalidFrames ?? 20
+    this.#invalidWindowMs = opts.invalidWindowMs ?? 60_000
+    this.#closeTimeoutMs = opts.closeTimeoutMs ?? 500
+    this.#log = components.logger.forComponent('quorum:transport')
+  }
+
+  get protocol (): string { return this.#protocol }
+
+  async start (handlers: TransportHandlers): Promise<void> {
+    this.#handlers = handlers
+    await this.#components.registrar.handle(this.#protocol, (stream, connection) => { this.#onInbound(stream, connection) }, {
+      maxInboundStreams: 4,
+      maxOutboundStreams: 4
+    })
+  }
+
+  async stop (): Promise<void> {
+    this.#handlers = null
+    await this.#components.registrar.unhandle(this.#protocol)
+    const closing = [...this.#out.values()].map(async o => {
+      const s = o.stream
+      if (s === null) return
+      try {
+        await s.close({ signal: AbortSignal.timeout(this.#closeTimeoutMs) })
+      } catch (err) {
+        s.abort(err as Error)
+      }
+    })
+    await Promise.all(closing)
+    this.#out.clear()
+    for (const s of this.#inbound) s.abort(new Error('quorum transport stopped'))
+    this.#inbound.clear()
+  }
+
+  /** A connection to a peer that speaks the protocol (from the registrar topology). */
+  addPeer (peer: PeerId, connection: Connection): void {
+    const id = peer.toString()
+    const o = this.#out.get(id)
+    if (o !== undefined && o.connection.status === 'open' && o.stream !== null) return
+    this.#out.set(id, { stream: null, opening: null, connection, pending: [], paused: false })
+  }
+
+  removePeer (peer: PeerId): void {
+    const id = peer.toString()
+    const o = this.#out.get(id)
+    this.#out.delete(id)
+    o?.stream?.abort(new Error('peer disconnected'))
+  }
+
+  peers (): NodeId[] { return [...this.#out.keys()] }
+
+  send (to: NodeId, msg: Message): void {
+    if (this.#handlers === null) return
+    const o = this.#out.get(to)
+    if (o === undefined) return
+    const frame = this.#frame(msg)
+    if (frame !== null) this.#write(to, o, frame)
+  }
+
+  broadcast (msg: Message): void {
+    if (this.#handlers === null || this.#out.size === 0) return
+    const frame = this.#frame(msg)
+    if (frame === null) return
+    for (const [id, o] of this.#out) this.#write(id, o, frame)
+  }
+
+  #frame (msg: Message): Uint8ArrayList | null {
+    const bytes = encodeMessage(msg)
+    if (bytes.length > this.#maxFrame) {
+      // Configuration limits keep frames far below this; never send what peers would reset on.
+      this.#log.error('not sending a %s frame of %d bytes: above maxFrameBytes %d', msg.type, bytes.length, this.#maxFrame)
+      return null
+    }
+    return lp.encode.single(bytes)
+  }
+
+  #write (id: NodeId, o: Outbound, frame: Uint8ArrayList): void {
+    const s = o.stream
+    if (s === null || s.status !== 'open') {
+      if (o.pending.length < MAX_PENDING) o.pending.push(frame)
+      else this.stats.droppedBackpressure++
+      this.#open(id, o)
+      return
+    }
+    if (o.paused) { this.stats.droppedBackpressure++; return }
+    this.stats.framesSent++
+    this.stats.bytesSent += frame.byteLength
+    if (!s.send(frame)) {
+      o.paused = true
+      s.onDrain().then(() => { o.paused = false }, () => {})
+    }
+  }
+
+  #open (id: NodeId, o: Outbound): void {
+    if (o.opening !== null || this.#handlers === null) return
+    if (o.stream !== null && o.stream.status !== 'open') o.stream = null
+    o.opening = (async () => {
+      try {
+        const s = await o.connection.newStream(this.#protocol, { signal: AbortSignal.timeout(5000) })
+        if (this.#out.get(id) !== o || this.#handlers === null) { s.abort(new Error('not needed')); return }
+        o.stream = s
+        s.addEventListener('close', () => { if (o.stream === s) o.stream = null })
+        // This side only writes; the remote's frames come on its own stream to us.
+        const frames = o.pending.splice(0)
+        for (const f of frames) this.#write(id, o, f)
+      } catch (err) {
+        this.#log('could not open a stream to %s: %s', id, (err as Error).message)
+        o.pending.length = 0
+      } finally {
+        o.opening = null
+      }
+    })()
+  }
+
+  #onInbound (stream: Stream, connection: Connection): void {
+    const from = connection.remotePeer.toString()
+    if (this.#handlers === null) { stream.abort(new Error('not running')); return }
+    this.#inbound.add(stream)
+    const maxDataLength = this.#maxFrame
+    void pipe(
+      stream,
+      source => lp.decode(source, { maxDataLength }),
+      async source => {
+        for await (const chunk of source) {
+          this.stats.framesReceived++
+          this.stats.bytesReceived += chunk.byteLength
+          this.#deliver(from, chunk.subarray(), connection)
+        }
+      }
+    ).catch((err: Error) => {
+      if ((err as { name?: string }).name === 'InvalidDataLengthError' || /too long|exceeds|max/i.test(err.message)) {
+        this.stats.oversizedFrames++
+        this.#log('oversized frame from %s, resetting the stream: %s', from, err.message)
+        stream.abort(err)
+      } else {
+        this.#log('inbound stream from %s ended: %s', from, err.message)
+      }
+    }).finally(() => {
+      this.#inbound.delete(stream)
+    })
+  }
+
+  #deliver (from: NodeId, bytes: Uint8Array, connection: Connection): void {
+    let msg: Message
+    try {
+      msg = decodeMessage(bytes)
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err
+      this.stats.invalidFrames++
+      this.#log('dropped an invalid frame from %s (%s): %s', from, err.message, bytesToString(bytes.subarray(0, 32), 'base16'))
+      this.#countInvalid(from, connection)
+      return
+    }
+    try {
+      this.#handlers?.message(from, msg)
+    } catch (err) {
+      // The node never throws on input; if it ever did, the stream must survive it.
+      this.#log.error('handler failed on a %s from %s: %s', msg.type, from, (err as Error).message)
+    }
+  }
+
+  #countInvalid (from: NodeId, connection: Connection): void {
+    const now = Date.now()
+    const times = (this.#invalid.get(from) ?? []).filter(t => now - t < this.#invalidWindowMs)
+    times.push(now)
+    this.#invalid.set(from, times)
+    if (times.length >= this.#maxInvalid) {
+      this.#invalid.delete(from)
+      this.stats.disconnectedForAbuse++
+      this.#log.error('disconnecting %s: %d invalid frames within %d ms', from, times.length, this.#invalidWindowMs)
+      connection.abort(new Error('too many invalid quorum frames'))
+    }
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Clusters over the real stack (TCP + Noise + yamux + identify + mDNS) in one
+ * process, inside the private namespace npm test runs in.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { createElection, type Election } from '../../src/index.js'
+import { NETNS_OK } from './env.js'
+
+const LEASE = 600
+const started: Election[] = []
+
+async function cluster (name: string, n: number, size = n, extra: Partial<Parameters<typeof createElection>[0]> = {}): Promise<Election[]> {
+  const es = await Promise.all(Array.from({ length: n }, async (_, i) => await createElection({
+    clusterName: name, clusterSize: size, leaseMs: LEASE, listen: ['/ip4/127.0.0.1/tcp/0'], mdnsIntervalMs: 200, metadata: { index: String(i) }, ...extra
+  })))
+  started.push(...es)
+  return es
+}
+
+async function until (what: string, cond: () => boolean, timeoutMs = 30 * LEASE): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}
+
+function agreed (es: Election[]): boolean {
+  const leaders = es.filter(e => e.isLeader)
+  if (leaders.length !== 1) return false
+  const l = leaders[0]!
+  return es.every(e => e.leader?.leaderId === l.nodeId && e.leader.epoch === l.epoch)
+}
+
+afterEach(async () => {
+  await Promise.allSettled(started.splice(0).map(async e => { await e.stop() }))
+})
+
+describe.skipIf(!NETNS_OK)('libp2p clusters in one process', () => {
+  for (const n of [3, 5]) {
+    it(`${n} nodes find each other over mDNS and agree on one leader`, async () => {
+      const es = await cluster(`c${n}`, n)
+      const chosen = es.map(e => new Promise(resolve => { e.once('leaderChosen', resolve) }))
+      await until('agreement', () => agreed(es))
+      const leader = es.find(e => e.isLeader)!
+      for (const e of es) {
+        expect(e.peers.sort()).toEqual(es.filter(x => x !== e).map(x => x.nodeId).sort())
+        expect(e.leader).toEqual({ epoch: leader.epoch, leaderId: leader.nodeId, metadata: leader.leader!.metadata, isSelf: e === leader })
+      }
+      const infos = await Promise.all(chosen) as Array<{ isSelf: boolean }>
+      expect(infos.filter(i => i.isSelf)).toHaveLength(1)
+      expect(await es[0]!.waitForLeader({ timeoutMs: 10 })).toMatchObject({ leaderId: leader.nodeId })
+    })
+  }
+
+  it('stop() of the leader hands over to a successor on every survivor', async () => {
+    const es = await cluster('handover', 3)
+    await until('agreement', () => agreed(es))
+    const leader = es.find(e => e.isLeader)!
+    const epoch = leader.epoch
+    const rest = es.filter(e => e !== leader)
+    const demoted = new Promise(resolve => { leader.once('demoted', resolve) })
+    await leader.stop()
+    expect(await demoted).toEqual({ epoch, reason: 'resigned' })
+    await until('a successor', () => agreed(rest), 5 * LEASE)
+    expect(rest.find(e => e.isLeader)!.epoch).toBeGreaterThan(epoch)
+  })
+
+  it('resign() hands over while the old leader stays a voter', async () => {
+    const es = await cluster('resign', 3)
+    await until('agreement', () => agreed(es))
+    const leader = es.find(e => e.isLeader)!
+    expect(await leader.resign()).toBe(true)
+    expect(leader.isLeader).toBe(false)
+    await until('a successor', () => agreed(es) && !leader.isLeader, 5 * LEASE)
+  })
+
+  it('nodes of another cluster name are never mixed in', async () => {
+    const a = await cluster('alpha', 2, 3)
+    const b = await cluster('beta', 1, 3)
+    await until('alpha agreement', () => agreed(a))
+    await new Promise(resolve => setTimeout(resolve, 3 * LEASE))
+    for (const e of a) expect(e.peers).not.toContain(b[0]!.nodeId)
+    expect(b[0]!.peers).toEqual([])
+    expect(b[0]!.leader).toBeNull()
+    expect(b[0]!.epoch).toBe(0)
+  })
+
+  it('finds peers through a bootstrap list when mDNS is off', async () => {
+    const first = await cluster('boot', 1, 3, { mdns: false })
+    // The first node's address is what operators put in the list.
+    const ma = first[0]!.multiaddrs[0]!
+    expect(ma).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
+    const more = await cluster('boot', 2, 3, { mdns: false, bootstrap: [ma] })
+    const es = [...first, ...more]
+    await until('agreement over bootstrap', () => agreed(es))
+  })
+
+  it('waitForLeader honours its timeout and abort signal; onLeaderChosen unsubscribes', async () => {
+    const [lonely] = await cluster('lonely', 1, 3)
+    await expect(lonely!.waitForLeader({ timeoutMs: 50 })).rejects.toThrow(/no leader within 50 ms/)
+    const ac = new AbortController()
+    const p = lonely!.waitForLeader({ signal: ac.signal })
+    ac.abort(new Error('gave up'))
+    await expect(p).rejects.toThrow('gave up')
+    let calls = 0
+    const off = lonely!.onLeaderChosen(() => { calls++ })
+    off()
+    expect(lonely!.listenerCount('leaderChosen')).toBe(0)
+    expect(calls).toBe(0)
+  })
+})
+

@@ -1,0 +1,18 @@
+/**
+ * Guards for tests that start libp2p: they run only inside the private
+ * network namespace that scripts/in-netns.sh makes (npm test does), never on
+ * the host network. Where none could be made, they skip and say why.
+ */
+import { networkInterfaces } from 'node:os'
+
+function onlyLoopback (): boolean {
+  return Object.entries(networkInterfaces()).every(([, addrs]) => (addrs ?? []).every(a => a.internal))
+}
+
+export const NETNS_OK = process.env.QUORUM_NETNS === '1' && onlyLoopback()
+
+export const NETNS_SKIP_REASON = process.env.QUORUM_NETNS === '1'
+  ? 'a non-loopback interface is present: refusing to start libp2p outside a private namespace'
+  : 'not inside a private network namespace (run the tests with npm test, as root or with user namespaces)'
+
+if (!NETNS_OK) console.warn(`libp2p tests skipped: ${NETNS_SKIP_REASON}`)
