@@ -281,6 +281,8 @@ export class Node {
   // ---- message handling -----------------------------------------------------
 
   #handle (from: NodeId, m: Message, now: number): void {
+    // A proposer's ballot names the proposer: a peer cannot propose with another's ballot.
+    if ((m.type === 'prepare' || m.type === 'accept') && m.ballot.nodeId !== from) return
     switch (m.type) {
       case 'prepare': return this.#onPrepare(from, m, now)
       case 'accept': return this.#onAccept(from, m, now)

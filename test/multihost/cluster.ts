@@ -1,0 +1,92 @@
+/** Drives node processes on a VirtualLan and follows what each reports. */
+import { createInterface } from 'node:readline'
+import type { ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { Host, VirtualLan } from './netns.js'
+
+const NODE_PROC = fileURLToPath(new URL('./node-proc.ts', import.meta.url))
+
+export interface ProcEvent { readonly ev: string, readonly t: number, readonly [k: string]: unknown }
+
+export class NodeProc {
+  readonly events: ProcEvent[] = []
+  id: string | null = null
+  addrs: string[] = []
+  leader: string | null = null
+  epoch = 0
+  isLeader = false
+  exited = false
+  readonly stderr: string[] = []
+  readonly #waiters = new Set<() => void>()
+
+  constructor (readonly host: Host, readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', line => {
+      let e: ProcEvent
+      try { e = JSON.parse(line) as ProcEvent } catch { return }
+      this.events.push(e)
+      if (e.ev === 'ready') { this.id = e.id as string; this.addrs = e.addrs as string[] }
+      if (e.ev === 'view') { this.leader = e.leader as string | null; this.epoch = e.epoch as number; this.isLeader = e.isLeader as boolean }
+      for (const w of this.#waiters) w()
+    })
+    createInterface({ input: child.stderr! }).on('line', line => { this.stderr.push(line) })
+    child.once('exit', () => { this.exited = true; this.isLeader = false; for (const w of this.#waiters) w() })
+  }
+
+  get pid (): number { return this.child.pid! }
+
+  /** Resolves with the first event (from index `from`) that matches. */
+  async next (pred: (e: ProcEvent) => boolean, timeoutMs: number, from = 0): Promise<ProcEvent> {
+    return await new Promise((resolve, reject) => {
+      const check = (): void => {
+        const hit = this.events.slice(from).find(pred)
+        if (hit !== undefined) { done(); resolve(hit); return }
+        if (this.exited) { done(); reject(new Error(`${this.host.name} exited; stderr: ${this.stderr.slice(-5).join(' | ')}`)) }
+      }
+      const timer = setTimeout(() => { done(); reject(new Error(`${this.host.name}: timed out after ${timeoutMs} ms`)) }, timeoutMs)
+      const done = (): void => { clearTimeout(timer); this.#waiters.delete(check) }
+      this.#waiters.add(check)
+      check()
+    })
+  }
+
+  signal (sig: NodeJS.Signals): void {
+    if (!this.exited) process.kill(this.pid, sig)
+  }
+
+  async exit (): Promise<void> {
+    if (this.exited) return
+    await new Promise(resolve => this.child.once('exit', resolve))
+  }
+}
+
+export interface StartOptions {
+  cluster?: string
+  size: number
+  leaseMs: number
+  mdns?: boolean
+  bootstrap?: string[]
+  listenPort?: number
+}
+
+export function startNode (lan: VirtualLan, host: Host, o: StartOptions): NodeProc {
+  const args = [process.execPath, '--import', 'tsx', NODE_PROC,
+    '--cluster', o.cluster ?? 'test', '--size', String(o.size), '--lease', String(o.leaseMs),
+    '--mdns', o.mdns === false ? 'off' : 'on',
+    '--listen', `/ip4/${host.address}/tcp/${o.listenPort ?? 0}`]
+  for (const b of o.bootstrap ?? []) args.push('--bootstrap', b)
+  return new NodeProc(host, lan.spawn(host, args))
+}
+
+/** Waits until every live process agrees on one leader, which holds its lease; returns it. */
+export async function agreement (procs: NodeProc[], timeoutMs: number): Promise<NodeProc> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const live = procs.filter(p => !p.exited)
+    const leaders = live.filter(p => p.isLeader)
+    if (leaders.length === 1 && live.every(p => p.leader === leaders[0]!.id && p.epoch === leaders[0]!.epoch)) return leaders[0]!
+    if (Date.now() > end) {
+      throw new Error(`no agreement within ${timeoutMs} ms: ${live.map(p => `${p.host.name}=${p.leader?.slice(-6) ?? 'none'}@${p.epoch}${p.isLeader ? '*' : ''}`).join(' ')}`)
+    }
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
