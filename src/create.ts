@@ -21,7 +21,11 @@ export interface CreateElectionOptions extends ElectionOptions {
   readonly listen?: readonly string[]
   /** Discover peers with mDNS on the LAN (default true). */
   readonly mdns?: boolean
-  /** How often mDNS queries again, in ms (default 1000). */
+  /**
+   * How often mDNS queries again, in ms (default 10000). A starting node queries
+   * at once, and lost connections are redialed directly, so this only bounds
+   * how long a missed announcement takes to recover; each query costs CPU on every node.
+   */
   readonly mdnsIntervalMs?: number
   /** A logger from `@libp2p/logger` (default: `defaultLogger()`, enabled with `DEBUG=quorum:*`). */
   readonly logger?: ComponentLogger
@@ -47,7 +51,7 @@ export async function createElection (options: CreateElectionOptions): Promise<E
   for (const a of listen) {
     try { multiaddr(a) } catch (err) { throw new ConfigError('listen', `${JSON.stringify(a)} is not a multiaddr: ${(err as Error).message}`) }
   }
-  const interval = options.mdnsIntervalMs ?? 1000
+  const interval = options.mdnsIntervalMs ?? 10_000
   if (!Number.isFinite(interval) || interval < 10) throw new ConfigError('mdnsIntervalMs', `must be a number of at least 10, got ${String(interval)}`)
 
   const node = await createLibp2p({
@@ -57,6 +61,8 @@ export async function createElection (options: CreateElectionOptions): Promise<E
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    // Heartbeats already watch every peer; libp2p's ping monitor would only add streams and CPU.
+    connectionMonitor: { enabled: false },
     peerDiscovery: options.mdns === false ? [] : [mdns({ serviceTag: mdnsServiceTag(options.clusterName ?? 'default'), interval })],
     services: {
       identify: identify(),

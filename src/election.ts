@@ -229,6 +229,14 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
    * that node stops too.
    */
   async stop (): Promise<void> {
+    // Resign while every connection is still up, before libp2p starts closing them,
+    // and stay (briefly) until a successor is chosen: tearing libp2p down at once
+    // would compete with the handover for the network and the CPU.
+    if (this.#started && this.#runner.isLeader) {
+      const successor = this.#nextLeader(this.epoch, 200)
+      await this.#runner.resign()
+      await successor
+    }
     if (this.#owner !== null && !this.#ownerStopping) {
       this.#ownerStopping = true
       await this.#owner.stop()
@@ -247,11 +255,10 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     if (this.#started) return
     this.#started = true
     this.#topologyId = await this.#components.registrar.register(this.protocol, {
-      onConnect: (peer, conn) => {
+      onConnect: peer => {
         const id = peer.toString()
         this.#dialer.dedupe(peer)
-        const open = this.#components.connectionManager.getConnections(peer).find(c => c.status === 'open') ?? conn
-        this.#transport.addPeer(peer, open)
+        this.#transport.addPeer(peer)
         if (!this.#members.has(id)) {
           this.#members.add(id)
           this.#log('peer %s joined', id)
@@ -293,6 +300,16 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
   }
 
   // ---- internals ----------------------------------------------------------------
+
+  /** Resolves once a leader of an epoch after `epoch` is chosen, or after `timeoutMs`. */
+  async #nextLeader (epoch: Epoch, timeoutMs: number): Promise<void> {
+    await new Promise<void>(resolve => {
+      const done = (): void => { clearTimeout(timer); this.off('leaderChosen', onChosen); resolve() }
+      const onChosen = (l: LeaderInfo): void => { if (l.epoch > epoch) done() }
+      const timer = setTimeout(done, timeoutMs)
+      this.on('leaderChosen', onChosen)
+    })
+  }
 
   #info (r: LeaderRecord): LeaderInfo {
     return { epoch: r.epoch, leaderId: r.leaderId, metadata: r.metadata, isSelf: r.leaderId === this.nodeId }

@@ -37,7 +37,7 @@
 import { Acceptor } from '../paxos/acceptor.js'
 import { Learner, type LearnResult } from '../paxos/learner.js'
 import { Proposer } from '../paxos/proposer.js'
-import { majority, nextBallot, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
+import { ballotEquals, leaderRecordEquals, majority, nextBallot, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
 import type { Accept, Heartbeat, Message, Nack, Prepare, StatusReply } from '../paxos/message.js'
 import type { PersistentState } from '../storage/storage.js'
 import { resolveConfig, type NodeConfig, type ResolvedConfig } from './config.js'
@@ -118,6 +118,11 @@ export class Node {
   readonly #acceptor: Acceptor
   readonly #learner: Learner
   #highestRound: number
+  #fastEpoch: number
+  /** A fast-path Accept to send again when voters still held the old lease (the Resign was overtaken). */
+  #resend: { msg: Accept, at: number, left: number } | null = null
+  /** The Accept this node sent for its own record: when first sent, and who granted a lease in reply. */
+  #pendingRound: { readonly accept: Accept, readonly sentAt: number, readonly acks: Set<NodeId> } | null = null
   #storedGrant: PersistentState['grant']
   #proposer: Proposer | null = null
 
@@ -156,6 +161,7 @@ export class Node {
     this.#learner = deps.makeLearner?.(this.config.clusterSize, s?.learned ?? null) ??
       new Learner(this.config.clusterSize, s?.learned ?? null)
     this.#highestRound = s?.highestRound ?? 0
+    this.#fastEpoch = s?.fastEpoch ?? 0
     this.#storedGrant = s?.grant ?? null
     this.#mustQuarantine = !deps.durableStorage || this.#storedGrant !== null
     this.#durable = deps.durableStorage
@@ -192,6 +198,7 @@ export class Node {
     consider(this.#electionAt)
     consider(this.#roundDeadline)
     consider(this.#statusRetryAt)
+    if (this.#resend !== null && this.#resend.at !== Infinity) consider(this.#resend.at)
     const l = this.#leadership
     if (l !== null) {
       consider(l.nextBeatAt)
@@ -251,6 +258,16 @@ export class Node {
     const w = this.#watch
     if (w !== null && !w.lost && now >= w.until) this.#loseLeader(now, this.#electionDelay())
     if (this.#statusRetryAt !== null && now >= this.#statusRetryAt) this.#askStatus(now)
+    const r = this.#resend
+    if (r !== null && now >= r.at) {
+      if (this.#proposer?.ballot?.round === 0 && this.#proposer.epoch === r.msg.epoch) {
+        r.left--
+        r.at = Infinity
+        this.#broadcast(r.msg)
+      } else {
+        this.#resend = null
+      }
+    }
     if (this.#roundDeadline !== null && now >= this.#roundDeadline) {
       this.#roundDeadline = null
       this.#scheduleElection(now, this.#backoff())
@@ -290,10 +307,26 @@ export class Node {
         const p = this.#proposer
         if (p === null || m.epoch !== p.epoch) return
         const accept = p.onPromise(from, m)
-        if (accept !== null) this.#broadcast(accept)
+        if (accept !== null) this.#sendAccept(accept, now)
         return
       }
-      case 'accepted': return this.#onLearn(this.#learner.onAccepted(from, m), now)
+      case 'accepted': {
+        const pr = this.#pendingRound
+        if (m.lease && pr !== null && pr.accept.epoch === m.epoch && ballotEquals(pr.accept.ballot, m.ballot)) {
+          pr.acks.add(from)
+          // Grants that arrive after the value was learned still count towards the first lease.
+          const l = this.#leadership
+          const first = l?.rounds.get(0)
+          if (l !== null && l.record.epoch === m.epoch && first !== undefined) { first.acks.add(from); this.#checkLease(l, first, now) }
+        }
+        const r = this.#learner.onAccepted(from, m)
+        this.#onLearn(r, now)
+        // The new leader's first heartbeat teaches everyone; otherwise say it outright.
+        if (r.kind === 'learned' && this.#leadership?.record.epoch !== r.value.epoch) {
+          this.#broadcast({ type: 'chosen', epoch: r.value.epoch, value: r.value })
+        }
+        return
+      }
       case 'nack': return this.#onNack(from, m, now)
       case 'chosen':
         if (m.value.epoch !== m.epoch) return
@@ -345,8 +378,13 @@ export class Node {
     if (refusal !== null) { this.#send(from, refusal); return }
     const r = this.#acceptor.onAccept(m, this.#learner.newestEpoch)
     if (r.changed) this.#dirty = true
-    if (r.reply.type === 'accepted') this.#broadcast(r.reply)
-    else this.#send(from, r.reply)
+    if (r.reply.type !== 'accepted') { this.#send(from, r.reply); return }
+    // Accepting is also a heartbeat from the value's leader: grant it a lease if free to.
+    // If the value is not chosen after all, the grant only delays the real leader (never two leaders:
+    // the would-be leader leads only once it learns its own record chosen).
+    const lease = this.#grantLease(m.epoch, m.value.leaderId, now)
+    // Accepted goes to the proposer only: it learns, then tells everyone (Chosen or its heartbeat).
+    this.#send(from, { ...r.reply, lease })
   }
 
   #onNack (from: NodeId, m: Nack, now: number): void {
@@ -354,7 +392,14 @@ export class Node {
     if (l !== null && m.chosenEpoch > l.record.epoch) this.#demote('newer-epoch')
     if (m.chosenEpoch > this.#learner.newestEpoch) this.#send(from, { type: 'statusRequest', epoch: this.#learner.newestEpoch })
     const p = this.#proposer
+    if (p !== null && m.reason === 'lease' && m.ballot.round === 0 && p.ballot?.round === 0 && m.epoch === p.epoch) {
+      // The voter has not seen the Resign yet: repeat the same Accept shortly (idempotent).
+      const r = this.#resend
+      if (r !== null && r.left > 0 && r.at === Infinity) { r.at = now + this.config.electionDelayMs / 20; return }
+      if (r !== null && r.left > 0) return
+    }
     if (p !== null && p.onNack(m)) {
+      this.#resend = null
       this.#roundDeadline = null
       this.#scheduleElection(now, this.#backoff())
     }
@@ -382,20 +427,29 @@ export class Node {
         if (this.#proposer === null || this.#proposer.phase !== 'accepting') this.#cancelElection()
       }
     }
-    if (now < this.#quarantineUntil) return
+    if (this.#grantLease(m.epoch, from, now)) this.#send(from, { type: 'heartbeatAck', epoch: m.epoch, seq: m.seq })
+  }
+
+  /**
+   * Grants `leaderId` the lease of `epoch` until now + leaseMs, unless this
+   * voter is quarantined or bound by a live lease to another (epoch, leader).
+   * Returns whether it granted. A new grant is recorded on durable storage
+   * before the reply that reports it leaves, so a restart knows to quarantine.
+   */
+  #grantLease (epoch: Epoch, leaderId: NodeId, now: number): boolean {
+    if (now < this.#quarantineUntil) return false
     const g = this.#grant
-    if (g !== null && now < g.expiresAt && (g.epoch !== m.epoch || g.leaderId !== from)) return // bound to another leader
-    if (g !== null && g.epoch === m.epoch && g.leaderId === from) {
+    if (g !== null && now < g.expiresAt && (g.epoch !== epoch || g.leaderId !== leaderId)) return false
+    if (g !== null && g.epoch === epoch && g.leaderId === leaderId) {
       g.expiresAt = now + this.config.leaseMs
-    } else {
-      this.#grant = { epoch: m.epoch, leaderId: from, expiresAt: now + this.config.leaseMs }
-      if (this.#durable && (this.#storedGrant?.epoch !== m.epoch || this.#storedGrant.leaderId !== from)) {
-        // Recorded before the ack leaves, so a restart knows to quarantine.
-        this.#storedGrant = { epoch: m.epoch, leaderId: from }
-        this.#dirty = true
-      }
+      return true
     }
-    this.#send(from, { type: 'heartbeatAck', epoch: m.epoch, seq: m.seq })
+    this.#grant = { epoch, leaderId, expiresAt: now + this.config.leaseMs }
+    if (this.#durable && (this.#storedGrant?.epoch !== epoch || this.#storedGrant.leaderId !== leaderId)) {
+      this.#storedGrant = { epoch, leaderId }
+      this.#dirty = true
+    }
+    return true
   }
 
   #onHeartbeatAck (from: NodeId, epoch: Epoch, seq: number, now: number): void {
@@ -405,6 +459,12 @@ export class Node {
     if (round === undefined) return
     round.acks.add(from)
     if (from !== this.id && (l.quickest === null || l.quickest.seq < seq)) l.quickest = { seq, id: from }
+    this.#checkLease(l, round, now)
+  }
+
+  /** A round acknowledged by a majority extends the lease from its send time. */
+  #checkLease (l: Leadership, round: { readonly sentAt: number, readonly acks: Set<NodeId> }, now: number): void {
+    const epoch = l.record.epoch
     if (round.acks.size < this.#quorum) return
     const until = round.sentAt + this.#leaderLeaseMs
     if (until > l.leaseUntil) l.leaseUntil = until
@@ -422,6 +482,30 @@ export class Node {
     // The named successor stands at once; with none named, everyone hurries a little.
     const delay = from === this.id ? this.#electionDelay() : successor === this.id ? 0 : successor === null ? this.#electionDelay() / 4 : this.#electionDelay()
     this.#loseLeader(now, delay)
+    if (delay === 0 && this.#electionAt !== null && this.#electionAt <= now) this.#standAsSuccessor(epoch, now)
+  }
+
+  /**
+   * Named successor of the leader of `epoch`: propose this node for epoch+1 at
+   * the reserved round-0 ballot, skipping phase 1 (see Proposer.acceptDirectly),
+   * once per epoch ever; otherwise run an ordinary election at once.
+   */
+  #standAsSuccessor (epoch: Epoch, now: number): void {
+    const next = epoch + 1
+    if (next !== this.#learner.newestEpoch + 1 || next <= this.#fastEpoch || !this.#synced || now < this.#quarantineUntil) {
+      this.#tryElection(now)
+      return
+    }
+    this.#electionAt = null
+    this.#proposer = new Proposer(next, this.config.clusterSize, { epoch: next, leaderId: this.id, metadata: this.config.metadata })
+    this.#events.push({ type: 'candidate', epoch: next })
+    // Persisted with this step, before the Accept leaves: round 0 is used once per epoch.
+    this.#fastEpoch = next
+    this.#dirty = true
+    const accept = this.#proposer.acceptDirectly({ round: 0, nodeId: this.id })
+    this.#sendAccept(accept, now)
+    this.#resend = { msg: accept, at: Infinity, left: 3 }
+    this.#roundDeadline = now + this.config.roundTimeoutMs
   }
 
   #onStatusReply (from: NodeId, m: StatusReply, now: number): void {
@@ -446,9 +530,17 @@ export class Node {
     if (l !== null && l.record.epoch < v.epoch) this.#demote('newer-epoch')
     this.#watch = { record: v, until: now + this.config.leaseMs, lost: false }
     if (v.leaderId === this.id && v.epoch > this.#retiredEpoch && this.#leadership === null) {
-      this.#leadership = {
+      const l: Leadership = {
         record: v, seq: 0, rounds: new Map(), quickest: null, leaseUntil: -Infinity, elected: false, nextBeatAt: now,
         giveUpAt: now + this.config.leaseMs
+      }
+      this.#leadership = l
+      // The Accept that got this record chosen was the first heartbeat round (seq 0) if its acceptors granted leases.
+      const pr = this.#pendingRound
+      if (pr !== null && pr.accept.epoch === v.epoch && leaderRecordEquals(pr.accept.value, v)) {
+        const first = { sentAt: pr.sentAt, acks: new Set(pr.acks) }
+        l.rounds.set(0, first)
+        this.#checkLease(l, first, now)
       }
       this.#sendHeartbeat(now)
     }
@@ -512,6 +604,7 @@ export class Node {
   #cancelElection (): void {
     this.#electionAt = null
     this.#roundDeadline = null
+    this.#resend = null
   }
 
   #tryElection (now: number): void {
@@ -534,6 +627,15 @@ export class Node {
     this.#dirty = true
     this.#broadcast(p.prepare(ballot))
     this.#roundDeadline = now + this.config.roundTimeoutMs
+  }
+
+  /** Broadcasts a phase-2 Accept, remembering when it first left (the start of the lease it may earn). */
+  #sendAccept (accept: Accept, now: number): void {
+    const pr = this.#pendingRound
+    if (pr === null || pr.accept.epoch !== accept.epoch || !ballotEquals(pr.accept.ballot, accept.ballot)) {
+      this.#pendingRound = accept.value.leaderId === this.id ? { accept, sentAt: now, acks: new Set() } : null
+    }
+    this.#broadcast(accept)
   }
 
   #electionDelay (): number {
@@ -568,6 +670,7 @@ export class Node {
       acceptor: this.#acceptor.snapshot(),
       learned: this.#learner.newest,
       highestRound: this.#highestRound,
+      fastEpoch: this.#fastEpoch,
       grant: this.#storedGrant
     }
   }

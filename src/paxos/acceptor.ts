@@ -65,7 +65,7 @@ export class Acceptor {
     if (!ballotAtLeast(m.ballot, s.promised)) {
       return { changed: false, reply: this.#nack(m.epoch, m.ballot, s.promised, chosenEpoch) }
     }
-    const reply: Accepted = { type: 'accepted', epoch: m.epoch, ballot: m.ballot, value: m.value }
+    const reply: Accepted = { type: 'accepted', epoch: m.epoch, ballot: m.ballot, value: m.value, lease: false }
     if (s.accepted !== null && ballotEquals(s.accepted.ballot, m.ballot)) return { changed: false, reply }
     this.#epochs.set(m.epoch, { promised: m.ballot, accepted: { ballot: m.ballot, value: m.value } })
     return { changed: true, reply }

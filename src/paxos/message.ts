@@ -25,8 +25,19 @@ export interface PromiseMsg {
 /** Phase 2a: "accept this value at this ballot". */
 export interface Accept { readonly type: 'accept', readonly epoch: Epoch, readonly ballot: Ballot, readonly value: LeaderRecord }
 
-/** Phase 2b, sent to every node: each learner counts these. */
-export interface Accepted { readonly type: 'accepted', readonly epoch: Epoch, readonly ballot: Ballot, readonly value: LeaderRecord }
+/**
+ * Phase 2b, sent to the proposer, whose learner counts these. `lease` says the
+ * acceptor also granted the value's leader a lease from the moment it accepted,
+ * as a heartbeat would: a proposer of its own record that learns it is chosen
+ * then already holds a lease counted from when it sent the Accept.
+ */
+export interface Accepted {
+  readonly type: 'accepted'
+  readonly epoch: Epoch
+  readonly ballot: Ballot
+  readonly value: LeaderRecord
+  readonly lease: boolean
+}
 
 export type NackReason = 'promised' | 'lease' | 'quarantine' | 'stale'
 

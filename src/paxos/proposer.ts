@@ -69,6 +69,25 @@ export class Proposer {
   }
 
   /**
+   * Skips phase 1 and proposes this proposer's own value at `ballot`. Safe only
+   * for a ballot below every ballot another proposer can use in this epoch:
+   * Quorum reserves round 0 of an epoch for the successor that the previous
+   * epoch's only leader named when it resigned. No value can have been accepted
+   * below such a ballot, so phase 1 would have nothing to report, and every
+   * higher ballot runs phase 1 and so finds this value if it could be chosen.
+   */
+  acceptDirectly (ballot: Ballot): Accept {
+    if (ballot.round !== 0) throw new RangeError('only the reserved round 0 may skip phase 1')
+    this.#ballot = ballot
+    this.#phase = 'accepting'
+    this.#promises = new Set()
+    this.#highestAccepted = null
+    this.#proposed = this.#ownValue
+    this.#see(ballot)
+    return { type: 'accept', epoch: this.epoch, ballot, value: this.#ownValue }
+  }
+
+  /**
    * Records a refusal. Returns true when it defeats the current ballot: the
    * caller should then retry later with a ballot above `highestSeen`.
    */

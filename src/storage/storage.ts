@@ -14,6 +14,12 @@ export interface PersistentState {
   /** The highest ballot round this node used as a proposer; keeps its ballots unique across restarts. */
   readonly highestRound: number
   /**
+   * The newest epoch in which this node used the reserved round-0 ballot (as
+   * the successor a resigning leader named). It never uses it twice in an
+   * epoch, even after a restart.
+   */
+  readonly fastEpoch: number
+  /**
    * The last lease this node granted (without its expiry: monotonic time does
    * not survive a restart). Its presence after a restart means "I may still be
    * bound by a lease", so the node quarantines.

@@ -57,7 +57,8 @@ export function encodeMessage (m: Message): Uint8Array {
     chosenEpoch: 0n,
     reason: Frame.NackReason.PROMISED,
     seq: 0n,
-    successor: ''
+    successor: '',
+    lease: false
   }
   switch (m.type) {
     case 'prepare': f.ballot = ballotOut(m.ballot); break
@@ -65,9 +66,8 @@ export function encodeMessage (m: Message): Uint8Array {
       f.ballot = ballotOut(m.ballot)
       if (m.accepted !== null) { f.acceptedBallot = ballotOut(m.accepted.ballot); f.value = recordOut(m.accepted.value) }
       break
-    case 'accept':
-    case 'accepted':
-      f.ballot = ballotOut(m.ballot); f.value = recordOut(m.value); break
+    case 'accept': f.ballot = ballotOut(m.ballot); f.value = recordOut(m.value); break
+    case 'accepted': f.ballot = ballotOut(m.ballot); f.value = recordOut(m.value); f.lease = m.lease; break
     case 'nack':
       f.ballot = ballotOut(m.ballot)
       if (m.promised !== null) f.promised = ballotOut(m.promised)
@@ -99,7 +99,8 @@ function id (field: string, s: string): string {
 
 function ballotIn (field: string, b: PbBallot | undefined): Ballot {
   if (b === undefined) throw new CodecError(`${field} is missing`)
-  return { round: num(`${field}.round`, b.round, 1), nodeId: id(`${field}.nodeId`, b.nodeId) }
+  // Round 0 is the reserved ballot of a named successor (see Proposer.acceptDirectly).
+  return { round: num(`${field}.round`, b.round, 0), nodeId: id(`${field}.nodeId`, b.nodeId) }
 }
 
 function recordIn (b: PbRecord | undefined, epoch: number): LeaderRecord {
@@ -134,7 +135,7 @@ export function decodeMessage (bytes: Uint8Array): Message {
       return { type: 'promise', epoch, ballot: ballotIn('ballot', f.ballot), accepted }
     }
     case Frame.Type.ACCEPT: return { type: 'accept', epoch, ballot: ballotIn('ballot', f.ballot), value: recordIn(f.value, epoch) }
-    case Frame.Type.ACCEPTED: return { type: 'accepted', epoch, ballot: ballotIn('ballot', f.ballot), value: recordIn(f.value, epoch) }
+    case Frame.Type.ACCEPTED: return { type: 'accepted', epoch, ballot: ballotIn('ballot', f.ballot), value: recordIn(f.value, epoch), lease: f.lease }
     case Frame.Type.NACK: {
       const reason = PB_TO_REASON.get(String(f.reason))
       if (reason === undefined) throw new CodecError(`unknown nack reason ${String(f.reason)}`)

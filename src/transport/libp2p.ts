@@ -16,7 +16,7 @@ import { pipe } from 'it-pipe'
 import * as lp from 'it-length-prefixed'
 import { toString as bytesToString } from 'uint8arrays/to-string'
 import type { ComponentLogger, Connection, Logger, PeerId, Stream } from '@libp2p/interface'
-import type { Registrar } from '@libp2p/interface-internal'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import type { Message } from '../paxos/message.js'
 import type { NodeId } from '../paxos/proposal.js'
@@ -33,6 +33,7 @@ export function protocolFor (clusterName: string): string {
 export interface Libp2pTransportComponents {
   readonly peerId: PeerId
   readonly registrar: Registrar
+  readonly connectionManager: ConnectionManager
   readonly logger: ComponentLogger
 }
 
@@ -56,12 +57,13 @@ export interface TransportStats {
   oversizedFrames: number
   droppedBackpressure: number
   disconnectedForAbuse: number
+  streamsOpened: number
 }
 
 interface Outbound {
+  readonly peer: PeerId
   stream: Stream | null
   opening: Promise<void> | null
-  connection: Connection
   /** Messages waiting for the stream to open (bounded). */
   readonly pending: Uint8ArrayList[]
   paused: boolean
@@ -72,7 +74,7 @@ const MAX_PENDING = 64
 export class Libp2pTransport implements Transport {
   readonly localId: NodeId
   readonly stats: TransportStats = {
-    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, oversizedFrames: 0, droppedBackpressure: 0, disconnectedForAbuse: 0
+    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, oversizedFrames: 0, droppedBackpressure: 0, disconnectedForAbuse: 0, streamsOpened: 0
   }
 
   readonly #components: Libp2pTransportComponents
@@ -126,12 +128,10 @@ export class Libp2pTransport implements Transport {
     this.#inbound.clear()
   }
 
-  /** A connection to a peer that speaks the protocol (from the registrar topology). */
-  addPeer (peer: PeerId, connection: Connection): void {
+  /** A peer that speaks the protocol is connected (from the registrar topology). */
+  addPeer (peer: PeerId): void {
     const id = peer.toString()
-    const o = this.#out.get(id)
-    if (o !== undefined && o.connection.status === 'open' && o.stream !== null) return
-    this.#out.set(id, { stream: null, opening: null, connection, pending: [], paused: false })
+    if (!this.#out.has(id)) this.#out.set(id, { peer, stream: null, opening: null, pending: [], paused: false })
   }
 
   removePeer (peer: PeerId): void {
@@ -190,7 +190,11 @@ export class Libp2pTransport implements Transport {
     if (o.stream !== null && o.stream.status !== 'open') o.stream = null
     o.opening = (async () => {
       try {
-        const s = await o.connection.newStream(this.#protocol, { signal: AbortSignal.timeout(5000) })
+        // Whichever connection is open now: the one a stream was on may have been closed as a duplicate.
+        const connection = this.#components.connectionManager.getConnections(o.peer).find(c => c.status === 'open')
+        if (connection === undefined) throw new Error('no open connection')
+        const s = await connection.newStream(this.#protocol, { signal: AbortSignal.timeout(5000) })
+        this.stats.streamsOpened++
         if (this.#out.get(id) !== o || this.#handlers === null) { s.abort(new Error('not needed')); return }
         o.stream = s
         s.addEventListener('close', () => { if (o.stream === s) o.stream = null })

@@ -18,11 +18,22 @@ const { values } = parseArgs({
     listen: { type: 'string', default: '/ip4/0.0.0.0/tcp/0' },
     bootstrap: { type: 'string', multiple: true, default: [] },
     mdns: { type: 'string', default: 'on' },
-    priority: { type: 'string', default: '0' }
+    priority: { type: 'string', default: '0' },
+    'mdns-interval': { type: 'string', default: '10000' }
   }
 })
 
 const now = (): number => performance.timeOrigin + performance.now()
+
+if (process.env.QUORUM_TRACE === '1') {
+  // Debugging aid: every message a node handles, with its time.
+  const { Node } = await import('../../src/node/node.js')
+  const step = Node.prototype.step
+  Node.prototype.step = function (this: InstanceType<typeof Node>, from: string, msg: { type: string }) {
+    process.stdout.write(JSON.stringify({ ev: 'msg', from: from.slice(-4), type: msg.type, detail: JSON.stringify(msg).slice(0, 160), t: now() }) + '\n')
+    step.call(this, from, msg as never)
+  }
+}
 const out = (o: Record<string, unknown>): void => { process.stdout.write(JSON.stringify({ ...o, t: now() }) + '\n') }
 
 const election = await createElection({
@@ -32,6 +43,7 @@ const election = await createElection({
   listen: [values.listen!],
   bootstrap: values.bootstrap,
   mdns: values.mdns !== 'off',
+  mdnsIntervalMs: Number(values['mdns-interval']),
   priority: Number(values.priority),
   metadata: { pid: String(process.pid) }
 })
@@ -44,11 +56,14 @@ election.on('error', err => { out({ ev: 'error', message: err.message }) })
 
 // The view a host application would read: reported whenever it changes.
 let last = ''
-const poll = setInterval(() => {
+const report = (): void => {
   const l = election.leader
   const view = JSON.stringify([l?.leaderId ?? null, l?.epoch ?? 0, election.isLeader])
   if (view !== last) { last = view; out({ ev: 'view', leader: l?.leaderId ?? null, epoch: l?.epoch ?? 0, isLeader: election.isLeader }) }
-}, 2)
+}
+// Events report changes at once; the poll catches what happens without an event (a lease lapsing).
+for (const ev of ['elected', 'demoted', 'leaderChosen', 'leaderLost'] as const) election.on(ev, report)
+const poll = setInterval(report, 100)
 
 process.on('SIGUSR1', () => {
   const cpu = process.cpuUsage()

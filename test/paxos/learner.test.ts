@@ -5,7 +5,7 @@ import { majority, type LeaderRecord } from '../../src/paxos/proposal.js'
 import type { Accepted } from '../../src/paxos/message.js'
 
 const rec = (epoch: number, id: string): LeaderRecord => ({ epoch, leaderId: id, metadata: {} })
-const acc = (epoch: number, round: number, id: string): Accepted => ({ type: 'accepted', epoch, ballot: { round, nodeId: id }, value: rec(epoch, id) })
+const acc = (epoch: number, round: number, id: string): Accepted => ({ type: 'accepted', epoch, ballot: { round, nodeId: id }, value: rec(epoch, id), lease: false })
 
 describe('Learner', () => {
   it('learns at a majority of distinct voters for one ballot; replays never count twice', () => {

@@ -20,7 +20,13 @@ describe('simulated schedules', () => {
     it(`seeds ${from}–${from + CHUNK - 1} keep S1–S5 and L1`, () => {
       const failures: string[] = []
       for (let seed = from; seed < from + CHUNK; seed++) {
-        const r = simulate(seed)
+        let r: SimResult
+        try {
+          r = simulate(seed)
+        } catch (err) {
+          failures.push(`seed ${seed}: threw ${(err as Error).message} (replay: npm run sim -- --seed ${seed})`)
+          continue
+        }
         results.push(r)
         if (r.violations.length > 0) failures.push(summarize(r))
       }
@@ -36,10 +42,12 @@ describe('simulated schedules', () => {
     const share = (f: (r: SimResult) => boolean): number => results.filter(f).length / results.length
     expect(share(r => r.stats.failovers > 0)).toBeGreaterThan(0.5)
     expect(share(r => r.stats.resigns > 0)).toBeGreaterThan(0.3)
+    expect(share(r => r.stats.fastAccepts > 0)).toBeGreaterThan(0.2)
     expect(share(r => r.stats.crashes > 0)).toBeGreaterThan(0.3)
     expect(share(r => r.stats.partitions > 0)).toBeGreaterThan(0.3)
     expect(share(r => r.stats.pauses > 0)).toBeGreaterThan(0.3)
     expect(share(r => r.params.maxDriftRatio > 0)).toBeGreaterThan(0.5)
+    expect(share(r => r.params.wire)).toBeGreaterThan(0.05)
     expect(share(r => r.stats.convergenceMs > 0)).toBeGreaterThan(0.1)
   })
 

@@ -21,7 +21,7 @@ export class ForgetfulAcceptor extends Acceptor {
   override onAccept (m: Accept, chosenEpoch: number): AcceptorStep<Accepted> {
     const r = super.onAccept(m, chosenEpoch)
     if (r.reply.type === 'accepted') return r
-    return { changed: false, reply: { type: 'accepted', epoch: m.epoch, ballot: m.ballot, value: m.value } }
+    return { changed: false, reply: { type: 'accepted', epoch: m.epoch, ballot: m.ballot, value: m.value, lease: false } }
   }
 }
 

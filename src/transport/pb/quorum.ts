@@ -396,6 +396,7 @@ export interface Frame {
   reason: Frame.NackReason
   seq: bigint
   successor: string
+  lease: boolean
 }
 
 export namespace Frame {
@@ -514,6 +515,11 @@ export namespace Frame {
           w.string(obj.successor)
         }
 
+        if ((obj.lease != null && obj.lease !== false)) {
+          w.uint32(88)
+          w.bool(obj.lease)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -524,7 +530,8 @@ export namespace Frame {
           chosenEpoch: 0n,
           reason: NackReason.PROMISED,
           seq: 0n,
-          successor: ''
+          successor: '',
+          lease: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -579,6 +586,10 @@ export namespace Frame {
             }
             case 10: {
               obj.successor = reader.string()
+              break
+            }
+            case 11: {
+              obj.lease = reader.bool()
               break
             }
             default: {
@@ -663,6 +674,13 @@ export namespace Frame {
               yield {
                 field: `${prefix}.successor`,
                 value: reader.string()
+              }
+              break
+            }
+            case 11: {
+              yield {
+                field: `${prefix}.lease`,
+                value: reader.bool()
               }
               break
             }
@@ -754,6 +772,11 @@ export namespace Frame {
     value: string
   }
 
+  export interface FrameLeaseFieldEvent {
+    field: '$.lease'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Frame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Frame.codec())
   }
@@ -762,7 +785,7 @@ export namespace Frame {
     return decodeMessage(buf, Frame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent | FrameLeaseFieldEvent> {
     return streamMessage(buf, Frame.codec(), opts)
   }
 }

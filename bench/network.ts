@@ -1,0 +1,229 @@
+/**
+ * Network benchmark: five node processes, each in its own network namespace on
+ * a virtual bridge, over TCP + Noise + yamux with mDNS. Measures (medians):
+ * - cold start: from the last node's libp2p being up (and from spawning the
+ *   processes) to every node agreeing on a leader that holds its lease;
+ * - failover: from SIGKILL of the leader until every survivor agrees on a new one;
+ * - handover: from SIGTERM of the leader (it resigns in stop()) until every
+ *   survivor agrees on a new one;
+ * - messages and bytes per election, idle CPU % and RSS per node.
+ *   npm run bench                    table
+ *   npm run bench -- --json          one JSON object
+ *   npm run bench -- --trials 10 --lease 2000
+ * Needs root (it creates network namespaces); it deletes them when done.
+ */
+import { parseArgs } from 'node:util'
+import { canCreateNamespaces, VirtualLan } from '../test/multihost/netns.js'
+import { startNode, type NodeProc, type ProcEvent } from '../test/multihost/cluster.js'
+import { encodeMessage } from '../src/transport/codec.js'
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    trials: { type: 'string', default: '10' },
+    lease: { type: 'string', default: '2000' },
+    nodes: { type: 'string', default: '5' },
+    idle: { type: 'string', default: '10000' }
+  }
+})
+const TRIALS = Number(values.trials)
+const LEASE = Number(values.lease)
+const N = Number(values.nodes)
+const IDLE_MS = Number(values.idle)
+const say = (s: string): void => { if (!values.json) console.log(s); else console.error(s) }
+
+if (!canCreateNamespaces()) {
+  console.error('bench: needs root to create network namespaces (the nodes never run on the host network)')
+  process.exit(2)
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/**
+ * The instant (child clock) at which all of `procs` agreed on one leader that
+ * holds its lease, at or after `after`; waits for it.
+ */
+async function agreedAt (procs: NodeProc[], after: number, timeoutMs: number): Promise<{ t: number, leader: NodeProc }> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const leaders = procs.filter(p => p.isLeader)
+    if (leaders.length === 1 && procs.every(p => p.leader === leaders[0]!.id && p.epoch === leaders[0]!.epoch)) {
+      const l = leaders[0]!
+      // The latest of the views that make up the agreement.
+      const lastView = (p: NodeProc): number => {
+        const v = [...p.events].reverse().find(e => e.ev === 'view' && e.leader === l.id && e.epoch === l.epoch && (p !== l || e.isLeader === true))
+        return v?.t ?? Infinity
+      }
+      const t = Math.max(...procs.map(lastView))
+      if (t >= after) return { t, leader: l }
+    }
+    if (Date.now() > end) throw new Error(`no agreement within ${timeoutMs} ms`)
+    await sleep(2)
+  }
+}
+
+async function usage (p: NodeProc): Promise<ProcEvent> {
+  const from = p.events.length
+  p.signal('SIGUSR1')
+  return await p.next(e => e.ev === 'usage', 5000, from)
+}
+
+interface Wire { framesSent: number, bytesSent: number }
+
+/** Frames and bytes each process has sent so far. */
+async function wireOf (ps: NodeProc[]): Promise<Map<NodeProc, Wire>> {
+  return new Map(await Promise.all(ps.map(async p => [p, (await usage(p)).wire as Wire] as const)))
+}
+
+const lan = new VirtualLan(N, 'bench')
+const procs: NodeProc[] = []
+const kill = (p: NodeProc): void => { p.signal('SIGKILL') }
+process.once('SIGINT', () => { for (const p of procs) kill(p); lan.destroy(); process.exit(130) })
+
+try {
+  const start = (i: number): NodeProc => {
+    const p = startNode(lan, lan.hosts[i]!, { size: N, leaseMs: LEASE, cluster: 'bench' })
+    procs[i] = p
+    return p
+  }
+
+  // ---- cold start -------------------------------------------------------------
+  const cold: number[] = []
+  const coldSpawn: number[] = []
+  for (let trial = 0; trial < Math.max(3, Math.ceil(TRIALS / 2)); trial++) {
+    const spawnedAt = performance.timeOrigin + performance.now()
+    const ps = Array.from({ length: N }, (_, i) => start(i))
+    const ready = await Promise.all(ps.map(async p => await p.next(e => e.ev === 'ready', 30_000)))
+    const lastReady = Math.max(...ready.map(e => e.t))
+    const { t } = await agreedAt(ps, lastReady, 30 * LEASE)
+    cold.push(t - lastReady)
+    coldSpawn.push(t - spawnedAt)
+    say(`cold start ${trial + 1}: ${(t - lastReady).toFixed(1)} ms after the last node was up, ${(t - spawnedAt).toFixed(0)} ms after spawning`)
+    for (const p of ps) kill(p)
+    await Promise.all(ps.map(async p => { await p.exit() }))
+  }
+
+  // A running cluster for the rest.
+  for (let i = 0; i < N; i++) start(i)
+  await agreedAt(procs, 0, 30 * LEASE)
+
+  // ---- idle CPU and memory -----------------------------------------------------
+  await sleep(1000)
+  const u0 = await Promise.all(procs.map(usage))
+  await sleep(IDLE_MS)
+  const u1 = await Promise.all(procs.map(usage))
+  const cpu = procs.map((_, i) => {
+    const a = u0[i]!; const b = u1[i]!
+    const us = (b.cpuUserUs as number) + (b.cpuSystemUs as number) - (a.cpuUserUs as number) - (a.cpuSystemUs as number)
+    return 100 * (us / 1000) / (b.t - a.t)
+  })
+  const rss = u1.map(u => (u.rss as number) / (1024 * 1024))
+  const idleFrames = u1.reduce((s, u) => s + (u.wire as { framesSent: number }).framesSent, 0) - u0.reduce((s, u) => s + (u.wire as { framesSent: number }).framesSent, 0)
+  const idleBytes = u1.reduce((s, u) => s + (u.wire as { bytesSent: number }).bytesSent, 0) - u0.reduce((s, u) => s + (u.wire as { bytesSent: number }).bytesSent, 0)
+  const idleSpan = (u1[0]!.t - u0[0]!.t)
+  say(`idle: CPU ${cpu.map(c => c.toFixed(2)).join(', ')} %; RSS ${rss.map(r => r.toFixed(0)).join(', ')} MB; ${(idleFrames / idleSpan * 1000).toFixed(1)} frames/s in the cluster`)
+
+  // ---- failover after SIGKILL ----------------------------------------------------
+  const failover: number[] = []
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const { leader } = await agreedAt(procs, 0, 30 * LEASE)
+    await sleep(LEASE / 2 + Math.random() * LEASE / 2)
+    const i = procs.indexOf(leader)
+    const killedAt = performance.timeOrigin + performance.now()
+    kill(leader)
+    await leader.exit()
+    const survivors = procs.filter(p => p !== leader)
+    const { t } = await agreedAt(survivors, killedAt, 30 * LEASE)
+    failover.push(t - killedAt)
+    say(`failover ${trial + 1}: ${(t - killedAt).toFixed(1)} ms (${((t - killedAt) / LEASE).toFixed(3)} × leaseMs)`)
+    // Bring the host back as a new process and let it settle before the next trial.
+    const back = start(i)
+    await back.next(e => e.ev === 'ready', 30_000)
+    await agreedAt(procs, 0, 30 * LEASE)
+    await sleep(LEASE * 1.2)
+  }
+
+  // ---- graceful handover after stop() --------------------------------------------
+  const handover: number[] = []
+  const electedToElected: number[] = []
+  const msgs: number[] = []
+  const bytes: number[] = []
+  const frameRate = idleFrames / idleSpan
+  const byteRate = idleBytes / idleSpan
+  // A Resign frame with a successor: length prefix + protobuf (type, epoch, successor peer ID).
+  const resignBytes = 1 + encodeMessage({ type: 'resign', epoch: 1, successor: procs[0]!.id }).length
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const { leader } = await agreedAt(procs, 0, 30 * LEASE)
+    await sleep(200 + Math.random() * 200)
+    const i = procs.indexOf(leader)
+    const survivors = procs.filter(p => p !== leader)
+    const before = await wireOf(survivors)
+    const from = leader.events.length
+    const stoppedAt = performance.timeOrigin + performance.now()
+    leader.signal('SIGTERM')
+    const { t, leader: next } = await agreedAt(survivors, stoppedAt, 10 * LEASE)
+    const demoted = await leader.next(e => e.ev === 'demoted', 5000, from)
+    const elected = await next.next(e => e.ev === 'elected' && e.epoch === next.epoch, 5000)
+    await leader.exit()
+    const windowStart = Date.now()
+    const after = await wireOf(survivors)
+    handover.push(t - stoppedAt)
+    electedToElected.push(elected.t - demoted.t)
+    // The election's own traffic: what the survivors sent, plus the old leader's Resign to each
+    // of them, less the heartbeat background the survivors would have sent anyway.
+    const window = Date.now() - windowStart + (t - stoppedAt)
+    let f = N - 1
+    let by = (N - 1) * resignBytes
+    for (const p of survivors) { f += after.get(p)!.framesSent - before.get(p)!.framesSent; by += after.get(p)!.bytesSent - before.get(p)!.bytesSent }
+    msgs.push(Math.max(0, f - frameRate * window * (N - 1) / N))
+    bytes.push(Math.max(0, by - byteRate * window * (N - 1) / N))
+    say(`handover ${trial + 1}: ${(t - stoppedAt).toFixed(1)} ms to agreement (resign → elected ${(elected.t - demoted.t).toFixed(1)} ms)`)
+    start(i)
+    await agreedAt(procs, 0, 30 * LEASE)
+    await sleep(LEASE * 1.2)
+  }
+
+  const result = {
+    nodes: N,
+    leaseMs: LEASE,
+    trials: TRIALS,
+    coldStartMs: median(cold),
+    coldStartFromSpawnMs: median(coldSpawn),
+    failoverMs: median(failover),
+    failoverToLeaseRatio: median(failover) / LEASE,
+    handoverMs: median(handover),
+    resignToElectedMs: median(electedToElected),
+    messagesPerElection: median(msgs),
+    bytesPerElection: median(bytes),
+    idleCpuPercent: median(cpu),
+    rssMB: median(rss),
+    idleFramesPerSecond: frameRate * 1000
+  }
+  if (values.json) {
+    console.log(JSON.stringify(result))
+  } else {
+    console.log('')
+    console.log(`Quorum network benchmark: ${N} processes in namespaces on a virtual bridge, leaseMs ${LEASE}, ${TRIALS} trials (medians)`)
+    const rows: Array<[string, string, string]> = [
+      ['cold start (from last node up)', `${result.coldStartMs.toFixed(1)} ms`, 'target < 1000 ms'],
+      ['cold start (from spawn)', `${result.coldStartFromSpawnMs.toFixed(0)} ms`, ''],
+      ['failover after SIGKILL', `${result.failoverMs.toFixed(1)} ms = ${result.failoverToLeaseRatio.toFixed(3)} × leaseMs`, `target < leaseMs + 100 = ${LEASE + 100} ms`],
+      ['handover after stop()', `${result.handoverMs.toFixed(1)} ms`, 'target < 20 ms'],
+      ['  resign → elected', `${result.resignToElectedMs.toFixed(1)} ms`, ''],
+      ['messages per election', `${result.messagesPerElection.toFixed(0)}`, ''],
+      ['bytes per election', `${result.bytesPerElection.toFixed(0)}`, ''],
+      ['idle CPU per node', `${result.idleCpuPercent.toFixed(2)} %`, 'target < 1 %'],
+      ['RSS per node', `${result.rssMB.toFixed(0)} MB`, '']
+    ]
+    for (const [k, v, tgt] of rows) console.log(`${k.padEnd(32)} ${v.padEnd(34)} ${tgt}`)
+  }
+} finally {
+  for (const p of procs) if (p !== undefined) kill(p)
+  await Promise.all(procs.filter(p => p !== undefined).map(async p => { await p.exit() }))
+  lan.destroy()
+}
