@@ -13,6 +13,10 @@
  *    L a lease until its own now + leaseMs. Until then it acknowledges no
  *    heartbeat from any other leader, and refuses Prepare and Accept for any
  *    epoch above e from anyone but L: the lease, not the ballot, decides.
+ *    Accepting L's record in phase 2 grants the same lease (reported in
+ *    Accepted), so a proposer of its own record holds a lease the moment it
+ *    learns the record chosen; if another record is chosen the grant only
+ *    delays the real leader until it lapses.
  * 2. L counts its lease from the *send* time of a heartbeat round that a
  *    majority acknowledged, for leaseMs·(1−ρ)/(1+ρ). Its clock may run fast by
  *    1+ρ relative to a voter's slow clock at 1−ρ, so this ends, in real time,
@@ -24,8 +28,11 @@
  *    waits a randomized delay, shorter for a higher priority, then proposes
  *    itself for epoch e+1; phase 1 may reveal an accepted value, which it must
  *    propose instead.
- * 4. resign(): the leader stops leading, then broadcasts Resign; voters drop
- *    their grant for that epoch so the next election need not wait for it.
+ * 4. resign(): the leader stops leading, then broadcasts Resign naming the voter
+ *    that answered it first as successor; voters drop their grant for that epoch
+ *    so the next election need not wait for it. The successor proposes itself
+ *    for e+1 at the reserved round-0 ballot without phase 1 (safe: nobody else
+ *    may use round 0 there, see Proposer.acceptDirectly), once per epoch ever.
  * 5. A starting node asks a majority for the newest chosen epoch before it
  *    proposes anything.
  * 6. A started node may have forgotten a grant it gave before a crash, so it

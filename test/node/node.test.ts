@@ -261,3 +261,52 @@ describe('restarts and late joiners', () => {
     expect(rd.persist?.acceptor).toEqual([[1, { promised: { round: 1, nodeId: 'b' }, accepted: null }]])
   })
 })
+
+describe('handover', () => {
+  it('the named successor skips phase 1 at round 0 and its Accept doubles as the first lease round', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    const before = c.log.length
+    c.node(leader).resign()
+    c.pump()
+    const after = c.log.slice(before)
+    const resign = after.find(s => s.msg.type === 'resign')!.msg as { successor: string | null }
+    const successor = resign.successor!
+    expect(successor).not.toBe(leader)
+    expect(after.filter(s => s.msg.type === 'prepare')).toEqual([])
+    const accepts = after.filter(s => s.msg.type === 'accept')
+    expect(accepts.length).toBe(ids.length - 1)
+    for (const a of accepts) expect(a.msg).toMatchObject({ epoch: 2, ballot: { round: 0, nodeId: successor } })
+    // Elected on the Accepted replies alone, before any heartbeat was acknowledged.
+    const electedAt = c.events.findIndex(x => x.e.type === 'elected' && x.node === successor)
+    expect(electedAt).toBeGreaterThanOrEqual(0)
+    expect(c.node(successor).isLeader).toBe(true)
+    const acceptedWithLease = after.filter(s => s.msg.type === 'accepted' && (s.msg as { lease: boolean }).lease)
+    expect(acceptedWithLease.length).toBeGreaterThanOrEqual(majorityOf(ids.length) - 1)
+  })
+
+  it('never uses the round-0 ballot twice in an epoch, even after a restart', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    // The successor's Accepts are lost, then it restarts and the Resign is delivered again.
+    c.link = (_from, _to, msg) => msg.type !== 'accept'
+    const before = c.log.length
+    c.node(leader).resign()
+    c.pump()
+    const resign = c.log.slice(before).find(s => s.msg.type === 'resign')!
+    const successor = (resign.msg as { successor: string }).successor
+    expect(c.stored.get(successor)!.fastEpoch).toBe(2)
+    c.crash(successor)
+    c.add(successor).start()
+    c.link = () => true
+    const mark = c.log.length
+    c.inject(leader, successor, resign.msg)
+    c.advance(LEASE)
+    const round0 = c.log.slice(mark).filter(s => s.from === successor && s.msg.type === 'accept' && (s.msg as { ballot: { round: number } }).ballot.round === 0)
+    expect(round0).toEqual([])
+  })
+})
+
+function majorityOf (n: number): number { return Math.floor(n / 2) + 1 }
