@@ -32,13 +32,14 @@ describe.skipIf(!CAN)('multi-host clusters on a virtual LAN', () => {
   it('SIGKILL of the leader gives a new leader on every survivor', async () => {
     const ps = [0, 1, 2, 3, 4].map(i => start(i))
     const first = await agreement(ps, 30 * LEASE)
+    const firstEpoch = first.epoch
     const killedAt = Date.now()
     first.signal('SIGKILL')
     await first.exit()
     const survivors = ps.filter(p => p !== first)
     const second = await agreement(survivors, 15 * LEASE)
     expect(second.id).not.toBe(first.id)
-    expect(second.epoch).toBeGreaterThan(first.epoch)
+    expect(second.epoch).toBeGreaterThan(firstEpoch)
     for (const p of survivors) expect(p.leader).toBe(second.id)
     // Generous liveness bound: the old lease must run out first, then an election.
     expect(Date.now() - killedAt).toBeLessThan(15 * LEASE)
@@ -47,6 +48,7 @@ describe.skipIf(!CAN)('multi-host clusters on a virtual LAN', () => {
   it('SIGTERM of the leader hands over gracefully', async () => {
     const ps = [0, 1, 2].map(i => start(i, { size: 3 }))
     const first = await agreement(ps, 30 * LEASE)
+    const firstEpoch = first.epoch
     const from = first.events.length
     first.signal('SIGTERM')
     const demoted = await first.next(e => e.ev === 'demoted', 5 * LEASE, from)
@@ -54,7 +56,7 @@ describe.skipIf(!CAN)('multi-host clusters on a virtual LAN', () => {
     await first.next(e => e.ev === 'stopped', 5 * LEASE, from)
     const rest = ps.filter(p => p !== first)
     const second = await agreement(rest, 5 * LEASE)
-    expect(second.epoch).toBeGreaterThan(first.epoch)
+    expect(second.epoch).toBeGreaterThan(firstEpoch)
     // A handover does not wait for the lease: the successor was elected well within it.
     const elected = await second.next(e => e.ev === 'elected' && e.epoch === second.epoch, LEASE)
     expect(elected.t - demoted.t).toBeLessThan(LEASE)
