@@ -1,7 +1,8 @@
 /**
  * Core benchmark, no I/O and no faults:
  * - decisions/s: complete single-decree Paxos instances (Prepare, Promise,
- *   Accept, Accepted to every learner, chosen at every learner) through the
+ *   Accept, Accepted to the proposer, Chosen to every other learner, learned
+ *   everywhere) through the
  *   acceptor, proposer and learner roles over an in-memory FIFO network, one
  *   epoch after another, on one core;
  * - elections/s and messages per election: whole elections through `Node`
@@ -54,12 +55,23 @@ function paxosDecisions (n: number, ms: number): { perSecond: number, messagesPe
           break
         }
         case 'accept': {
+          // As in Node: Accepted goes back to the proposer only.
           const r = acceptors[to]!.onAccept(msg, epoch - 1)
-          for (let k = 0; k < n; k++) queue.push({ from: to, to: k, msg: r.reply })
+          queue.push({ from: to, to: from, msg: r.reply })
           break
         }
-        case 'accepted':
-          if (learners[to]!.onAccepted(ids[from]!, msg).kind === 'learned') learnedCount++
+        case 'accepted': {
+          const r = learners[to]!.onAccepted(ids[from]!, msg)
+          if (r.kind === 'learned') {
+            learnedCount++
+            // The proposer tells every other learner.
+            const chosen: Message = { type: 'chosen', epoch: msg.epoch, value: r.value }
+            for (let k = 0; k < n; k++) if (k !== to) queue.push({ from: to, to: k, msg: chosen })
+          }
+          break
+        }
+        case 'chosen':
+          if (learners[to]!.onChosen(msg.value).kind === 'learned') learnedCount++
           break
         default:
       }
