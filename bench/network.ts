@@ -96,7 +96,7 @@ try {
   // ---- cold start -------------------------------------------------------------
   const cold: number[] = []
   const coldSpawn: number[] = []
-  for (let trial = 0; trial < Math.max(3, Math.ceil(TRIALS / 2)); trial++) {
+  for (let trial = 0; trial < TRIALS; trial++) {
     const spawnedAt = performance.timeOrigin + performance.now()
     const ps = Array.from({ length: N }, (_, i) => start(i))
     const ready = await Promise.all(ps.map(async p => await p.next(e => e.ev === 'ready', 30_000)))

@@ -11,11 +11,13 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import { multiaddr } from '@multiformats/multiaddr'
+import { defaultLogger } from '@libp2p/logger'
 import { toString as bytesToString } from 'uint8arrays/to-string'
 import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
 import { ConfigError } from './node/config.js'
 import { leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
 
+/** Options of {@link createElection}: those of the election plus its own libp2p node's. */
 export interface CreateElectionOptions extends ElectionOptions {
   /** Addresses to listen on (default `['/ip4/0.0.0.0/tcp/0']`). */
   readonly listen?: readonly string[]
@@ -56,7 +58,7 @@ export async function createElection (options: CreateElectionOptions): Promise<E
 
   const node = await createLibp2p({
     ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    logger: options.logger ?? defaultLogger(),
     addresses: { listen: [...listen] },
     transports: [tcp()],
     connectionEncrypters: [noise()],

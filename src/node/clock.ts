@@ -13,6 +13,8 @@ export interface Random {
   next: () => number
 }
 
+/** `performance.now()`: monotonic. */
 export const systemClock: Clock = { now: () => performance.now() }
 
+/** `Math.random()`. */
 export const systemRandom: Random = { next: () => Math.random() }

@@ -4,6 +4,7 @@
  */
 import type { NodeId } from '../paxos/proposal.js'
 
+/** Invalid configuration; `field` names the option at fault. */
 export class ConfigError extends Error {
   readonly field: string
   constructor (field: string, message: string) {
@@ -13,6 +14,7 @@ export class ConfigError extends Error {
   }
 }
 
+/** The configuration of one node. */
 export interface NodeConfig {
   /** This node's unique ID; ballots and votes are told apart by it. */
   readonly nodeId: NodeId
@@ -34,6 +36,7 @@ export interface NodeConfig {
   readonly metadata?: Readonly<Record<string, string>>
 }
 
+/** A configuration with every default filled in. */
 export type ResolvedConfig = Required<NodeConfig>
 
 /** Limits on leader metadata; peers reject frames beyond them, so config enforces them too. */
@@ -48,6 +51,7 @@ function positive (field: string, v: number): number {
   return v
 }
 
+/** Validates a configuration and fills in defaults; throws ConfigError naming the field. */
 export function resolveConfig (c: NodeConfig): ResolvedConfig {
   if (c === null || typeof c !== 'object') throw new ConfigError('config', 'must be an object')
   if (typeof c.nodeId !== 'string' || c.nodeId.length === 0) throw new ConfigError('nodeId', 'must be a non-empty string')

@@ -50,8 +50,10 @@ import type { PersistentState } from '../storage/storage.js'
 import { resolveConfig, type NodeConfig, type ResolvedConfig } from './config.js'
 import type { Clock, Random } from './clock.js'
 
+/** Why a leader stopped leading. */
 export type DemotionReason = 'lease-expired' | 'resigned' | 'newer-epoch'
 
+/** What a node reports to the layer above, through `ready()`. */
 export type NodeEvent =
   /** A leader was chosen for `record.epoch` (emitted once per epoch, in increasing order). */
   | { readonly type: 'leaderChosen', readonly record: LeaderRecord }
@@ -66,12 +68,14 @@ export type NodeEvent =
   /** Two different values were reported chosen for one epoch: a safety violation seen here. */
   | { readonly type: 'conflict', readonly known: LeaderRecord, readonly reported: LeaderRecord }
 
+/** A message to send: to one node, or (`to: null`) to every other node. */
 export interface Outbound {
   /** Recipient, or null for every other node. */
   readonly to: NodeId | null
   readonly msg: Message
 }
 
+/** One batch of output: persist `persist`, then send `messages`, then emit `events`. */
 export interface Ready {
   /** When non-null, store this before sending `messages`. */
   readonly persist: PersistentState | null
@@ -79,6 +83,7 @@ export interface Ready {
   readonly events: readonly NodeEvent[]
 }
 
+/** What a node is given instead of reading clocks, random sources or storage itself. */
 export interface NodeDeps {
   readonly clock: Clock
   readonly random: Random
@@ -110,6 +115,7 @@ interface Watch { readonly record: LeaderRecord, until: number, lost: boolean }
 
 const EMPTY_READY: Ready = Object.freeze({ persist: null, messages: [], events: [] })
 
+/** One Quorum node as a deterministic state machine (see the file header for the lease rules). */
 export class Node {
   readonly id: NodeId
   readonly config: ResolvedConfig

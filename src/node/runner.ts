@@ -14,6 +14,7 @@ import { systemClock, systemRandom, type Clock, type Random } from './clock.js'
 import type { NodeConfig } from './config.js'
 import { Node, type DemotionReason, type NodeDeps, type Ready } from './node.js'
 
+/** Events of a {@link NodeRunner}. */
 export interface RunnerEvents {
   leaderChosen: [record: LeaderRecord]
   elected: [info: { epoch: Epoch }]
@@ -22,6 +23,7 @@ export interface RunnerEvents {
   error: [err: Error]
 }
 
+/** Options of a {@link NodeRunner}. */
 export interface RunnerOptions {
   /** Node configuration; `nodeId` defaults to the transport's local ID. */
   readonly config: Omit<NodeConfig, 'nodeId'> & { readonly nodeId?: string }
@@ -33,6 +35,7 @@ export interface RunnerOptions {
   readonly makeNode?: (config: NodeConfig, deps: NodeDeps) => Node
 }
 
+/** Runs a {@link Node} on real timers over a Storage and a Transport. */
 export class NodeRunner extends EventEmitter<RunnerEvents> {
   readonly #opts: RunnerOptions
   readonly #clock: Clock

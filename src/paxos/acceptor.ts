@@ -14,13 +14,16 @@
 import { ballotAbove, ballotAtLeast, ballotEquals, type Ballot, type Epoch } from './proposal.js'
 import type { Accept, Accepted, AcceptedValue, Nack, Prepare, PromiseMsg } from './message.js'
 
+/** An acceptor's state in one epoch: its promise and what it accepted. */
 export interface AcceptorEpochState {
   readonly promised: Ballot | null
   readonly accepted: AcceptedValue | null
 }
 
+/** An acceptor's whole state, by epoch, as stored. */
 export type AcceptorSnapshot = ReadonlyArray<readonly [Epoch, AcceptorEpochState]>
 
+/** The outcome of one acceptor step. */
 export interface AcceptorStep<R> {
   /** True when the state changed: persist it before sending `reply`. */
   readonly changed: boolean
@@ -29,6 +32,7 @@ export interface AcceptorStep<R> {
 
 const EMPTY: AcceptorEpochState = { promised: null, accepted: null }
 
+/** The acceptor role (see the file header for its invariants). */
 export class Acceptor {
   readonly #epochs = new Map<Epoch, AcceptorEpochState>()
 

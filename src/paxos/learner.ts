@@ -11,6 +11,7 @@
 import { leaderRecordEquals, majority, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
 import type { Accepted } from './message.js'
 
+/** What a learner made of a report. */
 export type LearnResult =
   | { readonly kind: 'ignored' }
   | { readonly kind: 'learned', readonly value: LeaderRecord }
@@ -20,6 +21,7 @@ const IGNORED: LearnResult = { kind: 'ignored' }
 
 interface Tally { readonly value: LeaderRecord, readonly voters: Set<NodeId> }
 
+/** The learner role (see the file header for its invariants). */
 export class Learner {
   readonly #quorum: number
   #newest: LeaderRecord | null

@@ -6,6 +6,7 @@
  */
 import type { Ballot, Epoch, LeaderRecord, NodeId } from './proposal.js'
 
+/** A value an acceptor accepted, with the ballot it accepted it at. */
 export interface AcceptedValue {
   readonly ballot: Ballot
   readonly value: LeaderRecord
@@ -39,6 +40,7 @@ export interface Accepted {
   readonly lease: boolean
 }
 
+/** Why a request was refused. */
 export type NackReason = 'promised' | 'lease' | 'quarantine' | 'stale'
 
 /** A refusal: the ballot that beat the request and the newest chosen epoch the sender knows. */
@@ -57,6 +59,7 @@ export interface Chosen { readonly type: 'chosen', readonly epoch: Epoch, readon
 /** The leader's lease renewal. It carries the chosen record, so it also teaches it. */
 export interface Heartbeat { readonly type: 'heartbeat', readonly epoch: Epoch, readonly seq: number, readonly value: LeaderRecord }
 
+/** A voter's acknowledgement of heartbeat `seq`: it granted the lease. */
 export interface HeartbeatAck { readonly type: 'heartbeatAck', readonly epoch: Epoch, readonly seq: number }
 
 /**
@@ -76,12 +79,15 @@ export interface StatusReply {
   readonly value: LeaderRecord | null
 }
 
+/** Every protocol message. */
 export type Message =
   | Prepare | PromiseMsg | Accept | Accepted | Nack | Chosen
   | Heartbeat | HeartbeatAck | Resign | StatusRequest | StatusReply
 
+/** The `type` tag of a message. */
 export type MessageType = Message['type']
 
+/** All message types. */
 export const MESSAGE_TYPES: readonly MessageType[] = [
   'prepare', 'promise', 'accept', 'accepted', 'nack', 'chosen',
   'heartbeat', 'heartbeatAck', 'resign', 'statusRequest', 'statusReply'

@@ -13,6 +13,7 @@ export type NodeId = string
 /** One Paxos instance per epoch; the epoch is also the leader's fencing token. */
 export type Epoch = number
 
+/** A proposal number: unique, totally ordered by round, then node ID. */
 export interface Ballot {
   readonly round: number
   readonly nodeId: NodeId
@@ -42,6 +43,7 @@ export function ballotAtLeast (a: Ballot, b: Ballot | null): boolean {
   return b === null || compareBallots(a, b) >= 0
 }
 
+/** True when both are the same ballot, or both none. */
 export function ballotEquals (a: Ballot | null, b: Ballot | null): boolean {
   if (a === null || b === null) return a === b
   return a.round === b.round && a.nodeId === b.nodeId
@@ -58,6 +60,7 @@ export function nextBallot (nodeId: NodeId, seen: ReadonlyArray<Ballot | null>, 
   return { round: round + 1, nodeId }
 }
 
+/** True when both records are equal, metadata included. */
 export function leaderRecordEquals (a: LeaderRecord, b: LeaderRecord): boolean {
   if (a.epoch !== b.epoch || a.leaderId !== b.leaderId) return false
   const ka = Object.keys(a.metadata)
@@ -67,6 +70,7 @@ export function leaderRecordEquals (a: LeaderRecord, b: LeaderRecord): boolean {
   return true
 }
 
+/** `round.nodeId`, or `-` for none, for logs. */
 export function formatBallot (b: Ballot | null): string {
   return b === null ? '-' : `${b.round}.${b.nodeId}`
 }

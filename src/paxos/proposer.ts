@@ -12,8 +12,10 @@
 import { ballotEquals, compareBallots, majority, type Ballot, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
 import type { Accept, AcceptedValue, Nack, Prepare, PromiseMsg } from './message.js'
 
+/** Where a proposer stands in its current ballot. */
 export type ProposerPhase = 'idle' | 'preparing' | 'accepting' | 'defeated'
 
+/** The proposer role for one epoch (see the file header for its rules). */
 export class Proposer {
   readonly epoch: Epoch
   readonly #quorum: number

@@ -6,6 +6,7 @@
 import type { AcceptorSnapshot } from '../paxos/acceptor.js'
 import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
 
+/** Everything a node must not forget across a crash. */
 export interface PersistentState {
   /** Promised and accepted ballots per undecided epoch. */
   readonly acceptor: AcceptorSnapshot
@@ -27,6 +28,7 @@ export interface PersistentState {
   readonly grant: { readonly epoch: Epoch, readonly leaderId: NodeId } | null
 }
 
+/** Where a node keeps its {@link PersistentState}. */
 export interface Storage {
   /**
    * True when saved state survives a process crash. A node on storage that is

@@ -10,6 +10,7 @@ import type { Message, NackReason } from '../paxos/message.js'
 import type { Ballot, LeaderRecord } from '../paxos/proposal.js'
 import { METADATA_LIMITS } from '../node/config.js'
 
+/** A frame that is not a valid protocol message; the message says why. */
 export class CodecError extends Error {
   constructor (message: string) {
     super(message)
@@ -17,6 +18,7 @@ export class CodecError extends Error {
   }
 }
 
+/** Limits the decoder enforces. */
 export const LIMITS = {
   /** Longest node ID (a peer ID string is about 52 characters). */
   idLength: 128,
@@ -50,6 +52,7 @@ const PB_TO_REASON = new Map<string, NackReason>(Object.entries(REASON_TO_PB).ma
 const ballotOut = (b: Ballot): PbBallot => ({ round: BigInt(b.round), nodeId: b.nodeId })
 const recordOut = (r: LeaderRecord): PbRecord => ({ epoch: BigInt(r.epoch), leaderId: r.leaderId, metadata: new Map(Object.entries(r.metadata)) })
 
+/** Encodes a message as a protobuf frame (without the length prefix). */
 export function encodeMessage (m: Message): Uint8Array {
   const f: Frame = {
     type: TYPE_TO_PB[m.type],

@@ -23,6 +23,7 @@ import type { NodeId } from '../paxos/proposal.js'
 import { CodecError, decodeMessage, encodeMessage } from './codec.js'
 import type { Transport, TransportHandlers } from './transport.js'
 
+/** Version of the wire protocol, part of the protocol ID. */
 export const PROTOCOL_VERSION = '1.0.0'
 
 /** The protocol ID of a cluster: nodes of different clusters never exchange a frame. */
@@ -30,6 +31,7 @@ export function protocolFor (clusterName: string): string {
   return `/quorum/${clusterName}/${PROTOCOL_VERSION}`
 }
 
+/** The libp2p components the transport uses. */
 export interface Libp2pTransportComponents {
   readonly peerId: PeerId
   readonly registrar: Registrar
@@ -37,6 +39,7 @@ export interface Libp2pTransportComponents {
   readonly logger: ComponentLogger
 }
 
+/** Options of a {@link Libp2pTransport}. */
 export interface Libp2pTransportOptions {
   readonly protocol: string
   /** Largest frame accepted or sent, in bytes (default 64 KiB). */
@@ -48,6 +51,7 @@ export interface Libp2pTransportOptions {
   readonly closeTimeoutMs?: number
 }
 
+/** Counters of what crossed the wire, for monitoring and benchmarks. */
 export interface TransportStats {
   framesSent: number
   framesReceived: number
@@ -71,6 +75,7 @@ interface Outbound {
 
 const MAX_PENDING = 64
 
+/** The {@link Transport} over libp2p streams (see the file header). */
 export class Libp2pTransport implements Transport {
   readonly localId: NodeId
   readonly stats: TransportStats = {

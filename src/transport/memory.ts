@@ -7,11 +7,13 @@ import type { Message } from '../paxos/message.js'
 import type { NodeId } from '../paxos/proposal.js'
 import type { Transport, TransportHandlers } from './transport.js'
 
+/** Options of a {@link MemoryNetwork}. */
 export interface MemoryNetworkOptions {
   /** One-way latency in ms (default 0: the next macrotask). */
   readonly latencyMs?: number
 }
 
+/** An in-process network: make one transport per node with `transport(id)`. */
 export class MemoryNetwork {
   readonly #members = new Map<NodeId, MemoryTransport>()
   readonly latencyMs: number
@@ -52,6 +54,7 @@ export class MemoryNetwork {
   members (): NodeId[] { return [...this.#members.keys()] }
 }
 
+/** One node's endpoint on a {@link MemoryNetwork}. */
 export class MemoryTransport implements Transport {
   readonly localId: NodeId
   readonly #network: MemoryNetwork
