@@ -15,6 +15,7 @@ import { defaultLogger } from '@libp2p/logger'
 import { toString as bytesToString } from 'uint8arrays/to-string'
 import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
 import { ConfigError } from './node/config.js'
+import { FileStorage } from './storage/file.js'
 import { leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
 
 /** Options of {@link createElection}: those of the election plus its own libp2p node's. */
@@ -53,6 +54,9 @@ export async function createElection (options: CreateElectionOptions): Promise<E
   for (const a of listen) {
     try { multiaddr(a) } catch (err) { throw new ConfigError('listen', `${JSON.stringify(a)} is not a multiaddr: ${(err as Error).message}`) }
   }
+  // Damaged state must stop us before we join the network, not after.
+  const storage = options.storage ?? (options.dataDir !== undefined ? new FileStorage(options.dataDir) : undefined)
+  if (storage !== undefined) await storage.load()
   const interval = options.mdnsIntervalMs ?? 10_000
   if (!Number.isFinite(interval) || interval < 10) throw new ConfigError('mdnsIntervalMs', `must be a number of at least 10, got ${String(interval)}`)
 
@@ -68,7 +72,7 @@ export async function createElection (options: CreateElectionOptions): Promise<E
     peerDiscovery: options.mdns === false ? [] : [mdns({ serviceTag: mdnsServiceTag(options.clusterName ?? 'default'), interval })],
     services: {
       identify: identify(),
-      election: leaderElection(options)
+      election: leaderElection(storage === undefined ? options : { ...options, storage })
     }
   })
   const election = node.services.election

@@ -12,6 +12,7 @@ import { NodeRunner } from './node/runner.js'
 import type { DemotionReason } from './node/node.js'
 import type { Epoch, LeaderRecord, NodeId } from './paxos/proposal.js'
 import { MemoryStorage } from './storage/memory.js'
+import { FileStorage } from './storage/file.js'
 import type { Storage } from './storage/storage.js'
 import { Dialer } from './transport/dialer.js'
 import { Libp2pTransport, protocolFor } from './transport/libp2p.js'
@@ -65,7 +66,13 @@ export interface ElectionOptions {
   readonly bootstrap?: readonly string[]
   /** Largest protocol frame in bytes (default 65536). */
   readonly maxFrameBytes?: number
-  /** Where acceptor state is kept (default: in memory, which costs a quarantine of about one lease at every start). */
+  /**
+   * Directory for durable state (created if missing). With it, acceptor state
+   * survives crashes and a fresh node needs no quarantine; without it, state is
+   * kept in memory (see the README for what that costs).
+   */
+  readonly dataDir?: string
+  /** Where acceptor state is kept; overrides `dataDir` (default: FileStorage in `dataDir`, else memory). */
   readonly storage?: Storage
 }
 
@@ -93,6 +100,9 @@ export function validateElectionOptions (options: ElectionOptions): void {
     for (const a of options.bootstrap) {
       try { multiaddr(a) } catch (err) { throw new ConfigError('bootstrap', `${JSON.stringify(a)} is not a multiaddr: ${(err as Error).message}`) }
     }
+  }
+  if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir.length === 0)) {
+    throw new ConfigError('dataDir', 'must be a non-empty path')
   }
   if (options.maxFrameBytes !== undefined && (!Number.isInteger(options.maxFrameBytes) || options.maxFrameBytes < 1024 || options.maxFrameBytes > 4 * 1024 * 1024)) {
     throw new ConfigError('maxFrameBytes', `must be an integer from 1024 to 4194304, got ${String(options.maxFrameBytes)}`)
@@ -144,7 +154,8 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     const transportOpts = options.maxFrameBytes === undefined ? { protocol: this.protocol } : { protocol: this.protocol, maxFrameBytes: options.maxFrameBytes }
     this.#transport = new Libp2pTransport(components, transportOpts)
     const { nodeId: _unused, ...config } = nodeConfig(components.peerId.toString(), options)
-    this.#runner = new NodeRunner({ config, storage: options.storage ?? new MemoryStorage(), transport: this.#transport })
+    const storage = options.storage ?? (options.dataDir !== undefined ? new FileStorage(options.dataDir) : new MemoryStorage())
+    this.#runner = new NodeRunner({ config, storage, transport: this.#transport })
     this.#dialer = new Dialer(components, { bootstrap: options.bootstrap ?? [], isMember: p => this.#members.has(p.toString()) })
     this.#wireRunner()
   }

@@ -111,3 +111,46 @@ describe.skipIf(!NETNS_OK)('libp2p clusters in one process', () => {
   })
 })
 
+
+describe.skipIf(!NETNS_OK)('libp2p clusters with durable state', () => {
+  it('createElection refuses a damaged data directory before it joins the network', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { StorageError } = await import('../../src/index.js')
+    const dir = await mkdtemp(join(tmpdir(), 'quorum-net-'))
+    try {
+      await writeFile(join(dir, 'state.json'), '{"format":"quorum-state","vers')
+      const err = await createElection({ clusterName: 'damaged', clusterSize: 3, dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'] }).then(() => null, (e: unknown) => e)
+      expect(err).toBeInstanceOf(StorageError)
+      expect((err as InstanceType<typeof StorageError>).file).toBe(join(dir, 'state.json'))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a cluster on data directories elects and keeps its epoch across a restart of every node', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const root = await mkdtemp(join(tmpdir(), 'quorum-net-'))
+    try {
+      const make = async (i: number): Promise<Election> => await createElection({
+        clusterName: 'durable', clusterSize: 3, leaseMs: LEASE, listen: ['/ip4/127.0.0.1/tcp/0'], mdnsIntervalMs: 200, dataDir: join(root, `n${i}`)
+      })
+      let es = await Promise.all([0, 1, 2].map(make))
+      started.push(...es)
+      await until('agreement', () => agreed(es))
+      const epoch = es[0]!.epoch
+      await Promise.all(es.map(async e => { await e.stop() }))
+      es = await Promise.all([0, 1, 2].map(make))
+      started.push(...es)
+      await until('agreement after the restart', () => agreed(es))
+      // Durable state: the learned epochs survived, so the new leader's epoch is later.
+      expect(es.find(e => e.isLeader)!.epoch).toBeGreaterThan(epoch)
+    } finally {
+      await Promise.allSettled(started.splice(0).map(async e => { await e.stop() }))
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+})
