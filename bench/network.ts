@@ -11,9 +11,13 @@
  *   npm run bench                    table
  *   npm run bench -- --json          one JSON object
  *   npm run bench -- --trials 10 --lease 2000
+ *   npm run bench -- --durable       nodes keep state in a data directory (no quarantine on a fresh start)
  * Needs root (it creates network namespaces); it deletes them when done.
  */
 import { parseArgs } from 'node:util'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { canCreateNamespaces, VirtualLan } from '../test/multihost/netns.js'
 import { startNode, type NodeProc, type ProcEvent } from '../test/multihost/cluster.js'
 import { encodeMessage } from '../src/transport/codec.js'
@@ -24,7 +28,8 @@ const { values } = parseArgs({
     trials: { type: 'string', default: '10' },
     lease: { type: 'string', default: '2000' },
     nodes: { type: 'string', default: '5' },
-    idle: { type: 'string', default: '10000' }
+    idle: { type: 'string', default: '10000' },
+    durable: { type: 'boolean', default: false }
   }
 })
 const TRIALS = Number(values.trials)
@@ -82,13 +87,17 @@ async function wireOf (ps: NodeProc[]): Promise<Map<NodeProc, Wire>> {
 }
 
 const lan = new VirtualLan(N, 'bench')
+// --durable: each node keeps its state in a data directory (fresh for every cold start).
+const root = values.durable ? mkdtempSync(join(tmpdir(), 'quorum-bench-')) : null
 const procs: NodeProc[] = []
 const kill = (p: NodeProc): void => { p.signal('SIGKILL') }
 process.once('SIGINT', () => { for (const p of procs) kill(p); lan.destroy(); process.exit(130) })
 
 try {
+  let generation = 0
   const start = (i: number): NodeProc => {
-    const p = startNode(lan, lan.hosts[i]!, { size: N, leaseMs: LEASE, cluster: 'bench' })
+    const dataDir = root === null ? undefined : join(root, `g${generation}`, `h${i}`)
+    const p = startNode(lan, lan.hosts[i]!, { size: N, leaseMs: LEASE, cluster: 'bench', ...(dataDir === undefined ? {} : { dataDir }) })
     procs[i] = p
     return p
   }
@@ -107,6 +116,7 @@ try {
     say(`cold start ${trial + 1}: ${(t - lastReady).toFixed(1)} ms after the last node was up, ${(t - spawnedAt).toFixed(0)} ms after spawning`)
     for (const p of ps) kill(p)
     await Promise.all(ps.map(async p => { await p.exit() }))
+    generation++
   }
 
   // A running cluster for the rest.
@@ -194,6 +204,7 @@ try {
   const result = {
     nodes: N,
     leaseMs: LEASE,
+    storage: values.durable ? 'dataDir' : 'memory',
     trials: TRIALS,
     coldStartMs: median(cold),
     coldStartFromSpawnMs: median(coldSpawn),
@@ -212,7 +223,7 @@ try {
     console.log(JSON.stringify(result))
   } else {
     console.log('')
-    console.log(`Quorum network benchmark: ${N} processes in namespaces on a virtual bridge, leaseMs ${LEASE}, ${TRIALS} trials (medians)`)
+    console.log(`Quorum network benchmark: ${N} processes in namespaces on a virtual bridge, leaseMs ${LEASE}, ${result.storage} storage, ${TRIALS} trials (medians)`)
     const rows: Array<[string, string, string]> = [
       ['cold start (from last node up)', `${result.coldStartMs.toFixed(1)} ms`, 'target < 1000 ms'],
       ['cold start (from spawn)', `${result.coldStartFromSpawnMs.toFixed(0)} ms`, ''],
@@ -231,4 +242,5 @@ try {
   for (const p of procs) if (p !== undefined) kill(p)
   await Promise.all(procs.filter(p => p !== undefined).map(async p => { await p.exit() }))
   lan.destroy()
+  if (root !== null) rmSync(root, { recursive: true, force: true })
 }

@@ -1,7 +1,7 @@
 /**
  * What you run on each machine of a cluster (one process per machine):
  *
- *   npx tsx examples/service.ts --cluster payments --size 3
+ *   npx tsx examples/service.ts --cluster payments --size 3 --data-dir /var/lib/payments/quorum
  *   npx tsx examples/service.ts --cluster payments --size 3 --bootstrap /ip4/10.0.0.5/tcp/4001   # no multicast on your LAN
  *
  * It prints every leadership change and runs a periodic job only while this
@@ -20,7 +20,8 @@ const { values } = parseArgs({
     bootstrap: { type: 'string', multiple: true, default: [] },
     lease: { type: 'string', default: '2000' },
     url: { type: 'string', default: '' },
-    'job-every': { type: 'string', default: '1000' }
+    'job-every': { type: 'string', default: '1000' },
+    'data-dir': { type: 'string' }
   }
 })
 
@@ -33,7 +34,9 @@ const election = await createElection({
   listen: [values.listen!],
   bootstrap: values.bootstrap,
   leaseMs: Number(values.lease),
-  metadata: values.url === '' ? {} : { url: values.url }
+  metadata: values.url === '' ? {} : { url: values.url },
+  // Durable state: survives crashes, and a fresh node needs no start-up quarantine.
+  ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] })
 })
 log(`node ${election.nodeId} in cluster "${values.cluster}" (${values.size} voters)`)
 for (const a of election.multiaddrs) log(`  reachable at ${a}`)

@@ -58,6 +58,7 @@ export async function createElection (options: CreateElectionOptions): Promise<E
   const storage = options.storage ?? (options.dataDir !== undefined ? new FileStorage(options.dataDir) : undefined)
   if (storage !== undefined) await storage.load()
   const interval = options.mdnsIntervalMs ?? 10_000
+  const serviceTag = mdnsServiceTag(options.clusterName ?? 'default')
   if (!Number.isFinite(interval) || interval < 10) throw new ConfigError('mdnsIntervalMs', `must be a number of at least 10, got ${String(interval)}`)
 
   const node = await createLibp2p({
@@ -69,13 +70,45 @@ export async function createElection (options: CreateElectionOptions): Promise<E
     streamMuxers: [yamux()],
     // Heartbeats already watch every peer; libp2p's ping monitor would only add streams and CPU.
     connectionMonitor: { enabled: false },
-    peerDiscovery: options.mdns === false ? [] : [mdns({ serviceTag: mdnsServiceTag(options.clusterName ?? 'default'), interval })],
     services: {
       identify: identify(),
+      // As a service (libp2p still uses it for discovery) so that we can query again: see boostDiscovery.
+      ...(options.mdns === false ? {} : { mdns: mdns({ serviceTag, interval }) }),
       election: leaderElection(storage === undefined ? options : { ...options, storage })
     }
   })
   const election = node.services.election
-  election.setOwner({ stop: async () => { await node.stop() } })
+  const stopBoost = options.mdns === false ? () => {} : boostDiscovery(election, (node.services as { mdns?: unknown }).mdns, serviceTag, options.clusterSize)
+  election.setOwner({ stop: async () => { stopBoost(); await node.stop() } })
   return election
+}
+
+/**
+ * mDNS queries once at start and then every `interval`. When nodes start at
+ * the same moment a node can query before the others listen, and would then
+ * wait a whole interval. So while this node knows fewer than all its peers, it
+ * queries again at 0.25, 0.5, 1, 2, 4 and 8 s, and again after a peer leaves;
+ * with the whole cluster connected it stays quiet (each query costs every
+ * node CPU). Uses the `mdns` socket that @libp2p/mdns exposes.
+ */
+function boostDiscovery (election: Election, service: unknown, serviceTag: string, clusterSize: number): () => void {
+  const socket = (service as { mdns?: { query: (q: { questions: Array<{ name: string, type: 'PTR' }> }) => void } } | undefined)
+  let timer: NodeJS.Timeout | null = null
+  const schedule = (step: number): void => {
+    if (step > 5) { timer = null; return }
+    timer = setTimeout(() => {
+      if (election.peers.length < clusterSize - 1) {
+        try { socket?.mdns?.query({ questions: [{ name: serviceTag, type: 'PTR' }] }) } catch { /* socket closing */ }
+      }
+      schedule(step + 1)
+    }, 250 * 2 ** step)
+    timer.unref()
+  }
+  const onLeave = (): void => { if (timer !== null) clearTimeout(timer); schedule(0) }
+  election.on('peer:leave', onLeave)
+  schedule(0)
+  return () => {
+    if (timer !== null) clearTimeout(timer)
+    election.off('peer:leave', onLeave)
+  }
 }

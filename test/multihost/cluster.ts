@@ -66,6 +66,7 @@ export interface StartOptions {
   mdns?: boolean
   bootstrap?: string[]
   listenPort?: number
+  dataDir?: string
 }
 
 export function startNode (lan: VirtualLan, host: Host, o: StartOptions): NodeProc {
@@ -74,6 +75,7 @@ export function startNode (lan: VirtualLan, host: Host, o: StartOptions): NodePr
     '--mdns', o.mdns === false ? 'off' : 'on',
     '--listen', `/ip4/${host.address}/tcp/${o.listenPort ?? 0}`]
   for (const b of o.bootstrap ?? []) args.push('--bootstrap', b)
+  if (o.dataDir !== undefined) args.push('--data-dir', o.dataDir)
   return new NodeProc(host, lan.spawn(host, args))
 }
 

@@ -19,7 +19,8 @@ const { values } = parseArgs({
     bootstrap: { type: 'string', multiple: true, default: [] },
     mdns: { type: 'string', default: 'on' },
     priority: { type: 'string', default: '0' },
-    'mdns-interval': { type: 'string', default: '10000' }
+    'mdns-interval': { type: 'string', default: '10000' },
+    'data-dir': { type: 'string' }
   }
 })
 
@@ -45,7 +46,8 @@ const election = await createElection({
   mdns: values.mdns !== 'off',
   mdnsIntervalMs: Number(values['mdns-interval']),
   priority: Number(values.priority),
-  metadata: { pid: String(process.pid) }
+  metadata: { pid: String(process.pid) },
+  ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] })
 })
 out({ ev: 'ready', id: election.nodeId, addrs: election.multiaddrs })
 
