@@ -16,6 +16,7 @@ import { toString as bytesToString } from 'uint8arrays/to-string'
 import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
 import { ConfigError } from './node/config.js'
 import { FileStorage } from './storage/file.js'
+import { loadOrCreateIdentity } from './storage/identity.js'
 import { leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
 
 /** Options of {@link createElection}: those of the election plus its own libp2p node's. */
@@ -32,7 +33,7 @@ export interface CreateElectionOptions extends ElectionOptions {
   readonly mdnsIntervalMs?: number
   /** A logger from `@libp2p/logger` (default: `defaultLogger()`, enabled with `DEBUG=quorum:*`). */
   readonly logger?: ComponentLogger
-  /** The node's private key; by default a new Ed25519 key (a new peer ID) at every start. */
+  /** The node's private key; by default the one in `dataDir/node.key` (created on first use), else a new one at every start. */
   readonly privateKey?: PrivateKey
 }
 
@@ -57,12 +58,14 @@ export async function createElection (options: CreateElectionOptions): Promise<E
   // Damaged state must stop us before we join the network, not after.
   const storage = options.storage ?? (options.dataDir !== undefined ? new FileStorage(options.dataDir) : undefined)
   if (storage !== undefined) await storage.load()
+  // With a data directory the node keeps its key there, so its peer ID (its voter ID) survives restarts.
+  const privateKey = options.privateKey ?? (options.dataDir !== undefined ? await loadOrCreateIdentity(options.dataDir) : undefined)
   const interval = options.mdnsIntervalMs ?? 10_000
   const serviceTag = mdnsServiceTag(options.clusterName ?? 'default')
   if (!Number.isFinite(interval) || interval < 10) throw new ConfigError('mdnsIntervalMs', `must be a number of at least 10, got ${String(interval)}`)
 
   const node = await createLibp2p({
-    ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
+    ...(privateKey === undefined ? {} : { privateKey }),
     logger: options.logger ?? defaultLogger(),
     addresses: { listen: [...listen] },
     transports: [tcp()],

@@ -13,11 +13,12 @@
  * state. Nothing is ever deleted: the evidence stays for the operator.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { AcceptorEpochState, AcceptorSnapshot } from '../paxos/acceptor.js'
 import type { Ballot, LeaderRecord } from '../paxos/proposal.js'
 import type { PersistentState, Storage } from './storage.js'
+import { writeFileDurably } from './durable.js'
 
 export const STATE_FILE = 'state.json'
 export const MANIFEST_FILE = 'MANIFEST'
@@ -42,7 +43,6 @@ export class FileStorage implements Storage {
   readonly dir: string
   readonly #state: string
   readonly #manifest: string
-  #tmpCounter = 0
 
   constructor (dataDir: string) {
     this.dir = dataDir
@@ -62,33 +62,18 @@ export class FileStorage implements Storage {
       }
       // A new data directory: record an empty state, then the manifest that says one exists.
       await this.save(EMPTY)
-      await this.#writeAtomic(this.#manifest, `${FORMAT} ${VERSION}\ncreated ${new Date().toISOString()}\n`)
+      await writeFileDurably(this.#manifest, `${FORMAT} ${VERSION}\ncreated ${new Date().toISOString()}\n`)
       return null
     }
     const state = parse(this.#state, text)
-    if (!(await exists(this.#manifest))) await this.#writeAtomic(this.#manifest, `${FORMAT} ${VERSION}\nrepaired ${new Date().toISOString()}\n`)
+    if (!(await exists(this.#manifest))) await writeFileDurably(this.#manifest, `${FORMAT} ${VERSION}\nrepaired ${new Date().toISOString()}\n`)
     return state
   }
 
   async save (state: PersistentState): Promise<void> {
     const payload = JSON.stringify(state)
     const record = JSON.stringify({ format: FORMAT, version: VERSION, sha256: sha256(payload), state: payload })
-    await this.#writeAtomic(this.#state, record + '\n')
-  }
-
-  /** temp file, fsync, rename, fsync of the directory: after this resolves the write survives a crash. */
-  async #writeAtomic (path: string, data: string): Promise<void> {
-    const tmp = `${path}.tmp-${process.pid}-${this.#tmpCounter++}`
-    const fh = await open(tmp, 'w', 0o600)
-    try {
-      await fh.writeFile(data)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(tmp, path)
-    const dir = await open(this.dir, 'r')
-    try { await dir.sync() } finally { await dir.close() }
+    await writeFileDurably(this.#state, record + '\n')
   }
 }
 

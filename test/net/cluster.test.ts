@@ -142,8 +142,11 @@ describe.skipIf(!NETNS_OK)('libp2p clusters with durable state', () => {
       started.push(...es)
       await until('agreement', () => agreed(es))
       const epoch = es[0]!.epoch
+      const ids = es.map(e => e.nodeId)
       await Promise.all(es.map(async e => { await e.stop() }))
       es = await Promise.all([0, 1, 2].map(make))
+      // The key in each data directory keeps the node's identity.
+      expect(es.map(e => e.nodeId)).toEqual(ids)
       started.push(...es)
       await until('agreement after the restart', () => agreed(es))
       // Durable state: the learned epochs survived, so the new leader's epoch is later.
