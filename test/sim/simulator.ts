@@ -77,6 +77,8 @@ type SimEvent =
   | { time: number, seq: number, kind: 'heal' }
 
 interface SimNode {
+  /** With a lossy disk: saves not yet synced (lost if the node crashes before `at`). */
+  readonly unsynced: Array<{ readonly state: NonNullable<ReturnType<MemoryStorage['peek']>>, readonly at: number }>
   readonly id: NodeId
   readonly index: number
   readonly storage: MemoryStorage
@@ -121,6 +123,8 @@ export class Simulation {
   readonly #byId = new Map<NodeId, SimNode>()
   readonly #queue = new EventQueue<SimEvent>()
   readonly #makeNode: NodeFactory
+  /** Broken-disk mode: a save is acknowledged at once but synced only this many ms later. */
+  readonly #lossyStorageMs: number
   #seq = 0
   #now = 0
   #faults = true
@@ -129,8 +133,9 @@ export class Simulation {
   #lastElectedNode: NodeId | null = null
   readonly trace: string[] | null
 
-  constructor (seed: number, params: SimParams, opts: { makeNode?: NodeFactory, trace?: boolean } = {}) {
+  constructor (seed: number, params: SimParams, opts: { makeNode?: NodeFactory, trace?: boolean, lossyStorageMs?: number } = {}) {
     this.#seed = seed
+    this.#lossyStorageMs = opts.lossyStorageMs ?? 0
     this.params = params
     this.#rng = new Rng(seed)
     this.#net = this.#rng.fork()
@@ -144,6 +149,7 @@ export class Simulation {
         id,
         index: i,
         storage: new MemoryStorage({ durable: params.durable }),
+        unsynced: [],
         // Extremes are where drift bugs live, so pick them often.
         rate: this.#rng.chance(0.5) ? this.#rng.pick([1 - drift, 1 + drift]) : this.#rng.float(1 - drift, 1 + drift),
         metadata: { url: `http://${id}.example:8080` },
@@ -229,6 +235,9 @@ export class Simulation {
   #crash (sn: SimNode): void {
     if (sn.node === null) return
     this.#log(`crash ${sn.id}`)
+    // What reached the disk survives; what was still in the page cache is gone.
+    for (const u of sn.unsynced) if (u.at <= this.#now) sn.storage.put(u.state)
+    sn.unsynced.length = 0
     sn.node = null
     sn.gen++
     sn.pausedUntil = 0
@@ -241,7 +250,10 @@ export class Simulation {
     const node = sn.node
     if (node === null) return
     const rd = node.ready()
-    if (rd.persist !== null) sn.storage.put(rd.persist)
+    if (rd.persist !== null) {
+      if (this.#lossyStorageMs > 0) sn.unsynced.push({ state: rd.persist, at: this.#now + this.#lossyStorageMs })
+      else sn.storage.put(rd.persist)
+    }
     for (const out of rd.messages) {
       this.checker.onSend(this.#now, sn.id, out.msg)
       if (out.msg.type === 'accepted' && out.msg.ballot.round === 0) this.stats.fastAccepts++
@@ -452,7 +464,7 @@ export function paramsForSeed (seed: number): SimParams {
   }
 }
 
-export function simulate (seed: number, opts: { makeNode?: NodeFactory, trace?: boolean, params?: SimParams } = {}): SimResult & { trace: string[] | null } {
+export function simulate (seed: number, opts: { makeNode?: NodeFactory, trace?: boolean, params?: SimParams, lossyStorageMs?: number } = {}): SimResult & { trace: string[] | null } {
   const sim = new Simulation(seed, opts.params ?? paramsForSeed(seed), opts)
   const result = sim.run()
   return { ...result, trace: sim.trace }
