@@ -404,13 +404,13 @@ export class Node {
     const l = this.#leadership
     if (l !== null && m.chosenEpoch > l.record.epoch) this.#demote('newer-epoch')
     if (m.chosenEpoch > this.#learner.newestEpoch) this.#send(from, { type: 'statusRequest', epoch: this.#learner.newestEpoch })
-    const p = this.#proposer
-    if (p !== null && m.reason === 'lease' && m.ballot.round === 0 && p.ballot?.round === 0 && m.epoch === p.epoch) {
-      // The voter has not seen the Resign yet: repeat the same Accept shortly (idempotent).
-      const r = this.#resend
-      if (r !== null && r.left > 0 && r.at === Infinity) { r.at = now + this.config.electionDelayMs / 20; return }
-      if (r !== null && r.left > 0) return
+    const r = this.#resend
+    if (r !== null && r.left > 0 && m.reason === 'lease' && m.epoch === r.msg.epoch && ballotEquals(m.ballot, r.msg.ballot)) {
+      // The voter has not seen the Resign yet: send the same Accept again shortly (idempotent).
+      if (r.at === Infinity) r.at = now + this.config.electionDelayMs / 20
+      return
     }
+    const p = this.#proposer
     if (p !== null && p.onNack(m)) {
       this.#resend = null
       this.#roundDeadline = null
