@@ -17,6 +17,8 @@ import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
 import { ConfigError } from './node/config.js'
 import { FileStorage } from './storage/file.js'
 import { loadOrCreateIdentity } from './storage/identity.js'
+import { parseSwarmKey, readSwarmKeyFile } from './security/swarm-key.js'
+import { preSharedKey } from '@libp2p/pnet'
 import { leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
 
 /** Options of {@link createElection}: those of the election plus its own libp2p node's. */
@@ -33,6 +35,13 @@ export interface CreateElectionOptions extends ElectionOptions {
   readonly mdnsIntervalMs?: number
   /** A logger from `@libp2p/logger` (default: `defaultLogger()`, enabled with `DEBUG=quorum:*`). */
   readonly logger?: ComponentLogger
+  /**
+   * The cluster key (text or bytes, as `npx quorum keygen` writes it): only
+   * nodes with the same key can connect at all. See also `swarmKeyFile`.
+   */
+  readonly swarmKey?: string | Uint8Array
+  /** A file holding the cluster key (mode 0600). */
+  readonly swarmKeyFile?: string
   /** The node's private key; by default the one in `dataDir/node.key` (created on first use), else a new one at every start. */
   readonly privateKey?: PrivateKey
 }
@@ -60,12 +69,17 @@ export async function createElection (options: CreateElectionOptions): Promise<E
   if (storage !== undefined) await storage.load()
   // With a data directory the node keeps its key there, so its peer ID (its voter ID) survives restarts.
   const privateKey = options.privateKey ?? (options.dataDir !== undefined ? await loadOrCreateIdentity(options.dataDir) : undefined)
+  if (options.swarmKey !== undefined && options.swarmKeyFile !== undefined) throw new ConfigError('swarmKey', 'give swarmKey or swarmKeyFile, not both')
+  const psk = options.swarmKey !== undefined
+    ? parseSwarmKey(options.swarmKey)
+    : options.swarmKeyFile !== undefined ? await readSwarmKeyFile(options.swarmKeyFile) : undefined
   const interval = options.mdnsIntervalMs ?? 10_000
   const serviceTag = mdnsServiceTag(options.clusterName ?? 'default')
   if (!Number.isFinite(interval) || interval < 10) throw new ConfigError('mdnsIntervalMs', `must be a number of at least 10, got ${String(interval)}`)
 
   const node = await createLibp2p({
     ...(privateKey === undefined ? {} : { privateKey }),
+    ...(psk === undefined ? {} : { connectionProtector: preSharedKey({ psk }) }),
     logger: options.logger ?? defaultLogger(),
     addresses: { listen: [...listen] },
     transports: [tcp()],

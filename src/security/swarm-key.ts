@@ -1,0 +1,45 @@
+/**
+ * The cluster key: a libp2p pre-shared key ("private network", @libp2p/pnet).
+ * Every connection is encrypted with it below Noise, so a node without the key
+ * cannot even complete a connection, let alone vote. Format (95 bytes):
+ *   /key/swarm/psk/1.0.0/
+ *   /base16/
+ *   <64 hex digits>
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { generateKey } from '@libp2p/pnet'
+import { fromString as bytesFromString, toString as bytesToString } from 'uint8arrays'
+import { ConfigError } from '../node/config.js'
+
+const KEY_FORMAT = /^\/key\/swarm\/psk\/1\.0\.0\/\r?\n\/base16\/\r?\n([0-9a-fA-F]{64})\s*$/
+
+/** Validates a swarm key's text; returns it in the exact form libp2p expects. Throws ConfigError naming `field`. */
+export function parseSwarmKey (key: string | Uint8Array, field = 'swarmKey'): Uint8Array {
+  const text = typeof key === 'string' ? key : bytesToString(key)
+  const m = KEY_FORMAT.exec(text)
+  if (m === null) {
+    throw new ConfigError(field, 'is not a swarm key: expected "/key/swarm/psk/1.0.0/", "/base16/" and 64 hex digits on three lines (make one with `npx quorum keygen`)')
+  }
+  return bytesFromString(`/key/swarm/psk/1.0.0/\n/base16/\n${m[1]!.toLowerCase()}`)
+}
+
+/** Reads and validates a swarm key file, which must not be readable by others. */
+export async function readSwarmKeyFile (path: string): Promise<Uint8Array> {
+  let mode: number
+  let text: string
+  try {
+    mode = (await stat(path)).mode
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError('swarmKeyFile', `${path} cannot be read (${(err as Error).message})`)
+  }
+  if ((mode & 0o077) !== 0) throw new ConfigError('swarmKeyFile', `${path} has permissions ${(mode & 0o777).toString(8)}, so others may read the cluster key; run chmod 600 on it`)
+  return parseSwarmKey(text, 'swarmKeyFile')
+}
+
+/** A new random swarm key, as text. */
+export function newSwarmKey (): string {
+  const buf = new Uint8Array(95)
+  generateKey(buf)
+  return bytesToString(buf)
+}

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ConfigError } from '../../src/node/config.js'
+import { newSwarmKey, parseSwarmKey, readSwarmKeyFile } from '../../src/security/swarm-key.js'
+
+const run = promisify(execFile)
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
+const dirs: string[] = []
+async function dir (): Promise<string> { const d = await mkdtemp(join(tmpdir(), 'quorum-key-')); dirs.push(d); return d }
+afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) })) })
+
+function fieldOf (f: () => unknown): string {
+  try { f() } catch (err) { expect(err).toBeInstanceOf(ConfigError); return (err as ConfigError).field }
+  return 'no error'
+}
+
+describe('cluster (swarm) key', () => {
+  it('makes keys in the pnet format, and accepts them', () => {
+    const k = newSwarmKey()
+    expect(k).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/)
+    expect(parseSwarmKey(k).length).toBe(95)
+    expect(newSwarmKey()).not.toBe(k)
+  })
+
+  it('rejects anything else, naming the option', () => {
+    expect(fieldOf(() => parseSwarmKey('hello'))).toBe('swarmKey')
+    expect(fieldOf(() => parseSwarmKey('/key/swarm/psk/1.0.0/\n/base16/\n1234'))).toBe('swarmKey')
+  })
+
+  it('reads a key file only when others cannot read it', async () => {
+    const d = await dir()
+    const f = join(d, 'swarm.key')
+    await writeFile(f, newSwarmKey(), { mode: 0o600 })
+    expect((await readSwarmKeyFile(f)).length).toBe(95)
+    await chmod(f, 0o644)
+    await expect(readSwarmKeyFile(f)).rejects.toThrow(/644.*chmod 600/)
+    await expect(readSwarmKeyFile(join(d, 'missing'))).rejects.toBeInstanceOf(ConfigError)
+  })
+
+  it('quorum keygen writes a new key with mode 0600 and never overwrites one', async () => {
+    const d = await dir()
+    const f = join(d, 'swarm.key')
+    await run(process.execPath, ['--import', 'tsx', CLI, 'keygen', '--out', f])
+    expect((await stat(f)).mode & 0o777).toBe(0o600)
+    const first = await readFile(f, 'utf8')
+    expect(parseSwarmKey(first).length).toBe(95)
+    await expect(run(process.execPath, ['--import', 'tsx', CLI, 'keygen', '--out', f])).rejects.toMatchObject({ code: 1 })
+    expect(await readFile(f, 'utf8')).toBe(first)
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'keygen'])
+    expect(parseSwarmKey(stdout).length).toBe(95)
+  })
+})
