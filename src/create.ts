@@ -13,7 +13,7 @@ import { mdns } from '@libp2p/mdns'
 import { multiaddr } from '@multiformats/multiaddr'
 import { defaultLogger } from '@libp2p/logger'
 import { toString as bytesToString } from 'uint8arrays/to-string'
-import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
 import { ConfigError } from './node/config.js'
 import { FileStorage } from './storage/file.js'
 import { loadOrCreateIdentity } from './storage/identity.js'
@@ -80,6 +80,7 @@ export async function createElection (options: CreateElectionOptions): Promise<E
   const node = await createLibp2p({
     ...(privateKey === undefined ? {} : { privateKey }),
     ...(psk === undefined ? {} : { connectionProtector: preSharedKey({ psk }) }),
+    ...(options.voters === undefined ? {} : { connectionGater: votersOnly(options.voters) }),
     logger: options.logger ?? defaultLogger(),
     addresses: { listen: [...listen] },
     transports: [tcp()],
@@ -98,6 +99,13 @@ export async function createElection (options: CreateElectionOptions): Promise<E
   const stopBoost = options.mdns === false ? () => {} : boostDiscovery(election, (node.services as { mdns?: unknown }).mdns, serviceTag, options.clusterSize)
   election.setOwner({ stop: async () => { stopBoost(); await node.stop() } })
   return election
+}
+
+/** A connection gater that lets only the listed voters connect, either way (true means deny). */
+function votersOnly (voters: readonly string[]): ConnectionGater {
+  const allowed = new Set(voters)
+  const deny = (peer: PeerId): boolean => !allowed.has(peer.toString())
+  return { denyDialPeer: deny, denyInboundEncryptedConnection: deny, denyOutboundEncryptedConnection: deny }
 }
 
 /**

@@ -7,6 +7,7 @@ import { serviceCapabilities, serviceDependencies } from '@libp2p/interface'
 import type { ComponentLogger, Libp2pEvents, Logger, PeerId, PeerStore, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { ConfigError, resolveConfig, type NodeConfig } from './node/config.js'
 import { NodeRunner } from './node/runner.js'
 import type { DemotionReason } from './node/node.js'
@@ -64,6 +65,12 @@ export interface ElectionOptions {
   readonly priority?: number
   /** Multiaddrs to keep dialing, for networks without multicast (with or without /p2p/<peer ID>). */
   readonly bootstrap?: readonly string[]
+  /**
+   * The peer IDs of all voters (exactly `clusterSize` of them, this node's own
+   * among them). A peer outside the list can neither connect (createElection
+   * installs a connection gater) nor have a message heard.
+   */
+  readonly voters?: readonly string[]
   /** Largest protocol frame in bytes (default 65536). */
   readonly maxFrameBytes?: number
   /**
@@ -103,6 +110,16 @@ export function validateElectionOptions (options: ElectionOptions): void {
   }
   if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir.length === 0)) {
     throw new ConfigError('dataDir', 'must be a non-empty path')
+  }
+  if (options.voters !== undefined) {
+    if (!Array.isArray(options.voters)) throw new ConfigError('voters', 'must be an array of peer ID strings')
+    for (const v of options.voters) {
+      try { peerIdFromString(v) } catch { throw new ConfigError('voters', `${JSON.stringify(v)} is not a peer ID`) }
+    }
+    if (new Set(options.voters).size !== options.voters.length) throw new ConfigError('voters', 'lists a peer ID twice')
+    if (options.voters.length !== options.clusterSize) {
+      throw new ConfigError('voters', `lists ${options.voters.length} peer IDs but clusterSize is ${options.clusterSize}`)
+    }
   }
   if (options.maxFrameBytes !== undefined && (!Number.isInteger(options.maxFrameBytes) || options.maxFrameBytes < 1024 || options.maxFrameBytes > 4 * 1024 * 1024)) {
     throw new ConfigError('maxFrameBytes', `must be an integer from 1024 to 4194304, got ${String(options.maxFrameBytes)}`)
@@ -152,7 +169,11 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     this.#log = components.logger.forComponent('quorum:election')
     this.protocol = protocolFor(options.clusterName ?? 'default')
     const transportOpts = options.maxFrameBytes === undefined ? { protocol: this.protocol } : { protocol: this.protocol, maxFrameBytes: options.maxFrameBytes }
-    this.#transport = new Libp2pTransport(components, transportOpts)
+    const voters = options.voters === undefined ? undefined : new Set(options.voters)
+    if (voters !== undefined && !voters.has(components.peerId.toString())) {
+      throw new ConfigError('voters', `does not list this node's own peer ID ${components.peerId.toString()}`)
+    }
+    this.#transport = new Libp2pTransport(components, voters === undefined ? transportOpts : { ...transportOpts, allow: peer => voters.has(peer) })
     const { nodeId: _unused, ...config } = nodeConfig(components.peerId.toString(), options)
     const storage = options.storage ?? (options.dataDir !== undefined ? new FileStorage(options.dataDir) : new MemoryStorage())
     this.#runner = new NodeRunner({ config, storage, transport: this.#transport })

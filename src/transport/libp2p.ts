@@ -49,6 +49,8 @@ export interface Libp2pTransportOptions {
   readonly invalidWindowMs?: number
   /** How long stop() waits for outbound streams to flush (default 500 ms). */
   readonly closeTimeoutMs?: number
+  /** Peers allowed to take part (default: all); others' streams are reset and they are sent nothing. */
+  readonly allow?: (peer: NodeId) => boolean
 }
 
 /** Counters of what crossed the wire, for monitoring and benchmarks. */
@@ -62,6 +64,7 @@ export interface TransportStats {
   droppedBackpressure: number
   disconnectedForAbuse: number
   streamsOpened: number
+  refusedPeers: number
 }
 
 interface Outbound {
@@ -79,7 +82,7 @@ const MAX_PENDING = 64
 export class Libp2pTransport implements Transport {
   readonly localId: NodeId
   readonly stats: TransportStats = {
-    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, oversizedFrames: 0, droppedBackpressure: 0, disconnectedForAbuse: 0, streamsOpened: 0
+    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, oversizedFrames: 0, droppedBackpressure: 0, disconnectedForAbuse: 0, streamsOpened: 0, refusedPeers: 0
   }
 
   readonly #components: Libp2pTransportComponents
@@ -88,6 +91,7 @@ export class Libp2pTransport implements Transport {
   readonly #maxInvalid: number
   readonly #invalidWindowMs: number
   readonly #closeTimeoutMs: number
+  readonly #allow: (peer: NodeId) => boolean
   readonly #log: Logger
   #handlers: TransportHandlers | null = null
   readonly #out = new Map<NodeId, Outbound>()
@@ -102,6 +106,7 @@ export class Libp2pTransport implements Transport {
     this.#maxInvalid = opts.maxInvalidFrames ?? 20
     this.#invalidWindowMs = opts.invalidWindowMs ?? 60_000
     this.#closeTimeoutMs = opts.closeTimeoutMs ?? 500
+    this.#allow = opts.allow ?? (() => true)
     this.#log = components.logger.forComponent('quorum:transport')
   }
 
@@ -136,6 +141,7 @@ export class Libp2pTransport implements Transport {
   /** A peer that speaks the protocol is connected (from the registrar topology). */
   addPeer (peer: PeerId): void {
     const id = peer.toString()
+    if (!this.#allow(id)) { this.#log('ignoring %s: not a listed voter', id); return }
     if (!this.#out.has(id)) this.#out.set(id, { peer, stream: null, opening: null, pending: [], paused: false })
   }
 
@@ -218,6 +224,12 @@ export class Libp2pTransport implements Transport {
   #onInbound (stream: Stream, connection: Connection): void {
     const from = connection.remotePeer.toString()
     if (this.#handlers === null) { stream.abort(new Error('not running')); return }
+    if (!this.#allow(from)) {
+      this.stats.refusedPeers++
+      this.#log('refusing a stream from %s: not a listed voter', from)
+      stream.abort(new Error('not a voter of this cluster'))
+      return
+    }
     this.#inbound.add(stream)
     const maxDataLength = this.#maxFrame
     void pipe(

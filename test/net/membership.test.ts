@@ -44,3 +44,41 @@ describe.skipIf(!NETNS_OK)('cluster key', () => {
     }
   })
 })
+
+describe.skipIf(!NETNS_OK)('voters allowlist', () => {
+  it('listed voters elect; a peer outside the list can neither connect nor vote', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
+    const { loadOrCreateIdentity } = await import('../../src/index.js')
+    const root = await mkdtemp(join(tmpdir(), 'quorum-voters-'))
+    try {
+      const dirs = [0, 1, 2].map(i => join(root, `n${i}`))
+      const voters = await Promise.all(dirs.map(async d => peerIdFromPrivateKey(await loadOrCreateIdentity(d)).toString()))
+      const members = await Promise.all(dirs.map(async dataDir => await createElection({
+        clusterName: 'listed', clusterSize: 3, leaseMs: LEASE, listen: ['/ip4/127.0.0.1/tcp/0'], mdnsIntervalMs: 200, dataDir, voters
+      })))
+      started.push(...members)
+      const outsider = await createElection({ clusterName: 'listed', clusterSize: 3, leaseMs: LEASE, listen: ['/ip4/127.0.0.1/tcp/0'], mdnsIntervalMs: 200, bootstrap: members.map(m => m.multiaddrs[0]!) })
+      started.push(outsider)
+      await until('the voters to elect', () => members.some(e => e.isLeader) && members.every(e => e.leader !== null))
+      await new Promise(resolve => setTimeout(resolve, 3 * LEASE))
+      expect(members.map(m => m.nodeId).sort()).toEqual([...voters].sort())
+      for (const m of members) expect(m.peers).not.toContain(outsider.nodeId)
+      expect(outsider.peers).toEqual([])
+      expect(outsider.leader).toBeNull()
+    } finally {
+      await Promise.allSettled(started.splice(0).map(async e => { await e.stop() }))
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+
+  it('rejects a voters list of the wrong size, or without this node', async () => {
+    const { generateKeyPair } = await import('@libp2p/crypto/keys')
+    const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
+    const ids = await Promise.all([0, 1, 2].map(async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+    await expect(createElection({ clusterSize: 3, voters: ids.slice(0, 2), listen: ['/ip4/127.0.0.1/tcp/0'] })).rejects.toMatchObject({ name: 'ConfigError', field: 'voters' })
+    await expect(createElection({ clusterSize: 3, voters: ids, listen: ['/ip4/127.0.0.1/tcp/0'] })).rejects.toMatchObject({ name: 'ConfigError', field: 'voters' })
+  })
+})

@@ -19,6 +19,16 @@ function fieldOf (f: () => unknown): string {
   return 'no error'
 }
 
+describe('quorum id', () => {
+  it('prints the peer ID kept in a data directory, the same every time', async () => {
+    const d = await dir()
+    const a = (await run(process.execPath, ['--import', 'tsx', CLI, 'id', '--data-dir', d])).stdout.trim()
+    const b = (await run(process.execPath, ['--import', 'tsx', CLI, 'id', '--data-dir', d])).stdout.trim()
+    expect(a).toMatch(/^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/)
+    expect(b).toBe(a)
+  })
+})
+
 describe('cluster (swarm) key', () => {
   it('makes keys in the pnet format, and accepts them', () => {
     const k = newSwarmKey()
