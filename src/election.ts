@@ -73,6 +73,8 @@ export interface ElectionOptions {
   readonly voters?: readonly string[]
   /** Largest protocol frame in bytes (default 65536). */
   readonly maxFrameBytes?: number
+  /** Messages per second one peer may send before it is disconnected (default 500; bursts of twice that). */
+  readonly maxMessagesPerSecond?: number
   /**
    * Directory for durable state (created if missing). With it, acceptor state
    * survives crashes and a fresh node needs no quarantine; without it, state is
@@ -110,6 +112,9 @@ export function validateElectionOptions (options: ElectionOptions): void {
   }
   if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir.length === 0)) {
     throw new ConfigError('dataDir', 'must be a non-empty path')
+  }
+  if (options.maxMessagesPerSecond !== undefined && !(Number.isFinite(options.maxMessagesPerSecond) && options.maxMessagesPerSecond >= 10)) {
+    throw new ConfigError('maxMessagesPerSecond', `must be a number of at least 10, got ${String(options.maxMessagesPerSecond)}`)
   }
   if (options.voters !== undefined) {
     if (!Array.isArray(options.voters)) throw new ConfigError('voters', 'must be an array of peer ID strings')
@@ -168,7 +173,11 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     this.#options = options
     this.#log = components.logger.forComponent('quorum:election')
     this.protocol = protocolFor(options.clusterName ?? 'default')
-    const transportOpts = options.maxFrameBytes === undefined ? { protocol: this.protocol } : { protocol: this.protocol, maxFrameBytes: options.maxFrameBytes }
+    const transportOpts = {
+      protocol: this.protocol,
+      ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+      ...(options.maxMessagesPerSecond === undefined ? {} : { maxMessagesPerSecond: options.maxMessagesPerSecond })
+    }
     const voters = options.voters === undefined ? undefined : new Set(options.voters)
     if (voters !== undefined && !voters.has(components.peerId.toString())) {
       throw new ConfigError('voters', `does not list this node's own peer ID ${components.peerId.toString()}`)

@@ -51,6 +51,12 @@ export interface Libp2pTransportOptions {
   readonly closeTimeoutMs?: number
   /** Peers allowed to take part (default: all); others' streams are reset and they are sent nothing. */
   readonly allow?: (peer: NodeId) => boolean
+  /**
+   * Messages per second one peer may send, on average (default 500), with
+   * bursts of twice that; a peer that exceeds it is disconnected and logged.
+   * An honest peer sends a few per second.
+   */
+  readonly maxMessagesPerSecond?: number
 }
 
 /** Counters of what crossed the wire, for monitoring and benchmarks. */
@@ -92,6 +98,9 @@ export class Libp2pTransport implements Transport {
   readonly #invalidWindowMs: number
   readonly #closeTimeoutMs: number
   readonly #allow: (peer: NodeId) => boolean
+  readonly #rate: number
+  /** Token buckets per peer: tokens left and when they were last topped up. */
+  readonly #buckets = new Map<NodeId, { tokens: number, at: number }>()
   readonly #log: Logger
   #handlers: TransportHandlers | null = null
   readonly #out = new Map<NodeId, Outbound>()
@@ -107,6 +116,7 @@ export class Libp2pTransport implements Transport {
     this.#invalidWindowMs = opts.invalidWindowMs ?? 60_000
     this.#closeTimeoutMs = opts.closeTimeoutMs ?? 500
     this.#allow = opts.allow ?? (() => true)
+    this.#rate = opts.maxMessagesPerSecond ?? 500
     this.#log = components.logger.forComponent('quorum:transport')
   }
 
@@ -147,6 +157,7 @@ export class Libp2pTransport implements Transport {
 
   removePeer (peer: PeerId): void {
     const id = peer.toString()
+    this.#buckets.delete(id)
     const o = this.#out.get(id)
     this.#out.delete(id)
     o?.stream?.abort(new Error('peer disconnected'))
@@ -256,6 +267,13 @@ export class Libp2pTransport implements Transport {
   }
 
   #deliver (from: NodeId, bytes: Uint8Array, connection: Connection): void {
+    if (!this.#withinRate(from)) {
+      this.#buckets.delete(from)
+      this.stats.disconnectedForAbuse++
+      this.#log.error('disconnecting %s: more than %d messages per second', from, this.#rate)
+      connection.abort(new Error('quorum message rate exceeded'))
+      return
+    }
     let msg: Message
     try {
       msg = decodeMessage(bytes)
@@ -272,6 +290,17 @@ export class Libp2pTransport implements Transport {
       // The node never throws on input; if it ever did, the stream must survive it.
       this.#log.error('handler failed on a %s from %s: %s', msg.type, from, (err as Error).message)
     }
+  }
+
+  #withinRate (from: NodeId): boolean {
+    const now = Date.now()
+    const b = this.#buckets.get(from) ?? { tokens: 2 * this.#rate, at: now }
+    b.tokens = Math.min(2 * this.#rate, b.tokens + (now - b.at) * this.#rate / 1000)
+    b.at = now
+    this.#buckets.set(from, b)
+    if (b.tokens < 1) return false
+    b.tokens--
+    return true
   }
 
   #countInvalid (from: NodeId, connection: Connection): void {

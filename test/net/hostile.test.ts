@@ -96,3 +96,16 @@ describe.skipIf(!NETNS_OK)('hostile peers', () => {
     expect(victim.epoch).toBe(epoch)
   })
 })
+
+describe.skipIf(!NETNS_OK)('per-peer limits', () => {
+  it('disconnects a peer that floods valid messages', async () => {
+    const [victim] = await honest('flood', 1)
+    const bad = await attacker()
+    const s = await openTo(bad, victim!)
+    const frame = lp.encode.single(encodeMessage({ type: 'statusRequest', epoch: 0 }))
+    for (let i = 0; i < 3000; i++) s.send(frame)
+    await until('flooder disconnected', () => victim!.wireStats.disconnectedForAbuse === 1, 5000)
+    await until('connection gone', () => bad.getConnections().length === 0, 5000)
+    expect(victim!.wireStats.invalidFrames).toBe(0)
+  })
+})
