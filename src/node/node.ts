@@ -51,7 +51,7 @@ import { resolveConfig, type NodeConfig, type ResolvedConfig } from './config.js
 import type { Clock, Random } from './clock.js'
 
 /** Why a leader stopped leading. */
-export type DemotionReason = 'lease-expired' | 'resigned' | 'newer-epoch'
+export type DemotionReason = 'lease-expired' | 'resigned' | 'newer-epoch' | 'membership'
 
 /** What a node reports to the layer above, through `ready()`. */
 export type NodeEvent =
@@ -65,6 +65,13 @@ export type NodeEvent =
   | { readonly type: 'leaderLost', readonly record: LeaderRecord }
   /** This node stands for election in `epoch` with its own record. */
   | { readonly type: 'candidate', readonly epoch: Epoch }
+  /**
+   * More distinct voters are voting than `clusterSize` allows (a misconfigured
+   * node, or a stranger): this node stops voting and leading until it is
+   * restarted. Majorities of a wrong count need not overlap, so unavailability
+   * is the safe answer.
+   */
+  | { readonly type: 'tooManyVoters', readonly voters: readonly NodeId[] }
   /** Two different values were reported chosen for one epoch: a safety violation seen here. */
   | { readonly type: 'conflict', readonly known: LeaderRecord, readonly reported: LeaderRecord }
 
@@ -154,6 +161,9 @@ export class Node {
   #retiredEpoch = 0
   /** After resigning, this node lets others go first. */
   #holdOffUntil = 0
+  /** When each other voter last cast a vote here (promise, accepted, heartbeat ack), by local time. */
+  readonly #votedAt = new Map<NodeId, number>()
+  #membershipFault = false
 
   #dirty = false
   #messages: Outbound[] = []
@@ -313,6 +323,7 @@ export class Node {
   #handle (from: NodeId, m: Message, now: number): void {
     // A proposer's ballot names the proposer: a peer cannot propose with another's ballot.
     if ((m.type === 'prepare' || m.type === 'accept') && m.ballot.nodeId !== from) return
+    if (from !== this.id && (m.type === 'promise' || m.type === 'accepted' || m.type === 'heartbeatAck')) this.#noteVoter(from, now)
     switch (m.type) {
       case 'prepare': return this.#onPrepare(from, m, now)
       case 'accept': return this.#onAccept(from, m, now)
@@ -356,6 +367,23 @@ export class Node {
     }
   }
 
+  /**
+   * Counts the distinct voters that voted here within the last leaseMs. An
+   * honest node that restarts under a new ID (memory storage) casts no vote
+   * during its quarantine, which lasts longer than that even on the slowest
+   * clock allowed, so its old ID has dropped out before its new one votes.
+   * More voters than clusterSize is a configuration fault: it sticks until the
+   * operator fixes it and restarts this node.
+   */
+  #noteVoter (from: NodeId, now: number): void {
+    this.#votedAt.set(from, now)
+    for (const [id, t] of this.#votedAt) if (now - t > this.config.leaseMs) this.#votedAt.delete(id)
+    if (this.#membershipFault || this.#votedAt.size + 1 <= this.config.clusterSize) return
+    this.#membershipFault = true
+    this.#events.push({ type: 'tooManyVoters', voters: [this.id, ...this.#votedAt.keys()].sort() })
+    this.#demote('membership')
+  }
+
   /** Checks shared by Prepare and Accept: decided epochs, quarantine, and live leases. */
   #voteRefusal (from: NodeId, m: Prepare | Accept, now: number): Nack | 'answered' | null {
     const newest = this.#learner.newest
@@ -365,6 +393,7 @@ export class Node {
     }
     const base = { type: 'nack', epoch: m.epoch, ballot: m.ballot, promised: this.#acceptor.state(m.epoch).promised, chosenEpoch: this.#learner.newestEpoch } as const
     if (now < this.#quarantineUntil) return { ...base, reason: 'quarantine' }
+    if (this.#membershipFault) return { ...base, reason: 'membership' }
     const g = this.#grant
     // Invariant: a higher ballot never overrides a live lease granted to another leader.
     if (g !== null && now < g.expiresAt && g.leaderId !== from && m.epoch > g.epoch) return { ...base, reason: 'lease' }
@@ -451,6 +480,7 @@ export class Node {
    */
   #grantLease (epoch: Epoch, leaderId: NodeId, now: number): boolean {
     if (now < this.#quarantineUntil) return false
+    if (this.#membershipFault) return false
     const g = this.#grant
     if (g !== null && now < g.expiresAt && (g.epoch !== epoch || g.leaderId !== leaderId)) return false
     if (g !== null && g.epoch === epoch && g.leaderId === leaderId) {
@@ -505,7 +535,7 @@ export class Node {
    */
   #standAsSuccessor (epoch: Epoch, now: number): void {
     const next = epoch + 1
-    if (next !== this.#learner.newestEpoch + 1 || next <= this.#fastEpoch || !this.#synced || now < this.#quarantineUntil) {
+    if (next !== this.#learner.newestEpoch + 1 || next <= this.#fastEpoch || !this.#synced || now < this.#quarantineUntil || this.#membershipFault) {
       this.#tryElection(now)
       return
     }
@@ -542,7 +572,7 @@ export class Node {
     const l = this.#leadership
     if (l !== null && l.record.epoch < v.epoch) this.#demote('newer-epoch')
     this.#watch = { record: v, until: now + this.config.leaseMs, lost: false }
-    if (v.leaderId === this.id && v.epoch > this.#retiredEpoch && this.#leadership === null) {
+    if (v.leaderId === this.id && v.epoch > this.#retiredEpoch && this.#leadership === null && !this.#membershipFault) {
       const l: Leadership = {
         record: v, seq: 0, rounds: new Map(), quickest: null, leaseUntil: -Infinity, elected: false, nextBeatAt: now,
         giveUpAt: now + this.config.leaseMs
@@ -624,7 +654,7 @@ export class Node {
     this.#electionAt = null
     const w = this.#watch
     if (w !== null && !w.lost) return // a leader is alive
-    if (!this.#synced || now < this.#quarantineUntil) {
+    if (!this.#synced || now < this.#quarantineUntil || this.#membershipFault) {
       this.#scheduleElection(now, this.#electionDelay())
       return
     }

@@ -173,6 +173,9 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
         case 'conflict':
           this.#fail(new Error(`safety violation: epoch ${e.known.epoch} chosen as ${e.known.leaderId}, reported as ${e.reported.leaderId}`))
           break
+        case 'tooManyVoters':
+          this.#fail(new Error(`more voters than clusterSize (${this.#node?.config.clusterSize ?? '?'}) are voting: ${e.voters.join(', ')}; not voting until that is fixed`))
+          break
         case 'candidate': break
       }
     }

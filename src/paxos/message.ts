@@ -41,7 +41,7 @@ export interface Accepted {
 }
 
 /** Why a request was refused. */
-export type NackReason = 'promised' | 'lease' | 'quarantine' | 'stale'
+export type NackReason = 'promised' | 'lease' | 'quarantine' | 'stale' | 'membership'
 
 /** A refusal: the ballot that beat the request and the newest chosen epoch the sender knows. */
 export interface Nack {

@@ -45,7 +45,8 @@ const REASON_TO_PB: Record<NackReason, Frame.NackReason> = {
   promised: Frame.NackReason.PROMISED,
   lease: Frame.NackReason.LEASE,
   quarantine: Frame.NackReason.QUARANTINE,
-  stale: Frame.NackReason.STALE
+  stale: Frame.NackReason.STALE,
+  membership: Frame.NackReason.MEMBERSHIP
 }
 const PB_TO_REASON = new Map<string, NackReason>(Object.entries(REASON_TO_PB).map(([k, v]) => [String(v), k as NackReason]))
 

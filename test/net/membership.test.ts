@@ -82,3 +82,21 @@ describe.skipIf(!NETNS_OK)('voters allowlist', () => {
     await expect(createElection({ clusterSize: 3, voters: ids, listen: ['/ip4/127.0.0.1/tcp/0'] })).rejects.toMatchObject({ name: 'ConfigError', field: 'voters' })
   })
 })
+
+describe.skipIf(!NETNS_OK)('more voters than clusterSize', () => {
+  it('a node that sees them reports them by ID and stops voting and leading', async () => {
+    const es = await Promise.all([0, 1, 2, 3].map(async () => await node()))
+    const errors = new Map<Election, string>()
+    for (const e of es) e.on('error', err => { errors.set(e, err.message) })
+    await until('a node to report too many voters', () => errors.size > 0, 60 * LEASE)
+    for (const msg of errors.values()) for (const e of es) expect(msg).toContain(e.nodeId)
+    const faulted = [...errors.keys()]
+    // Sample for a few leases: the faulted nodes never lead, and there is never more than one leader.
+    const end = Date.now() + 4 * LEASE
+    while (Date.now() < end) {
+      for (const f of faulted) expect(f.isLeader).toBe(false)
+      expect(es.filter(e => e.isLeader).length).toBeLessThanOrEqual(1)
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+  })
+})

@@ -310,3 +310,29 @@ describe('handover', () => {
 })
 
 function majorityOf (n: number): number { return Math.floor(n / 2) + 1 }
+
+describe('membership guard', () => {
+  it('stops voting and leading once more voters vote than clusterSize, naming them', () => {
+    const c = new Cluster(['a', 'b', 'c'], { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    // A fourth voter (misconfigured with clusterSize 3) acknowledges the leader's heartbeats.
+    const hb = c.sent('heartbeat').filter(s => s.from === leader).at(-1)!.msg as { epoch: number, seq: number }
+    c.inject('d', leader, { type: 'heartbeatAck', epoch: hb.epoch, seq: hb.seq })
+    const fault = c.eventsOf('tooManyVoters', leader)
+    expect(fault).toEqual([{ type: 'tooManyVoters', voters: ['a', 'b', 'c', 'd'] }])
+    expect(c.node(leader).isLeader).toBe(false)
+    expect(c.eventsOf('demoted', leader).at(-1)).toMatchObject({ reason: 'membership' })
+    // It refuses to vote meanwhile.
+    const before = c.log.length
+    const other = ['a', 'b', 'c'].find(x => x !== leader)!
+    c.inject(other, leader, { type: 'prepare', epoch: 2, ballot: { round: 7, nodeId: other } })
+    expect(c.log.slice(before).find(s => s.from === leader)!.msg).toMatchObject({ type: 'nack', reason: 'membership' })
+    // It stays out until restarted, even after the stranger falls silent.
+    c.advance(10 * LEASE)
+    expect(c.node(leader).isLeader).toBe(false)
+    const mark = c.log.length
+    c.inject(other, leader, { type: 'prepare', epoch: 9, ballot: { round: 70, nodeId: other } })
+    expect(c.log.slice(mark).find(s => s.from === leader)!.msg).toMatchObject({ type: 'nack', reason: 'membership' })
+  })
+})

@@ -14,7 +14,7 @@ export const messageArb: fc.Arbitrary<Message> = epoch.chain(e => fc.oneof(
   fc.record({ type: fc.constant('promise' as const), epoch: fc.constant(e), ballot, accepted: fc.option(fc.record({ ballot, value: recordFor(e) }), { nil: null }) }),
   fc.record({ type: fc.constant('accept' as const), epoch: fc.constant(e), ballot, value: recordFor(e) }),
   fc.record({ type: fc.constant('accepted' as const), epoch: fc.constant(e), ballot, value: recordFor(e), lease: fc.boolean() }),
-  fc.record({ type: fc.constant('nack' as const), epoch: fc.constant(e), ballot, promised: fc.option(ballot, { nil: null }), chosenEpoch: fc.nat(), reason: fc.constantFrom('promised' as const, 'lease' as const, 'quarantine' as const, 'stale' as const) }),
+  fc.record({ type: fc.constant('nack' as const), epoch: fc.constant(e), ballot, promised: fc.option(ballot, { nil: null }), chosenEpoch: fc.nat(), reason: fc.constantFrom('promised' as const, 'lease' as const, 'quarantine' as const, 'stale' as const, 'membership' as const) }),
   fc.record({ type: fc.constant('chosen' as const), epoch: fc.constant(e), value: recordFor(e) }),
   fc.record({ type: fc.constant('heartbeat' as const), epoch: fc.constant(e), seq: fc.integer({ min: 1, max: 1e9 }), value: recordFor(e) }),
   fc.record({ type: fc.constant('heartbeatAck' as const), epoch: fc.constant(e), seq: fc.integer({ min: 1, max: 1e9 }) }),

@@ -440,14 +440,16 @@ export namespace Frame {
     PROMISED = 'PROMISED',
     LEASE = 'LEASE',
     QUARANTINE = 'QUARANTINE',
-    STALE = 'STALE'
+    STALE = 'STALE',
+    MEMBERSHIP = 'MEMBERSHIP'
   }
 
   enum __NackReasonValues {
     PROMISED = 0,
     LEASE = 1,
     QUARANTINE = 2,
-    STALE = 3
+    STALE = 3,
+    MEMBERSHIP = 4
   }
 
   export namespace NackReason {
