@@ -67,6 +67,7 @@ export interface StartOptions {
   bootstrap?: string[]
   listenPort?: number
   dataDir?: string
+  env?: NodeJS.ProcessEnv
 }
 
 export function startNode (lan: VirtualLan, host: Host, o: StartOptions): NodeProc {
@@ -76,7 +77,7 @@ export function startNode (lan: VirtualLan, host: Host, o: StartOptions): NodePr
     '--listen', `/ip4/${host.address}/tcp/${o.listenPort ?? 0}`]
   for (const b of o.bootstrap ?? []) args.push('--bootstrap', b)
   if (o.dataDir !== undefined) args.push('--data-dir', o.dataDir)
-  return new NodeProc(host, lan.spawn(host, args))
+  return new NodeProc(host, lan.spawn(host, args, o.env))
 }
 
 /** Waits until every live process agrees on one leader, which holds its lease; returns it. */

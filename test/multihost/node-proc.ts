@@ -4,11 +4,11 @@
  *   {"ev":"ready","id","addrs","t"}, {"ev":"view","leader","epoch","isLeader","t"},
  *   {"ev":"elected"|"demoted"|"leaderChosen"|"leaderLost"|"peer:join"|"peer:leave",…,"t"},
  *   {"ev":"usage","cpuUserUs","cpuSystemUs","rss","wire","t"} on SIGUSR1,
- *   {"ev":"stopped","t"} after SIGTERM made it leave gracefully.
+ *   {"ev":"stopped","t"} after SIGTERM made it leave gracefully, {"ev":"resigned","done"} after SIGUSR2.
  * `t` is wall-clock ms with sub-ms precision, comparable across processes on one machine.
  */
 import { parseArgs } from 'node:util'
-import { createElection } from '../../src/index.js'
+import { createElection, FileStorage, type Storage } from '../../src/index.js'
 
 const { values } = parseArgs({
   options: {
@@ -37,6 +37,19 @@ if (process.env.QUORUM_TRACE === '1') {
 }
 const out = (o: Record<string, unknown>): void => { process.stdout.write(JSON.stringify({ ...o, t: now() }) + '\n') }
 
+// QUORUM_LAZY_DISK=1: a deliberately broken disk that acknowledges a save at
+// once and writes it 150 ms later, so a SIGKILL loses what was acknowledged.
+let storage: Storage | undefined
+if (process.env.QUORUM_LAZY_DISK === '1' && values['data-dir'] !== undefined) {
+  const disk = new FileStorage(values['data-dir'])
+  let chain = Promise.resolve()
+  storage = {
+    durable: true,
+    load: async () => await disk.load(),
+    save: async state => { const t = setTimeout(() => { chain = chain.then(async () => { await disk.save(state) }) }, 150); void t }
+  }
+}
+
 const election = await createElection({
   clusterName: values.cluster,
   clusterSize: Number(values.size),
@@ -47,7 +60,8 @@ const election = await createElection({
   mdnsIntervalMs: Number(values['mdns-interval']),
   priority: Number(values.priority),
   metadata: { pid: String(process.pid) },
-  ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] })
+  ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+  ...(storage === undefined ? {} : { storage })
 })
 out({ ev: 'ready', id: election.nodeId, addrs: election.multiaddrs })
 
@@ -71,6 +85,8 @@ process.on('SIGUSR1', () => {
   const cpu = process.cpuUsage()
   out({ ev: 'usage', cpuUserUs: cpu.user, cpuSystemUs: cpu.system, rss: process.memoryUsage().rss, wire: election.wireStats })
 })
+// SIGUSR2: a forced resignation (for churn tests).
+process.on('SIGUSR2', () => { election.resign().then(done => { out({ ev: 'resigned', done }) }, () => {}) })
 process.once('SIGTERM', () => {
   clearInterval(poll)
   election.stop().then(() => { out({ ev: 'stopped' }); process.exit(0) }, err => { out({ ev: 'error', message: String(err) }); process.exit(1) })

@@ -1,0 +1,126 @@
+/**
+ * Durability under churn: three node processes with data directories on a
+ * virtual LAN. For a while, the leader is forced to resign again and again,
+ * and nodes are SIGKILLed at random moments (in the middle of a write, as
+ * often as not) and restarted on the same data directory. Afterwards, the
+ * events of every incarnation must show that no promise was forgotten:
+ * S1 one leader per epoch, S3 epochs learned in order, S5 leaders' epochs
+ * increasing, S4 no two leaders at once; and the cluster must still elect.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { canCreateNamespaces, VirtualLan } from './netns.js'
+import { agreement, startNode, type NodeProc } from './cluster.js'
+
+const LEASE = 500
+const CHURN_MS = 30_000
+const CAN = canCreateNamespaces()
+
+interface Incarnation { readonly host: number, readonly proc: NodeProc, killedAt: number | null }
+
+describe.skipIf(!CAN)('durability under churn', () => {
+  let lan: VirtualLan
+  let root: string
+  const all: Incarnation[] = []
+  beforeAll(() => { lan = new VirtualLan(3, 'dur'); root = mkdtempSync(join(tmpdir(), 'quorum-dur-')) })
+  afterAll(async () => {
+    for (const i of all) i.proc.signal('SIGKILL')
+    await Promise.all(all.map(async i => { await i.proc.exit() }))
+    lan?.destroy()
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  /** Runs the churn on fresh data directories and returns every violation found (empty: none). */
+  async function churn (tag: string, env: NodeJS.ProcessEnv = {}): Promise<{ violations: string[], kills: number, resigns: number }> {
+    const current: Incarnation[] = []
+    const mine: Incarnation[] = []
+    const start = (h: number): Incarnation => {
+      const inc = { host: h, proc: startNode(lan, lan.hosts[h]!, { size: 3, leaseMs: LEASE, cluster: `churn-${tag}`, dataDir: join(root, tag, `h${h}`), env }), killedAt: null }
+      all.push(inc)
+      mine.push(inc)
+      current[h] = inc
+      return inc
+    }
+    for (let h = 0; h < 3; h++) start(h)
+    await agreement(current.map(i => i.proc), 60 * LEASE)
+
+    let kills = 0
+    let resigns = 0
+    const end = Date.now() + CHURN_MS
+    while (Date.now() < end) {
+      await new Promise(resolve => setTimeout(resolve, 100 + Math.random() * 300))
+      const up = current.filter(i => !i.proc.exited)
+      if (up.length === 3 && Math.random() < 0.5) {
+        // One node down at a time: a majority always remains.
+        const victim = up[Math.floor(Math.random() * up.length)]!
+        victim.killedAt = performance.timeOrigin + performance.now()
+        victim.proc.signal('SIGKILL')
+        await victim.proc.exit()
+        kills++
+        await new Promise(resolve => setTimeout(resolve, Math.random() * 300))
+        start(victim.host)
+      } else {
+        const leader = up.find(i => i.proc.isLeader)
+        if (leader !== undefined) { leader.proc.signal('SIGUSR2'); resigns++ }
+      }
+    }
+    const violations: string[] = []
+    // Healed: everyone up; the cluster must still elect.
+    await Promise.all(current.map(async i => { await i.proc.next(e => e.ev === 'ready', 30_000) }))
+    await agreement(current.map(i => i.proc), 60 * LEASE).catch((err: Error) => { violations.push(`L1: ${err.message}`) })
+
+    // S1: one leader per epoch, across every incarnation of every node.
+    const chosen = new Map<number, string>()
+    for (const inc of mine) {
+      for (const e of inc.proc.events.filter(x => x.ev === 'leaderChosen')) {
+        const prev = chosen.get(e.epoch as number)
+        if (prev !== undefined && prev !== e.leaderId) violations.push(`S1: epoch ${String(e.epoch)} chosen as ${prev} and as ${String(e.leaderId)}`)
+        chosen.set(e.epoch as number, e.leaderId as string)
+      }
+    }
+    if (chosen.size < 5) violations.push(`vacuous: only ${chosen.size} epochs chosen`)
+    // S3: each incarnation learns in increasing order, and a restart never goes back (its state survived).
+    for (let h = 0; h < 3; h++) {
+      let last = 0
+      for (const inc of mine.filter(i => i.host === h)) {
+        const epochs = inc.proc.events.filter(x => x.ev === 'leaderChosen').map(x => x.epoch as number)
+        for (let k = 1; k < epochs.length; k++) if (epochs[k]! <= epochs[k - 1]!) violations.push(`S3: h${h} learned epoch ${epochs[k]} after ${epochs[k - 1]}`)
+        if (epochs.length > 0 && epochs[0]! < last) violations.push(`S3: h${h} restarted and learned epoch ${epochs[0]} after ${last}`)
+        if (epochs.length > 0) last = epochs.at(-1)!
+      }
+    }
+    // S5 and S4: leaderships, in time, have increasing epochs and never overlap.
+    const terms: Array<{ epoch: number, from: number, to: number }> = []
+    for (const inc of mine) {
+      const ev = inc.proc.events
+      for (const e of ev.filter(x => x.ev === 'elected')) {
+        const stop = ev.find(x => x.ev === 'demoted' && x.epoch === e.epoch && x.t >= e.t)
+        terms.push({ epoch: e.epoch as number, from: e.t, to: stop?.t ?? inc.killedAt ?? Infinity })
+      }
+    }
+    terms.sort((x, y) => x.from - y.from)
+    for (let k = 1; k < terms.length; k++) {
+      if (terms[k]!.epoch <= terms[k - 1]!.epoch) violations.push(`S5: epoch ${terms[k]!.epoch} led after epoch ${terms[k - 1]!.epoch}`)
+      if (terms[k]!.from < terms[k - 1]!.to) violations.push(`S4: epoch ${terms[k]!.epoch} began before epoch ${terms[k - 1]!.epoch} ended`)
+    }
+    for (const i of current) i.proc.signal('SIGKILL')
+    await Promise.all(current.map(async i => { await i.proc.exit() }))
+    return { violations, kills, resigns }
+  }
+
+  it('forgets no promise across SIGKILLs and forced resignations', async () => {
+    const r = await churn('synced')
+    console.log(`churn: ${r.kills} kills, ${r.resigns} forced resignations`)
+    expect(r.kills).toBeGreaterThan(5)
+    expect(r.resigns).toBeGreaterThan(5)
+    expect(r.violations).toEqual([])
+  })
+
+  it('the same checks catch a disk that acknowledges saves before they are written', async () => {
+    const r = await churn('lazy', { QUORUM_LAZY_DISK: '1' })
+    console.log(`lazy disk: ${r.kills} kills, ${r.violations.length} violations, e.g. ${r.violations[0] ?? '-'}`)
+    expect(r.violations.filter(v => /^S[1-5]:/.test(v)).length).toBeGreaterThan(0)
+  })
+})
