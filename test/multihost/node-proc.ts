@@ -37,16 +37,17 @@ if (process.env.QUORUM_TRACE === '1') {
 }
 const out = (o: Record<string, unknown>): void => { process.stdout.write(JSON.stringify({ ...o, t: now() }) + '\n') }
 
-// QUORUM_LAZY_DISK=1: a deliberately broken disk that acknowledges a save at
-// once and writes it 150 ms later, so a SIGKILL loses what was acknowledged.
+// QUORUM_LAZY_DISK=<ms>: a deliberately broken disk that acknowledges a save at
+// once and writes it that many ms later, so a SIGKILL loses what was acknowledged.
 let storage: Storage | undefined
-if (process.env.QUORUM_LAZY_DISK === '1' && values['data-dir'] !== undefined) {
+const lazyMs = Number(process.env.QUORUM_LAZY_DISK ?? 0)
+if (lazyMs > 0 && values['data-dir'] !== undefined) {
   const disk = new FileStorage(values['data-dir'])
   let chain = Promise.resolve()
   storage = {
     durable: true,
     load: async () => await disk.load(),
-    save: async state => { const t = setTimeout(() => { chain = chain.then(async () => { await disk.save(state) }) }, 150); void t }
+    save: async state => { const t = setTimeout(() => { chain = chain.then(async () => { await disk.save(state) }) }, lazyMs); void t }
   }
 }
 
