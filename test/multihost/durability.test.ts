@@ -55,8 +55,10 @@ describe.skipIf(!CAN)('durability under churn', () => {
     while (Date.now() < end && (kills < minKills || resigns < MIN_RESIGNS)) {
       await new Promise(resolve => setTimeout(resolve, 100 + Math.random() * 300))
       const leader = current.find(i => !i.proc.exited && i.proc.isLeader)
-      if (leader !== undefined && Math.random() < 0.6) { leader.proc.signal('SIGUSR2'); resigns++ }
-      await new Promise(resolve => setTimeout(resolve, Math.random() * 200))
+      const resigned = leader !== undefined && Math.random() < 0.6
+      if (resigned) { leader.proc.signal('SIGUSR2'); resigns++ }
+      // Right after a resignation the successor and its acceptors are writing: the moment to kill.
+      await new Promise(resolve => setTimeout(resolve, resigned ? Math.random() * 60 : Math.random() * 200))
       const up = current.filter(i => !i.proc.exited)
       if (up.length === 3 && (kills < minKills || Math.random() < 0.3)) {
         // One node down at a time: a majority always remains.
@@ -123,8 +125,13 @@ describe.skipIf(!CAN)('durability under churn', () => {
 
   it('the same checks catch a disk that acknowledges saves before they are written', async () => {
     // Saves land a second late: every kill loses what the node acknowledged in its last second.
-    const r = await churn('lazy', { QUORUM_LAZY_DISK: '1000' }, 30)
-    console.log(`lazy disk: ${r.kills} kills, ${r.violations.length} violations, e.g. ${r.violations[0] ?? '-'}`)
-    expect(r.violations.filter(v => /^S[1-5]:/.test(v)).length).toBeGreaterThan(0)
+    // Whether a loss shows depends on timing, so a second round runs if the first showed none.
+    const found: string[] = []
+    for (let round = 0; round < 2 && found.length === 0; round++) {
+      const r = await churn(`lazy${round}`, { QUORUM_LAZY_DISK: '1000' }, 30)
+      found.push(...r.violations.filter(v => /^S[1-5]:/.test(v)))
+      console.log(`lazy disk, round ${round + 1}: ${r.kills} kills, ${found.length} violations, e.g. ${found[0] ?? '-'}`)
+    }
+    expect(found.length).toBeGreaterThan(0)
   })
 })
