@@ -21,7 +21,8 @@ const { values } = parseArgs({
     lease: { type: 'string', default: '2000' },
     url: { type: 'string', default: '' },
     'job-every': { type: 'string', default: '1000' },
-    'data-dir': { type: 'string' }
+    'data-dir': { type: 'string' },
+    'swarm-key-file': { type: 'string' }
   }
 })
 
@@ -36,7 +37,9 @@ const election = await createElection({
   leaseMs: Number(values.lease),
   metadata: values.url === '' ? {} : { url: values.url },
   // Durable state: survives crashes, and a fresh node needs no start-up quarantine.
-  ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] })
+  ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+  // The cluster key (npx quorum keygen); QUORUM_SWARM_KEY or QUORUM_SWARM_KEY_FILE in the environment work too.
+  ...(values['swarm-key-file'] === undefined ? {} : { swarmKeyFile: values['swarm-key-file'] })
 })
 log(`node ${election.nodeId} in cluster "${values.cluster}" (${values.size} voters)`)
 for (const a of election.multiaddrs) log(`  reachable at ${a}`)

@@ -17,7 +17,7 @@ import type { ComponentLogger, ConnectionGater, PeerId, PrivateKey } from '@libp
 import { ConfigError } from './node/config.js'
 import { FileStorage } from './storage/file.js'
 import { loadOrCreateIdentity } from './storage/identity.js'
-import { parseSwarmKey, readSwarmKeyFile } from './security/swarm-key.js'
+import { resolveSwarmKey } from './security/swarm-key.js'
 import { preSharedKey } from '@libp2p/pnet'
 import { leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
 
@@ -40,7 +40,11 @@ export interface CreateElectionOptions extends ElectionOptions {
    * nodes with the same key can connect at all. See also `swarmKeyFile`.
    */
   readonly swarmKey?: string | Uint8Array
-  /** A file holding the cluster key (mode 0600). */
+  /**
+   * A file holding the cluster key (mode 0600). Without either option, the
+   * environment variables QUORUM_SWARM_KEY (the key) or QUORUM_SWARM_KEY_FILE
+   * (a path) are used when set.
+   */
   readonly swarmKeyFile?: string
   /** The node's private key; by default the one in `dataDir/node.key` (created on first use), else a new one at every start. */
   readonly privateKey?: PrivateKey
@@ -69,10 +73,7 @@ export async function createElection (options: CreateElectionOptions): Promise<E
   if (storage !== undefined) await storage.load()
   // With a data directory the node keeps its key there, so its peer ID (its voter ID) survives restarts.
   const privateKey = options.privateKey ?? (options.dataDir !== undefined ? await loadOrCreateIdentity(options.dataDir) : undefined)
-  if (options.swarmKey !== undefined && options.swarmKeyFile !== undefined) throw new ConfigError('swarmKey', 'give swarmKey or swarmKeyFile, not both')
-  const psk = options.swarmKey !== undefined
-    ? parseSwarmKey(options.swarmKey)
-    : options.swarmKeyFile !== undefined ? await readSwarmKeyFile(options.swarmKeyFile) : undefined
+  const psk = await resolveSwarmKey(options)
   const interval = options.mdnsIntervalMs ?? 10_000
   const serviceTag = mdnsServiceTag(options.clusterName ?? 'default')
   if (!Number.isFinite(interval) || interval < 10) throw new ConfigError('mdnsIntervalMs', `must be a number of at least 10, got ${String(interval)}`)

@@ -37,6 +37,28 @@ export async function readSwarmKeyFile (path: string): Promise<Uint8Array> {
   return parseSwarmKey(text, 'swarmKeyFile')
 }
 
+/**
+ * The cluster key from the options, else from the environment:
+ * `QUORUM_SWARM_KEY` (the key itself) or `QUORUM_SWARM_KEY_FILE` (a path).
+ * Returns undefined when none is configured. Throws ConfigError naming the source.
+ */
+export async function resolveSwarmKey (
+  opts: { readonly swarmKey?: string | Uint8Array, readonly swarmKeyFile?: string },
+  env: NodeJS.ProcessEnv = process.env
+): Promise<Uint8Array | undefined> {
+  if (opts.swarmKey !== undefined && opts.swarmKeyFile !== undefined) throw new ConfigError('swarmKey', 'give swarmKey or swarmKeyFile, not both')
+  if (opts.swarmKey !== undefined) return parseSwarmKey(opts.swarmKey)
+  if (opts.swarmKeyFile !== undefined) return await readSwarmKeyFile(opts.swarmKeyFile)
+  const fromEnv = env.QUORUM_SWARM_KEY
+  const fileFromEnv = env.QUORUM_SWARM_KEY_FILE
+  if (fromEnv !== undefined && fromEnv !== '' && fileFromEnv !== undefined && fileFromEnv !== '') {
+    throw new ConfigError('QUORUM_SWARM_KEY', 'set QUORUM_SWARM_KEY or QUORUM_SWARM_KEY_FILE, not both')
+  }
+  if (fromEnv !== undefined && fromEnv !== '') return parseSwarmKey(fromEnv, 'QUORUM_SWARM_KEY')
+  if (fileFromEnv !== undefined && fileFromEnv !== '') return await readSwarmKeyFile(fileFromEnv)
+  return undefined
+}
+
 /** A new random swarm key, as text. */
 export function newSwarmKey (): string {
   const buf = new Uint8Array(95)

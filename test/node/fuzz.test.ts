@@ -10,6 +10,7 @@ import fc from 'fast-check'
 import { Node } from '../../src/node/node.js'
 import type { Message } from '../../src/paxos/message.js'
 import { messageArb } from '../transport/arbitraries.js'
+import { CodecError, decodeMessage, encodeMessage } from '../../src/transport/codec.js'
 
 const senders = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'x')
 
@@ -53,5 +54,25 @@ describe('hostile messages at the node', () => {
       node.step(from, bad!)
       expect(node.ready().persist).toBeNull()
     }), { numRuns: 1000 })
+  })
+
+  it('mutated frames either fail to decode or reach the node harmlessly', () => {
+    const mutation = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })
+    fc.assert(fc.property(senders, messageArb, mutation, (from, m, flips) => {
+      const bytes = encodeMessage(m)
+      fc.pre(bytes.length > 0)
+      for (const [at, value] of flips) bytes[at % bytes.length] = value
+      let decoded: Message
+      try {
+        decoded = decodeMessage(bytes)
+      } catch (err) {
+        expect(err).toBeInstanceOf(CodecError)
+        return
+      }
+      const { node } = freshNode()
+      node.step(from, decoded)
+      node.tick()
+      node.ready()
+    }), { numRuns: 2000 })
   })
 })

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError } from '../../src/node/config.js'
-import { newSwarmKey, parseSwarmKey, readSwarmKeyFile } from '../../src/security/swarm-key.js'
+import { newSwarmKey, parseSwarmKey, readSwarmKeyFile, resolveSwarmKey } from '../../src/security/swarm-key.js'
 
 const run = promisify(execFile)
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
@@ -50,6 +50,21 @@ describe('cluster (swarm) key', () => {
     await chmod(f, 0o644)
     await expect(readSwarmKeyFile(f)).rejects.toThrow(/644.*chmod 600/)
     await expect(readSwarmKeyFile(join(d, 'missing'))).rejects.toBeInstanceOf(ConfigError)
+  })
+
+  it('comes from the options, else from QUORUM_SWARM_KEY or QUORUM_SWARM_KEY_FILE', async () => {
+    const d = await dir()
+    const f = join(d, 'swarm.key')
+    const k = newSwarmKey()
+    await writeFile(f, k, { mode: 0o600 })
+    const text = (b: Uint8Array | undefined): string => Buffer.from(b!).toString()
+    expect(await resolveSwarmKey({}, {})).toBeUndefined()
+    expect(text(await resolveSwarmKey({ swarmKey: k }, {}))).toBe(k)
+    expect(text(await resolveSwarmKey({ swarmKeyFile: f }, {}))).toBe(k)
+    expect(text(await resolveSwarmKey({}, { QUORUM_SWARM_KEY: k }))).toBe(k)
+    expect(text(await resolveSwarmKey({}, { QUORUM_SWARM_KEY_FILE: f }))).toBe(k)
+    await expect(resolveSwarmKey({}, { QUORUM_SWARM_KEY: 'nonsense' })).rejects.toMatchObject({ field: 'QUORUM_SWARM_KEY' })
+    await expect(resolveSwarmKey({ swarmKey: k, swarmKeyFile: f }, {})).rejects.toMatchObject({ field: 'swarmKey' })
   })
 
   it('quorum keygen writes a new key with mode 0600 and never overwrites one', async () => {
