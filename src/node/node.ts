@@ -33,6 +33,8 @@
  *    so the next election need not wait for it. The successor proposes itself
  *    for e+1 at the reserved round-0 ballot without phase 1 (safe: nobody else
  *    may use round 0 there, see Proposer.acceptDirectly), once per epoch ever.
+ *    The leader sends the Resign to its successor first; a voter that gets the
+ *    successor's round-0 Accept before the Resign treats it as that Resign.
  * 5. A starting node asks a majority for the newest chosen epoch before it
  *    proposes anything.
  * 6. A started node may have forgotten a grant it gave before a crash, so it
@@ -80,6 +82,8 @@ export interface Outbound {
   /** Recipient, or null for every other node. */
   readonly to: NodeId | null
   readonly msg: Message
+  /** For a broadcast: the node to send to before the others. */
+  readonly first?: NodeId
 }
 
 /** One batch of output: persist `persist`, then send `messages`, then emit `events`. */
@@ -415,6 +419,13 @@ export class Node {
 
   #onAccept (from: NodeId, m: Accept, now: number): void {
     if (m.value.epoch !== m.epoch) return
+    const g = this.#grant
+    if (m.ballot.round === 0 && g !== null && g.epoch === m.epoch - 1 && g.leaderId !== from && now < g.expiresAt) {
+      // Round 0 of epoch e+1 is sent only by the successor that e's leader named in its
+      // Resign, after that leader stepped down (rule 4): the Accept vouches for the Resign
+      // it overtook, so the grant to the old leader is void. (Crash faults, not Byzantine.)
+      this.#onResign(g.leaderId, g.epoch, from, now)
+    }
     const refusal = this.#voteRefusal(from, m, now)
     if (refusal === 'answered') return
     if (refusal !== null) { this.#send(from, refusal); return }
@@ -610,7 +621,9 @@ export class Node {
     if (l === null) return
     this.#retire()
     if (l.elected) this.#events.push({ type: 'demoted', epoch: l.record.epoch, reason })
-    if (reason === 'resigned') this.#broadcast({ type: 'resign', epoch: l.record.epoch, successor: l.quickest?.id ?? null })
+    // The successor's answer is on the critical path of the handover: it hears first.
+    const successor = l.quickest?.id ?? null
+    if (reason === 'resigned') this.#broadcast({ type: 'resign', epoch: l.record.epoch, successor }, successor ?? undefined)
   }
 
   #retire (): void {
@@ -696,9 +709,9 @@ export class Node {
     else this.#messages.push({ to, msg })
   }
 
-  #broadcast (msg: Message): void {
+  #broadcast (msg: Message, first?: NodeId): void {
     this.#loopback.push(msg)
-    if (this.config.clusterSize > 1) this.#messages.push({ to: null, msg })
+    if (this.config.clusterSize > 1) this.#messages.push(first === undefined ? { to: null, msg } : { to: null, msg, first })
   }
 
   /** Delivers this node's messages to itself, after the handler that sent them returned. */

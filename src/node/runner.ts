@@ -2,13 +2,15 @@
  * Drives a Node with real time, a Storage and a Transport, and reports what it
  * does as events. The rule it keeps: each batch the node produces is persisted
  * first, and only then are its messages sent and its events emitted; batches
- * go out strictly in order. If storage fails, the runner stops the node
- * rather than vote with state it could not keep.
+ * go out strictly in order. Saves coalesce: while one is being written, the
+ * batches behind it wait, and the next save writes the newest state, which
+ * covers all of them (group commit). If storage fails, the runner stops the
+ * node rather than vote with state it could not keep.
  */
 import { EventEmitter } from 'node:events'
 import type { Epoch, LeaderRecord } from '../paxos/proposal.js'
 import type { Message } from '../paxos/message.js'
-import type { Storage } from '../storage/storage.js'
+import type { PersistentState, Storage } from '../storage/storage.js'
 import type { Transport } from '../transport/transport.js'
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js'
 import type { NodeConfig } from './config.js'
@@ -44,6 +46,9 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   #timerAt = Infinity
   #chain: Promise<void> = Promise.resolve()
   #running = false
+  /** The newest state handed out for saving, numbered; and the number of the newest one saved. */
+  #latest: { readonly gen: number, readonly state: PersistentState } | null = null
+  #savedGen = 0
   /** Messages handled, for measurements. */
   received = 0
 
@@ -137,16 +142,25 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     const node = this.#node!
     const rd = node.ready()
     if (rd.persist !== null || rd.messages.length > 0 || rd.events.length > 0) {
-      this.#chain = this.#chain.then(async () => { await this.#release(rd) })
+      let gen = 0
+      if (rd.persist !== null) {
+        gen = (this.#latest?.gen ?? 0) + 1
+        this.#latest = { gen, state: rd.persist }
+      }
+      this.#chain = this.#chain.then(async () => { await this.#release(rd, gen) })
     }
     this.#arm(node.nextDeadline())
   }
 
-  async #release (rd: Ready): Promise<void> {
+  /** Releases batch `rd`; `gen` numbers its state to persist (0: none). */
+  async #release (rd: Ready, gen: number): Promise<void> {
     if (!this.#running) return
-    if (rd.persist !== null) {
+    if (gen > this.#savedGen) {
+      // The newest state, not just this batch's: it covers the batches queued behind this one.
+      const latest = this.#latest!
       try {
-        await this.#opts.storage.save(rd.persist)
+        await this.#opts.storage.save(latest.state)
+        this.#savedGen = latest.gen
       } catch (err) {
         // Never release a reply whose state was not stored.
         this.#halt()
@@ -157,7 +171,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     const t = this.#opts.transport
     for (const out of rd.messages) {
       try {
-        if (out.to === null) t.broadcast(out.msg)
+        if (out.to === null) t.broadcast(out.msg, out.first)
         else t.send(out.to, out.msg)
       } catch (err) {
         // A lost message is tolerated by the protocol; a broken chain would stall the node.

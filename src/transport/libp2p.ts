@@ -173,11 +173,13 @@ export class Libp2pTransport implements Transport {
     if (frame !== null) this.#write(to, o, frame)
   }
 
-  broadcast (msg: Message): void {
+  broadcast (msg: Message, first?: NodeId): void {
     if (this.#handlers === null || this.#out.size === 0) return
     const frame = this.#frame(msg)
     if (frame === null) return
-    for (const [id, o] of this.#out) this.#write(id, o, frame)
+    const head = first === undefined ? undefined : this.#out.get(first)
+    if (head !== undefined) this.#write(first!, head, frame)
+    for (const [id, o] of this.#out) if (o !== head) this.#write(id, o, frame)
   }
 
   #frame (msg: Message): Uint8ArrayList | null {

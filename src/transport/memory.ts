@@ -80,9 +80,11 @@ export class MemoryTransport implements Transport {
     if (this.#handlers !== null && to !== this.localId) this.#network.deliver(this.localId, to, msg)
   }
 
-  broadcast (msg: Message): void {
+  broadcast (msg: Message, first?: NodeId): void {
     if (this.#handlers === null) return
-    for (const id of this.#network.members()) if (id !== this.localId) this.#network.deliver(this.localId, id, msg)
+    const members = this.#network.members()
+    if (first !== undefined && first !== this.localId && members.includes(first)) this.#network.deliver(this.localId, first, msg)
+    for (const id of members) if (id !== this.localId && id !== first) this.#network.deliver(this.localId, id, msg)
   }
 
   peers (): NodeId[] {

@@ -20,8 +20,11 @@ export interface Transport {
   stop: () => Promise<void>
   /** Sends to one peer; silently dropped if the peer is unreachable. */
   send: (to: NodeId, msg: Message) => void
-  /** Sends to every connected peer (not to this node). */
-  broadcast: (msg: Message) => void
+  /**
+   * Sends to every connected peer (not to this node); to `first` before the
+   * others, when it is one of them (the peer whose answer matters most).
+   */
+  broadcast: (msg: Message, first?: NodeId) => void
   /** Peers currently reachable. */
   peers: () => NodeId[]
 }

@@ -92,7 +92,8 @@ export class Cluster {
     if (rd.persist !== null) this.stored.set(id, rd.persist)
     for (const e of rd.events) this.events.push({ node: id, e })
     for (const out of rd.messages) {
-      const targets = out.to === null ? this.ids.filter(x => x !== id) : [out.to]
+      const others = this.ids.filter(x => x !== id && x !== out.first)
+      const targets = out.to !== null ? [out.to] : out.first !== undefined && out.first !== id ? [out.first, ...others] : others
       for (const to of targets) {
         const s = { from: id, to, msg: out.msg }
         this.log.push(s)

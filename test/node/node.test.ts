@@ -286,6 +286,43 @@ describe('handover', () => {
     expect(acceptedWithLease.length).toBeGreaterThanOrEqual(majorityOf(ids.length) - 1)
   })
 
+  it('the Resign reaches the successor first, and its round-0 Accept stands for a Resign that voters have not seen', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    const before = c.log.length
+    // The Resign reaches the successor only; the voters still hold the old leader's lease.
+    c.link = (from, to, msg) => msg.type !== 'resign' || to === c.log.slice(before).find(s => s.msg.type === 'resign')!.to
+    c.node(leader).resign()
+    c.pump()
+    const after = c.log.slice(before)
+    const resigns = after.filter(s => s.msg.type === 'resign')
+    const successor = (resigns[0]!.msg as { successor: string }).successor
+    expect(resigns[0]!.to).toBe(successor)
+    expect(after.filter(s => s.msg.type === 'nack')).toEqual([])
+    expect(c.node(successor).isLeader).toBe(true)
+    expect(c.node(successor).epoch).toBe(2)
+    for (const id of ids.filter(x => x !== leader && x !== successor)) {
+      expect(c.eventsOf('leaderLost', id).length, `${id} reported the old leader lost`).toBeGreaterThanOrEqual(1)
+    }
+  })
+
+  it('a round-0 Accept does not void a grant of another epoch', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    const voter = ids.find(x => x !== leader)!
+    const stranger = ids.find(x => x !== leader && x !== voter)!
+    const before = c.log.length
+    // Round 0 of epoch 3 is no successor's ballot while epoch 1's leader holds the lease.
+    c.inject(stranger, voter, { type: 'accept', epoch: 3, ballot: { round: 0, nodeId: stranger }, value: { epoch: 3, leaderId: stranger, metadata: {} } })
+    c.pump()
+    const replies = c.log.slice(before).filter(s => s.from === voter && s.to === stranger)
+    expect(replies.map(s => s.msg.type)).toEqual(['nack'])
+    expect((replies[0]!.msg as Nack).reason).toBe('lease')
+    expect(c.node(leader).isLeader).toBe(true)
+  })
+
   it('never uses the round-0 ballot twice in an epoch, even after a restart', () => {
     const c = new Cluster(ids, { leaseMs: LEASE })
     c.startAll()

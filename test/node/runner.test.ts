@@ -81,4 +81,47 @@ describe('NodeRunner over the memory transport', () => {
     expect(r.lastError!.message).toContain('EIO')
     expect(r.isLeader).toBe(false)
   })
+
+  it('coalesces saves behind a slow disk, and releases no reply before a save that holds it', async () => {
+    const sent: Array<{ msg: Message, savedBefore: number }> = []
+    let handlers: TransportHandlers | null = null
+    const saved: PersistentState[] = []
+    let writing = 0
+    const transport: Transport = {
+      localId: 'x',
+      start: async h => { handlers = h },
+      stop: async () => {},
+      send: (_to, msg) => { sent.push({ msg, savedBefore: saved.length }) },
+      broadcast: msg => { sent.push({ msg, savedBefore: saved.length }) },
+      peers: () => []
+    }
+    const storage: Storage = {
+      durable: true,
+      load: async () => null,
+      save: async s => {
+        expect(writing).toBe(0) // one save at a time
+        writing++
+        await new Promise(resolve => setTimeout(resolve, 20))
+        writing--
+        saved.push(structuredClone(s))
+      }
+    }
+    const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })
+    await r.start()
+    await new Promise(resolve => setTimeout(resolve, 5))
+    const before = saved.length
+    // Ten Prepares for ten epochs in one burst: each changes the acceptor state.
+    for (let e = 1; e <= 10; e++) handlers!.message('y', { type: 'prepare', epoch: e, ballot: { round: 1, nodeId: 'y' } })
+    await until(() => sent.filter(s => s.msg.type === 'promise').length === 10, 5000)
+    const promises = sent.filter(s => s.msg.type === 'promise')
+    // Far fewer saves than batches: the ones queued behind a save share the next.
+    expect(saved.length - before).toBeLessThanOrEqual(3)
+    for (const p of promises) {
+      const e = p.msg.epoch
+      // A save made before this Promise left holds the promise it reports.
+      const holding = saved.slice(0, p.savedBefore).some(s => s.acceptor.some(([ep, st]) => ep === e && st.promised?.nodeId === 'y'))
+      expect(holding, `the promise for epoch ${e} was stored before it left`).toBe(true)
+    }
+    await r.stop()
+  })
 })
