@@ -28,9 +28,12 @@ export interface CreateElectionOptions extends ElectionOptions {
   /** Discover peers with mDNS on the LAN (default true). */
   readonly mdns?: boolean
   /**
-   * How often mDNS queries again, in ms (default 10000). A starting node queries
-   * at once, and lost connections are redialed directly, so this only bounds
-   * how long a missed announcement takes to recover; each query costs CPU on every node.
+   * The longest gap between mDNS queries while this node knows fewer peers
+   * than the cluster has, in ms (default 10000). A starting node queries at
+   * once and then after 0.25, 0.5, 1, 2, 4, 8 s, and so on up to this gap;
+   * so does a node that lost a peer. With the whole cluster connected it does
+   * not query at all (only a refresh once an hour): each query wakes every
+   * node on the LAN.
    */
   readonly mdnsIntervalMs?: number
   /** A logger from `@libp2p/logger` (default: `defaultLogger()`, enabled with `DEBUG=quorum:*`). */
@@ -92,12 +95,12 @@ export async function createElection (options: CreateElectionOptions): Promise<E
     services: {
       identify: identify(),
       // As a service (libp2p still uses it for discovery) so that we can query again: see boostDiscovery.
-      ...(options.mdns === false ? {} : { mdns: mdns({ serviceTag, interval }) }),
+      ...(options.mdns === false ? {} : { mdns: mdns({ serviceTag, interval: Math.max(interval, MDNS_REFRESH_MS) }) }),
       election: leaderElection(storage === undefined ? options : { ...options, storage })
     }
   })
   const election = node.services.election
-  const stopBoost = options.mdns === false ? () => {} : boostDiscovery(election, (node.services as { mdns?: unknown }).mdns, serviceTag, options.clusterSize)
+  const stopBoost = options.mdns === false ? () => {} : boostDiscovery(election, (node.services as { mdns?: unknown }).mdns, serviceTag, options.clusterSize, interval)
   election.setOwner({ stop: async () => { stopBoost(); await node.stop() } })
   return election
 }
@@ -109,25 +112,30 @@ function votersOnly (voters: readonly string[]): ConnectionGater {
   return { denyDialPeer: deny, denyInboundEncryptedConnection: deny, denyOutboundEncryptedConnection: deny }
 }
 
+/** @libp2p/mdns's own periodic query, kept only as a rare refresh: boostDiscovery does the work. */
+const MDNS_REFRESH_MS = 3_600_000
+
 /**
- * mDNS queries once at start and then every `interval`. When nodes start at
- * the same moment a node can query before the others listen, and would then
- * wait a whole interval. So while this node knows fewer than all its peers, it
- * queries again at 0.25, 0.5, 1, 2, 4 and 8 s, and again after a peer leaves;
- * with the whole cluster connected it stays quiet (each query costs every
- * node CPU). Uses the `mdns` socket that @libp2p/mdns exposes.
+ * @libp2p/mdns queries once at start and then at a fixed interval, forever,
+ * and every query wakes every node on the LAN, which answers. A cluster needs
+ * queries only while a node misses peers: when nodes start together one can
+ * query before the others listen, and a peer that left may come back on a new
+ * address. So while this node knows fewer than all its peers, it queries at
+ * 0.25, 0.5, 1, 2, 4… s after its start or after a peer leaves, the gap
+ * doubling up to `maxGapMs`; with the whole cluster connected it stays quiet.
+ * Uses the `mdns` socket that @libp2p/mdns exposes.
  */
-function boostDiscovery (election: Election, service: unknown, serviceTag: string, clusterSize: number): () => void {
+function boostDiscovery (election: Election, service: unknown, serviceTag: string, clusterSize: number, maxGapMs: number): () => void {
   const socket = (service as { mdns?: { query: (q: { questions: Array<{ name: string, type: 'PTR' }> }) => void } } | undefined)
   let timer: NodeJS.Timeout | null = null
+  const missing = (): boolean => election.peers.length < clusterSize - 1
   const schedule = (step: number): void => {
-    if (step > 5) { timer = null; return }
     timer = setTimeout(() => {
-      if (election.peers.length < clusterSize - 1) {
-        try { socket?.mdns?.query({ questions: [{ name: serviceTag, type: 'PTR' }] }) } catch { /* socket closing */ }
-      }
+      timer = null
+      if (!missing()) return
+      try { socket?.mdns?.query({ questions: [{ name: serviceTag, type: 'PTR' }] }) } catch { /* socket closing */ }
       schedule(step + 1)
-    }, 250 * 2 ** step)
+    }, Math.min(250 * 2 ** step, maxGapMs))
     timer.unref()
   }
   const onLeave = (): void => { if (timer !== null) clearTimeout(timer); schedule(0) }
@@ -135,6 +143,7 @@ function boostDiscovery (election: Election, service: unknown, serviceTag: strin
   schedule(0)
   return () => {
     if (timer !== null) clearTimeout(timer)
+    timer = null
     election.off('peer:leave', onLeave)
   }
 }

@@ -19,7 +19,7 @@ const { values } = parseArgs({
     bootstrap: { type: 'string', multiple: true, default: [] },
     mdns: { type: 'string', default: 'on' },
     priority: { type: 'string', default: '0' },
-    'mdns-interval': { type: 'string', default: '10000' },
+    'mdns-interval': { type: 'string' },
     'data-dir': { type: 'string' }
   }
 })
@@ -33,6 +33,12 @@ if (process.env.QUORUM_TRACE === '1') {
   Node.prototype.step = function (this: InstanceType<typeof Node>, from: string, msg: { type: string }) {
     process.stdout.write(JSON.stringify({ ev: 'msg', from: from.slice(-4), type: msg.type, detail: JSON.stringify(msg).slice(0, 160), t: now() }) + '\n')
     step.call(this, from, msg as never)
+  }
+  const save = FileStorage.prototype.save
+  FileStorage.prototype.save = async function (this: FileStorage, state) {
+    const t = now()
+    await save.call(this, state)
+    process.stdout.write(JSON.stringify({ ev: 'saved', ms: +(now() - t).toFixed(2), t: now() }) + '\n')
   }
 }
 const out = (o: Record<string, unknown>): void => { process.stdout.write(JSON.stringify({ ...o, t: now() }) + '\n') }
@@ -58,7 +64,7 @@ const election = await createElection({
   listen: [values.listen!],
   bootstrap: values.bootstrap,
   mdns: values.mdns !== 'off',
-  mdnsIntervalMs: Number(values['mdns-interval']),
+  ...(values['mdns-interval'] === undefined ? {} : { mdnsIntervalMs: Number(values['mdns-interval']) }),
   priority: Number(values.priority),
   metadata: { pid: String(process.pid) },
   ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
@@ -78,9 +84,9 @@ const report = (): void => {
   const view = JSON.stringify([l?.leaderId ?? null, l?.epoch ?? 0, election.isLeader])
   if (view !== last) { last = view; out({ ev: 'view', leader: l?.leaderId ?? null, epoch: l?.epoch ?? 0, isLeader: election.isLeader }) }
 }
-// Events report changes at once; the poll catches what happens without an event (a lease lapsing).
+// Every change of the view comes with one of these events (a lapsing lease with 'demoted' or
+// 'leaderLost'), so no polling: a poll would wake the process and count in its idle CPU.
 for (const ev of ['elected', 'demoted', 'leaderChosen', 'leaderLost'] as const) election.on(ev, report)
-const poll = setInterval(report, 100)
 
 process.on('SIGUSR1', () => {
   const cpu = process.cpuUsage()
@@ -89,6 +95,5 @@ process.on('SIGUSR1', () => {
 // SIGUSR2: a forced resignation (for churn tests).
 process.on('SIGUSR2', () => { election.resign().then(done => { out({ ev: 'resigned', done }) }, () => {}) })
 process.once('SIGTERM', () => {
-  clearInterval(poll)
   election.stop().then(() => { out({ ev: 'stopped' }); process.exit(0) }, err => { out({ ev: 'error', message: String(err) }); process.exit(1) })
 })
