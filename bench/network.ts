@@ -11,6 +11,7 @@
  *   npm run bench                    table
  *   npm run bench -- --json          one JSON object
  *   npm run bench -- --trials 10 --lease 2000
+ *   npm run bench -- --phases handover   only some of cold, failover, handover
  *   npm run bench -- --memory        memory storage instead of a data directory per node
  *                                    (every start then waits out the quarantine)
  * Needs root (it creates network namespaces); it deletes them when done.
@@ -30,10 +31,14 @@ const { values } = parseArgs({
     lease: { type: 'string', default: '2000' },
     nodes: { type: 'string', default: '5' },
     idle: { type: 'string', default: '20000' },
-    memory: { type: 'boolean', default: false }
+    memory: { type: 'boolean', default: false },
+    phases: { type: 'string', default: 'cold,failover,handover' }
   }
 })
 const TRIALS = Number(values.trials)
+// --phases handover: measure only some of cold start, failover and handover (idle is always measured).
+const PHASES = new Set(values.phases.split(','))
+const trialsOf = (phase: string): number => PHASES.has(phase) ? TRIALS : 0
 const LEASE = Number(values.lease)
 const N = Number(values.nodes)
 const IDLE_MS = Number(values.idle)
@@ -107,7 +112,7 @@ try {
   // ---- cold start -------------------------------------------------------------
   const cold: number[] = []
   const coldSpawn: number[] = []
-  for (let trial = 0; trial < TRIALS; trial++) {
+  for (let trial = 0; trial < trialsOf('cold'); trial++) {
     const spawnedAt = performance.timeOrigin + performance.now()
     const ps = Array.from({ length: N }, (_, i) => start(i))
     const ready = await Promise.all(ps.map(async p => await p.next(e => e.ev === 'ready', 30_000)))
@@ -144,7 +149,7 @@ try {
 
   // ---- failover after SIGKILL ----------------------------------------------------
   const failover: number[] = []
-  for (let trial = 0; trial < TRIALS; trial++) {
+  for (let trial = 0; trial < trialsOf('failover'); trial++) {
     const { leader } = await agreedAt(procs, 0, 30 * LEASE)
     await sleep(LEASE / 2 + Math.random() * LEASE / 2)
     const i = procs.indexOf(leader)
@@ -172,7 +177,7 @@ try {
   const byteRate = idleBytes / idleSpan
   // A Resign frame with a successor: length prefix + protobuf (type, epoch, successor peer ID).
   const resignBytes = 1 + encodeMessage({ type: 'resign', epoch: 1, successor: procs[0]!.id }).length
-  for (let trial = 0; trial < TRIALS; trial++) {
+  for (let trial = 0; trial < trialsOf('handover'); trial++) {
     const { leader } = await agreedAt(procs, 0, 30 * LEASE)
     await sleep(200 + Math.random() * 200)
     const i = procs.indexOf(leader)
