@@ -24,6 +24,11 @@ export interface DialerOptions {
   readonly maxBackoffMs?: number
   /** Failed dials of a discovered peer before it is forgotten (bootstrap addresses are never forgotten). */
   readonly maxAttempts?: number
+  /**
+   * How long the larger peer ID of a pair waits for the smaller one to dial a
+   * discovered peer before it dials itself (see #discovered).
+   */
+  readonly yieldMs?: number
 }
 
 interface Target {
@@ -46,7 +51,7 @@ export class Dialer {
 
   constructor (components: DialerComponents, opts: DialerOptions) {
     this.#c = components
-    this.#opts = { minBackoffMs: 100, maxBackoffMs: 5000, maxAttempts: 10, ...opts }
+    this.#opts = { minBackoffMs: 100, maxBackoffMs: 5000, maxAttempts: 10, yieldMs: 500, ...opts }
     this.#log = components.logger.forComponent('quorum:dialer')
   }
 
@@ -104,10 +109,19 @@ export class Dialer {
     this.#schedule(t)
   }
 
+  /**
+   * mDNS answers are multicast, so two nodes usually discover each other at
+   * about the same moment; if both dialed, both would pay for a handshake and
+   * one connection would then be closed (with whatever was in flight on it).
+   * So the smaller peer ID dials at once, and the larger one dials only if no
+   * connection has come after `yieldMs` (discovery may be one-sided).
+   */
   #discovered (peer: PeerId): void {
     if (!this.#running || peer.equals(this.#c.peerId)) return
     const t = this.#add(`peer:${peer.toString()}`, peer, peer, false)
-    if (t.timer === null && !t.dialing) this.#dialNow(t)
+    if (t.timer !== null || t.dialing) return
+    if (this.#c.peerId.toString() < peer.toString()) { this.#dialNow(t); return }
+    t.timer = setTimeout(() => { t.timer = null; this.#dialNow(t) }, this.#opts.yieldMs)
   }
 
   #add (key: string, dial: PeerId | Multiaddr, peer: PeerId | null, permanent: boolean): Target {

@@ -1,0 +1,68 @@
+import { describe, expect, it, vi, afterEach } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { defaultLogger } from '@libp2p/logger'
+import type { PeerId } from '@libp2p/interface'
+import { Dialer, type DialerComponents } from '../../src/transport/dialer.js'
+
+/** Two peer IDs, the smaller first (by their string form, as the dialer compares them). */
+async function pair (): Promise<[PeerId, PeerId]> {
+  const a = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+  const b = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+  return a.toString() < b.toString() ? [a, b] : [b, a]
+}
+
+/** A dialer for `self` whose connection manager records dials; `connected` says who is connected. */
+function dialerFor (self: PeerId, connected: Set<string>): { dialer: Dialer, dials: string[], events: EventTarget } {
+  const dials: string[] = []
+  const events = new EventTarget()
+  const components = {
+    peerId: self,
+    events,
+    logger: defaultLogger(),
+    connectionManager: {
+      getConnections: (peer?: PeerId) => peer !== undefined && connected.has(peer.toString()) ? [{ status: 'open' }] : [],
+      openConnection: async (peer: PeerId) => { dials.push(peer.toString()); return await new Promise(() => {}) }
+    }
+  } as unknown as DialerComponents
+  const dialer = new Dialer(components, { bootstrap: [], isMember: () => true, yieldMs: 500 })
+  dialer.start()
+  return { dialer, dials, events }
+}
+
+const discover = (events: EventTarget, peer: PeerId): void => {
+  events.dispatchEvent(new CustomEvent('peer:discovery', { detail: { id: peer, multiaddrs: [] } }))
+}
+
+describe('Dialer', () => {
+  afterEach(() => { vi.useRealTimers() })
+
+  it('lets the smaller peer ID of a pair dial a discovered peer, so one handshake serves both', async () => {
+    vi.useFakeTimers()
+    const [small, large] = await pair()
+    const connected = new Set<string>()
+    const a = dialerFor(small, connected)
+    const b = dialerFor(large, connected)
+    discover(a.events, large)
+    discover(b.events, small)
+    expect(a.dials).toEqual([large.toString()])
+    expect(b.dials).toEqual([])
+    // The smaller one's connection arrives before the larger one's wait is over.
+    connected.add(small.toString())
+    vi.advanceTimersByTime(600)
+    expect(b.dials).toEqual([])
+    a.dialer.stop(); b.dialer.stop()
+  })
+
+  it('has the larger peer ID dial after yieldMs when no connection came (one-sided discovery)', async () => {
+    vi.useFakeTimers()
+    const [small, large] = await pair()
+    const b = dialerFor(large, new Set())
+    discover(b.events, small)
+    vi.advanceTimersByTime(499)
+    expect(b.dials).toEqual([])
+    vi.advanceTimersByTime(2)
+    expect(b.dials).toEqual([small.toString()])
+    b.dialer.stop()
+  })
+})
