@@ -42,6 +42,11 @@
  *    acknowledgement. On durable storage the node records each new grant
  *    (epoch, leader) before acknowledging it, and quarantines only if such a
  *    record exists; on non-durable storage it always quarantines.
+ * 7. A node records the newest epoch it stood in (sent an Accept carrying its
+ *    own record) before that Accept leaves, and after a restart never leads
+ *    that epoch or an older one. So the learned record need not be stored
+ *    before a new leader acts (it is stored lazily, see Ready.sync): a node
+ *    that crashes before storing it does not take up the same epoch again.
  */
 import { Acceptor } from '../paxos/acceptor.js'
 import { Learner, type LearnResult } from '../paxos/learner.js'
@@ -88,8 +93,17 @@ export interface Outbound {
 
 /** One batch of output: persist `persist`, then send `messages`, then emit `events`. */
 export interface Ready {
-  /** When non-null, store this before sending `messages`. */
+  /** When non-null, store this (before sending `messages`, if `sync`). */
   readonly persist: PersistentState | null
+  /**
+   * Whether `messages` and `events` must wait until `persist` is stored. False
+   * when the only change is one a crash may lose: a learned record (a
+   * restarted node learns it again from a majority; `candidateEpoch` keeps it
+   * from leading that epoch again). The driver then sends and emits at once
+   * and stores the state in the background, in order with the other saves;
+   * the batches before this one must still have been stored.
+   */
+  readonly sync: boolean
   readonly messages: readonly Outbound[]
   readonly events: readonly NodeEvent[]
 }
@@ -124,7 +138,7 @@ interface Grant { readonly epoch: Epoch, readonly leaderId: NodeId, expiresAt: n
 
 interface Watch { readonly record: LeaderRecord, until: number, lost: boolean }
 
-const EMPTY_READY: Ready = Object.freeze({ persist: null, messages: [], events: [] })
+const EMPTY_READY: Ready = Object.freeze({ persist: null, sync: false, messages: [], events: [] })
 
 /** One Quorum node as a deterministic state machine (see the file header for the lease rules). */
 export class Node {
@@ -148,6 +162,8 @@ export class Node {
   /** The Accept this node sent for its own record: when first sent, and who granted a lease in reply. */
   #pendingRound: { readonly accept: Accept, readonly sentAt: number, readonly acks: Set<NodeId> } | null = null
   #storedGrant: PersistentState['grant']
+  /** The newest epoch in which this node sent an Accept carrying its own record (persisted). */
+  #candidateEpoch: Epoch
   #proposer: Proposer | null = null
 
   #started = false
@@ -169,7 +185,12 @@ export class Node {
   readonly #votedAt = new Map<NodeId, number>()
   #membershipFault = false
 
+  /** State changed that must be stored before this batch's messages leave. */
   #dirty = false
+  /** State changed that may be stored after this batch's messages left (a learned record). */
+  #lazyDirty = false
+  /** A learned record went out in a batch that did not wait for its save, and no batch has waited since. */
+  #learnUnsaved = false
   #messages: Outbound[] = []
   #events: NodeEvent[] = []
   readonly #loopback: Message[] = []
@@ -190,6 +211,9 @@ export class Node {
     this.#highestRound = s?.highestRound ?? 0
     this.#fastEpoch = s?.fastEpoch ?? 0
     this.#storedGrant = s?.grant ?? null
+    this.#candidateEpoch = s?.candidateEpoch ?? 0
+    // A previous incarnation may have led the epochs it stood in; this one never leads them.
+    this.#retiredEpoch = this.#candidateEpoch
     this.#mustQuarantine = !deps.durableStorage || this.#storedGrant !== null
     this.#durable = deps.durableStorage
   }
@@ -237,13 +261,16 @@ export class Node {
 
   /** Drains what the node produced since the last call. Persist, then send, then emit. */
   ready (): Ready {
-    if (!this.#dirty && this.#messages.length === 0 && this.#events.length === 0) return EMPTY_READY
+    if (!this.#dirty && !this.#lazyDirty && this.#messages.length === 0 && this.#events.length === 0) return EMPTY_READY
     const rd: Ready = {
-      persist: this.#dirty ? this.#snapshot() : null,
+      persist: this.#dirty || this.#lazyDirty ? this.#snapshot() : null,
+      sync: this.#dirty,
       messages: this.#messages,
       events: this.#events
     }
+    if (this.#dirty) this.#learnUnsaved = false
     this.#dirty = false
+    this.#lazyDirty = false
     this.#messages = []
     this.#events = []
     return rd
@@ -576,7 +603,12 @@ export class Node {
     if (r.kind !== 'learned') return
     const v = r.value
     this.#acceptor.compact(v.epoch)
-    this.#dirty = true
+    // Safe to lose in a crash: the record is chosen whether or not this node remembers it.
+    // But only the newest: the one before must be stored before this one is announced, so a
+    // restarted node never announces an older epoch than its previous incarnation did.
+    if (this.#learnUnsaved) this.#dirty = true
+    else this.#lazyDirty = true
+    this.#learnUnsaved = true
     this.#announce(v)
     if (this.#proposer !== null && this.#proposer.epoch <= v.epoch) this.#proposer = null
     this.#cancelElection()
@@ -691,6 +723,11 @@ export class Node {
     if (pr === null || pr.accept.epoch !== accept.epoch || !ballotEquals(pr.accept.ballot, accept.ballot)) {
       this.#pendingRound = accept.value.leaderId === this.id ? { accept, sentAt: now, acks: new Set() } : null
     }
+    if (accept.value.leaderId === this.id && accept.epoch > this.#candidateEpoch) {
+      // Persisted with this step, before the Accept leaves: see PersistentState.candidateEpoch.
+      this.#candidateEpoch = accept.epoch
+      this.#dirty = true
+    }
     this.#broadcast(accept)
   }
 
@@ -727,6 +764,7 @@ export class Node {
       learned: this.#learner.newest,
       highestRound: this.#highestRound,
       fastEpoch: this.#fastEpoch,
+      candidateEpoch: this.#candidateEpoch,
       grant: this.#storedGrant
     }
   }

@@ -2,10 +2,13 @@
  * Drives a Node with real time, a Storage and a Transport, and reports what it
  * does as events. The rule it keeps: each batch the node produces is persisted
  * first, and only then are its messages sent and its events emitted; batches
- * go out strictly in order. Saves coalesce: while one is being written, the
- * batches behind it wait, and the next save writes the newest state, which
- * covers all of them (group commit). If storage fails, the runner stops the
- * node rather than vote with state it could not keep.
+ * go out strictly in order. A batch the node marks as not `sync` (it only
+ * learned something) goes out without waiting for its own save, which follows
+ * in the background, still in order. Saves are written one at a time and
+ * coalesce: while one is being written, the batches behind it wait, and the
+ * next save writes the newest state, which covers all of them (group commit).
+ * If storage fails, the runner stops the node rather than vote with state it
+ * could not keep.
  */
 import { EventEmitter } from 'node:events'
 import type { Epoch, LeaderRecord } from '../paxos/proposal.js'
@@ -15,6 +18,9 @@ import type { Transport } from '../transport/transport.js'
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js'
 import type { NodeConfig } from './config.js'
 import { Node, type DemotionReason, type NodeDeps, type Ready } from './node.js'
+
+/** How long a background save waits (see #saveSoon). */
+export const LAZY_SAVE_DELAY_MS = 50
 
 /** Events of a {@link NodeRunner}. */
 export interface RunnerEvents {
@@ -45,6 +51,10 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   #timer: NodeJS.Timeout | null = null
   #timerAt = Infinity
   #chain: Promise<void> = Promise.resolve()
+  /** A background save waiting for the election's burst of messages to pass. */
+  #lazyTimer: NodeJS.Timeout | null = null
+  /** Saves run one after another on this chain; each link resolves false once storage failed. */
+  #saving: Promise<boolean> = Promise.resolve(true)
   #running = false
   /** The newest state handed out for saving, numbered; and the number of the newest one saved. */
   #latest: { readonly gen: number, readonly state: PersistentState } | null = null
@@ -87,6 +97,12 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     const node = this.#node!
     if (node.isLeader) { node.resign(); this.#flush() }
     await this.#chain
+    if (this.#lazyTimer !== null) {
+      clearTimeout(this.#lazyTimer)
+      this.#lazyTimer = null
+      await this.#save(this.#latest!.gen)
+    }
+    await this.#saving
     this.#halt()
     await this.#opts.transport.stop()
   }
@@ -118,6 +134,8 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
 
   #halt (): void {
     this.#running = false
+    if (this.#lazyTimer !== null) clearTimeout(this.#lazyTimer)
+    this.#lazyTimer = null
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
     this.#timerAt = Infinity
@@ -156,17 +174,9 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   async #release (rd: Ready, gen: number): Promise<void> {
     if (!this.#running) return
     if (gen > this.#savedGen) {
-      // The newest state, not just this batch's: it covers the batches queued behind this one.
-      const latest = this.#latest!
-      try {
-        await this.#opts.storage.save(latest.state)
-        this.#savedGen = latest.gen
-      } catch (err) {
-        // Never release a reply whose state was not stored.
-        this.#halt()
-        this.#fail(new Error(`storage failed, node stopped: ${(err as Error).message}`, { cause: err }))
-        return
-      }
+      // Never release a reply whose state was not stored.
+      if (rd.sync && !(await this.#save(gen))) return
+      if (!rd.sync) this.#saveSoon()
     }
     const t = this.#opts.transport
     for (const out of rd.messages) {
@@ -193,6 +203,39 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
         case 'candidate': break
       }
     }
+  }
+
+  /**
+   * A background save, made LAZY_SAVE_DELAY_MS later: what it stores (a learned record) may
+   * be lost in a crash, and until then the election's messages need the CPU and the disk
+   * more. A save that replies wait for, made meanwhile, covers it.
+   */
+  #saveSoon (): void {
+    if (this.#lazyTimer !== null) return
+    this.#lazyTimer = setTimeout(() => {
+      this.#lazyTimer = null
+      if (this.#latest !== null && this.#latest.gen > this.#savedGen) void this.#save(this.#latest.gen)
+    }, LAZY_SAVE_DELAY_MS)
+  }
+
+  /** Stores the newest state once everything before it is stored; resolves false if storage failed. */
+  async #save (gen: number): Promise<boolean> {
+    this.#saving = this.#saving.then(async ok => {
+      if (!ok || !this.#running) return false
+      if (gen <= this.#savedGen) return true
+      // The newest state, not just this batch's: it covers the batches queued behind this one.
+      const latest = this.#latest!
+      try {
+        await this.#opts.storage.save(latest.state)
+        this.#savedGen = latest.gen
+        return true
+      } catch (err) {
+        this.#halt()
+        this.#fail(new Error(`storage failed, node stopped: ${(err as Error).message}`, { cause: err }))
+        return false
+      }
+    })
+    return await this.#saving
   }
 
   #arm (deadline: number | null): void {

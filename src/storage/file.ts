@@ -35,7 +35,7 @@ export class StorageError extends Error {
   }
 }
 
-const EMPTY: PersistentState = { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, grant: null }
+const EMPTY: PersistentState = { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null }
 
 /** Keeps a node's state in `dataDir`, durably. */
 export class FileStorage implements Storage {
@@ -100,6 +100,12 @@ function parse (file: string, text: string): PersistentState {
   if (sha256(o.state) !== o.sha256) throw new StorageError(file, 'fails its checksum: the state was altered or damaged')
   let s: unknown
   try { s = JSON.parse(o.state) } catch { throw new StorageError(file, 'holds a state that is not valid JSON despite a matching checksum') }
+  // Files written before candidateEpoch existed: assume the node stood in every epoch it knew of.
+  if (s !== null && typeof s === 'object' && !('candidateEpoch' in s)) {
+    const old = s as { learned?: { epoch?: unknown } | null, acceptor?: unknown }
+    const epochs = [old.learned?.epoch, ...(Array.isArray(old.acceptor) ? old.acceptor.map(e => Array.isArray(e) ? e[0] : 0) : [])]
+    ;(s as { candidateEpoch: number }).candidateEpoch = Math.max(0, ...epochs.filter((e): e is number => typeof e === 'number' && Number.isSafeInteger(e)))
+  }
   const problem = checkState(s)
   if (problem !== null) throw new StorageError(file, `holds an invalid state: ${problem}`)
   return s as PersistentState
@@ -124,6 +130,7 @@ function checkState (s: unknown): string | null {
   if (x === null || typeof x !== 'object') return 'not an object'
   if (!isCount(x.highestRound)) return 'highestRound is not a count'
   if (!isCount(x.fastEpoch)) return 'fastEpoch is not a count'
+  if (!isCount(x.candidateEpoch)) return 'candidateEpoch is not a count'
   if (x.learned !== null && !checkRecord(x.learned)) return 'learned is not a leader record'
   if (x.grant !== null && (typeof x.grant !== 'object' || !isCount(x.grant.epoch) || !isId(x.grant.leaderId))) return 'grant is malformed'
   if (!Array.isArray(x.acceptor)) return 'acceptor is not a list'

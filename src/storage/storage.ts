@@ -1,7 +1,8 @@
 /**
  * What a node must keep across crashes. The node hands over a full snapshot
  * whenever it changed, and must not release the messages of the same step
- * until `save` has completed.
+ * until `save` has completed (unless the node marks the batch as one whose
+ * change is safe to lose: see `Ready.sync`).
  */
 import type { AcceptorSnapshot } from '../paxos/acceptor.js'
 import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
@@ -20,6 +21,13 @@ export interface PersistentState {
    * epoch, even after a restart.
    */
   readonly fastEpoch: number
+  /**
+   * The newest epoch in which this node sent an Accept carrying its own record.
+   * A restarted node never leads that epoch or an older one: its previous
+   * incarnation may have led it, and an epoch (the fencing token) has one
+   * leader's term only. This is what lets the learned record be saved lazily.
+   */
+  readonly candidateEpoch: Epoch
   /**
    * The last lease this node granted (without its expiry: monotonic time does
    * not survive a restart). Its presence after a restart means "I may still be

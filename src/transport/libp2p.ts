@@ -21,6 +21,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import type { Message } from '../paxos/message.js'
 import type { NodeId } from '../paxos/proposal.js'
 import { CodecError, decodeMessage, encodeMessage } from './codec.js'
+import { batchWindowUpdates } from './window.js'
 import type { Transport, TransportHandlers } from './transport.js'
 
 /** Version of the wire protocol, part of the protocol ID. */
@@ -244,6 +245,8 @@ export class Libp2pTransport implements Transport {
       return
     }
     this.#inbound.add(stream)
+    // This side only reads here: without this, every frame read is answered with a window update.
+    batchWindowUpdates(stream)
     const maxDataLength = this.#maxFrame
     void pipe(
       stream,

@@ -49,6 +49,15 @@ export class NodeProc {
     })
   }
 
+  /** Resolves at this process's next report (or exit), or after `timeoutMs`: for waiting without polling. */
+  async changed (timeoutMs: number): Promise<void> {
+    await new Promise<void>(resolve => {
+      const wake = (): void => { clearTimeout(timer); this.#waiters.delete(wake); resolve() }
+      const timer = setTimeout(wake, timeoutMs)
+      this.#waiters.add(wake)
+    })
+  }
+
   signal (sig: NodeJS.Signals): void {
     if (!this.exited) process.kill(this.pid, sig)
   }
@@ -90,6 +99,8 @@ export async function agreement (procs: NodeProc[], timeoutMs: number): Promise<
     if (Date.now() > end) {
       throw new Error(`no agreement within ${timeoutMs} ms: ${live.map(p => `${p.host.name}=${p.leader?.slice(-6) ?? 'none'}@${p.epoch}${p.isLeader ? '*' : ''}`).join(' ')}`)
     }
-    await new Promise(resolve => setTimeout(resolve, 5))
+    // Woken by the next report of any process, not by polling: a polling loop would take CPU
+    // from the nodes it watches. The timeout only bounds the wait for a lease that lapses silently.
+    await Promise.race(procs.map(async p => { await p.changed(100) }))
   }
 }

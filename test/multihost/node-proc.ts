@@ -4,7 +4,7 @@
  *   {"ev":"ready","id","addrs","t"}, {"ev":"view","leader","epoch","isLeader","t"},
  *   {"ev":"elected"|"demoted"|"leaderChosen"|"leaderLost"|"peer:join"|"peer:leave",…,"t"},
  *   {"ev":"usage","cpuUserUs","cpuSystemUs","rss","wire","t"} on SIGUSR1,
- *   {"ev":"stopped","t"} after SIGTERM made it leave gracefully, {"ev":"resigned","done"} after SIGUSR2.
+ *   {"ev":"stopping","t"} as SIGTERM calls stop(), {"ev":"stopped","t"} once it left gracefully, {"ev":"resigned","done"} after SIGUSR2.
  * `t` is wall-clock ms with sub-ms precision, comparable across processes on one machine.
  */
 import { parseArgs } from 'node:util'
@@ -33,6 +33,11 @@ if (process.env.QUORUM_TRACE === '1') {
   Node.prototype.step = function (this: InstanceType<typeof Node>, from: string, msg: { type: string }) {
     process.stdout.write(JSON.stringify({ ev: 'msg', from: from.slice(-4), type: msg.type, detail: JSON.stringify(msg).slice(0, 160), t: now() }) + '\n')
     step.call(this, from, msg as never)
+  }
+  const resign = Node.prototype.resign
+  Node.prototype.resign = function (this: InstanceType<typeof Node>) {
+    process.stdout.write(JSON.stringify({ ev: 'resign', t: now() }) + '\n')
+    return resign.call(this)
   }
   const save = FileStorage.prototype.save
   FileStorage.prototype.save = async function (this: FileStorage, state) {
@@ -95,5 +100,8 @@ process.on('SIGUSR1', () => {
 // SIGUSR2: a forced resignation (for churn tests).
 process.on('SIGUSR2', () => { election.resign().then(done => { out({ ev: 'resigned', done }) }, () => {}) })
 process.once('SIGTERM', () => {
+  // The moment stop() is called, the start of a graceful handover; reported once the Resign is out.
+  const t = now()
   election.stop().then(() => { out({ ev: 'stopped' }); process.exit(0) }, err => { out({ ev: 'error', message: String(err) }); process.exit(1) })
+  setImmediate(() => { process.stdout.write(JSON.stringify({ ev: 'stopping', t }) + '\n') })
 })

@@ -251,6 +251,42 @@ describe('restarts and late joiners', () => {
     for (const p of after) expect((p.msg as { ballot: { round: number } }).ballot.round).toBeGreaterThan(maxRound)
   })
 
+  it('a restarted node never leads again an epoch it stood in, even if the crash lost the learned record', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    const state = c.stored.get(leader)!
+    expect(state.candidateEpoch).toBe(1)
+    // The learned record is saved lazily: a crash right after being elected may lose it.
+    c.crash(leader)
+    c.stored.set(leader, { ...state, learned: null })
+    c.add(leader).start()
+    c.advance(LEASE / 20)
+    // It learns its own record of epoch 1 again from the others, but does not take the epoch up again.
+    expect(c.node(leader).epoch).toBe(1)
+    c.advance(LEASE / 2)
+    expect(c.node(leader).isLeader).toBe(false)
+    expect(c.eventsOf('elected', leader)).toHaveLength(1)
+    // Nobody leads epoch 1 any more, so the cluster elects epoch 2.
+    const next = elected(c)
+    expect(c.node(next).epoch).toBe(2)
+  })
+
+  it('a learned record goes out without waiting for its save; only the newest may be unsaved', () => {
+    const n = new Node({ nodeId: 'a', clusterSize: 3 }, { clock: { now: () => 0 }, random: { next: () => 0.5 }, state: null, durableStorage: true })
+    n.start()
+    n.ready()
+    n.step('b', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'b', metadata: {} } })
+    const first = n.ready()
+    expect(first.events.map(e => e.type)).toContain('leaderChosen')
+    expect(first.persist?.learned?.epoch).toBe(1)
+    expect(first.sync).toBe(false)
+    n.step('c', { type: 'chosen', epoch: 2, value: { epoch: 2, leaderId: 'c', metadata: {} } })
+    const second = n.ready()
+    expect(second.persist?.learned?.epoch).toBe(2)
+    expect(second.sync).toBe(true)
+  })
+
   it('a step that promises hands out the state to persist with the reply', () => {
     const n = new Node({ nodeId: 'a', clusterSize: 3 }, { clock: { now: () => 0 }, random: { next: () => 0.5 }, state: null, durableStorage: true })
     n.start()
@@ -259,6 +295,7 @@ describe('restarts and late joiners', () => {
     const rd = n.ready()
     expect(rd.messages.map(m => m.msg.type)).toEqual(['promise'])
     expect(rd.persist?.acceptor).toEqual([[1, { promised: { round: 1, nodeId: 'b' }, accepted: null }]])
+    expect(rd.sync).toBe(true)
   })
 })
 

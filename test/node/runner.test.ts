@@ -83,35 +83,13 @@ describe('NodeRunner over the memory transport', () => {
   })
 
   it('coalesces saves behind a slow disk, and releases no reply before a save that holds it', async () => {
-    const sent: Array<{ msg: Message, savedBefore: number }> = []
-    let handlers: TransportHandlers | null = null
-    const saved: PersistentState[] = []
-    let writing = 0
-    const transport: Transport = {
-      localId: 'x',
-      start: async h => { handlers = h },
-      stop: async () => {},
-      send: (_to, msg) => { sent.push({ msg, savedBefore: saved.length }) },
-      broadcast: msg => { sent.push({ msg, savedBefore: saved.length }) },
-      peers: () => []
-    }
-    const storage: Storage = {
-      durable: true,
-      load: async () => null,
-      save: async s => {
-        expect(writing).toBe(0) // one save at a time
-        writing++
-        await new Promise(resolve => setTimeout(resolve, 20))
-        writing--
-        saved.push(structuredClone(s))
-      }
-    }
+    const { sent, saved, transport, storage, deliver } = slowDisk(20)
     const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })
     await r.start()
     await new Promise(resolve => setTimeout(resolve, 5))
     const before = saved.length
     // Ten Prepares for ten epochs in one burst: each changes the acceptor state.
-    for (let e = 1; e <= 10; e++) handlers!.message('y', { type: 'prepare', epoch: e, ballot: { round: 1, nodeId: 'y' } })
+    for (let e = 1; e <= 10; e++) deliver('y', { type: 'prepare', epoch: e, ballot: { round: 1, nodeId: 'y' } })
     await until(() => sent.filter(s => s.msg.type === 'promise').length === 10, 5000)
     const promises = sent.filter(s => s.msg.type === 'promise')
     // Far fewer saves than batches: the ones queued behind a save share the next.
@@ -119,9 +97,71 @@ describe('NodeRunner over the memory transport', () => {
     for (const p of promises) {
       const e = p.msg.epoch
       // A save made before this Promise left holds the promise it reports.
-      const holding = saved.slice(0, p.savedBefore).some(s => s.acceptor.some(([ep, st]) => ep === e && st.promised?.nodeId === 'y'))
+      const holding = saved.slice(0, p.saved).some(s => s.acceptor.some(([ep, st]) => ep === e && st.promised?.nodeId === 'y'))
       expect(holding, `the promise for epoch ${e} was stored before it left`).toBe(true)
     }
     await r.stop()
   })
+
+  it('sends what a learned record causes without waiting for its save, but after the saves before it', async () => {
+    const { sent, saved, transport, storage, deliver } = slowDisk(30)
+    const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })
+    const chosen: Array<{ epoch: number, saved: number }> = []
+    r.on('leaderChosen', rec => { chosen.push({ epoch: rec.epoch, saved: saved.length }) })
+    await r.start()
+    await new Promise(resolve => setTimeout(resolve, 5))
+    // A Prepare: its Promise waits for the save.
+    deliver('y', { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'y' } })
+    await until(() => sent.some(s => s.msg.type === 'promise'), 5000)
+    expect(sent.find(s => s.msg.type === 'promise')!.saved).toBe(1)
+    // A Chosen changes only what the node learned: announced before its save is done.
+    deliver('y', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'y', metadata: {} } })
+    await until(() => chosen.length === 1, 5000)
+    expect(chosen[0]!.saved).toBe(1)
+    await until(() => saved.length === 2, 5000)
+    expect(saved[1]!.learned?.epoch).toBe(1)
+    // A second learned record must wait for the first to be stored (only the newest may be lost).
+    deliver('z', { type: 'chosen', epoch: 2, value: { epoch: 2, leaderId: 'z', metadata: {} } })
+    await until(() => chosen.length === 2, 5000)
+    expect(saved.at(-1)!.learned?.epoch).toBe(2)
+    expect(chosen[1]!.saved).toBe(saved.length)
+    await r.stop()
+  })
 })
+
+/**
+ * A transport that records what is sent (with how many saves had completed by then) and a
+ * disk that takes `delayMs` per save and fails the test if two saves ever overlap.
+ */
+function slowDisk (delayMs: number): {
+  sent: Array<{ msg: Message, saved: number }>
+  saved: PersistentState[]
+  transport: Transport
+  storage: Storage
+  deliver: (from: string, msg: Message) => void
+} {
+  const sent: Array<{ msg: Message, saved: number }> = []
+  const saved: PersistentState[] = []
+  let handlers: TransportHandlers | null = null
+  let writing = 0
+  const transport: Transport = {
+    localId: 'x',
+    start: async h => { handlers = h },
+    stop: async () => {},
+    send: (_to, msg) => { sent.push({ msg, saved: saved.length }) },
+    broadcast: msg => { sent.push({ msg, saved: saved.length }) },
+    peers: () => []
+  }
+  const storage: Storage = {
+    durable: true,
+    load: async () => null,
+    save: async st => {
+      expect(writing).toBe(0) // one save at a time, the background ones included
+      writing++
+      await new Promise(resolve => setTimeout(resolve, delayMs))
+      writing--
+      saved.push(structuredClone(st))
+    }
+  }
+  return { sent, saved, transport, storage, deliver: (from, msg) => { handlers!.message(from, msg) } }
+}

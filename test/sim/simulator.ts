@@ -252,7 +252,13 @@ export class Simulation {
     const rd = node.ready()
     if (rd.persist !== null) {
       if (this.#lossyStorageMs > 0) sn.unsynced.push({ state: rd.persist, at: this.#now + this.#lossyStorageMs })
-      else sn.storage.put(rd.persist)
+      // A background save (rd.sync false) on a slow disk: a crash within half a lease loses it.
+      else if (!rd.sync) sn.unsynced.push({ state: rd.persist, at: this.#now + this.params.leaseMs / 2 })
+      else {
+        // A save the messages wait for; it covers the background saves before it.
+        sn.unsynced.length = 0
+        sn.storage.put(rd.persist)
+      }
     }
     for (const out of rd.messages) {
       this.checker.onSend(this.#now, sn.id, out.msg)

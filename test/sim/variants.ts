@@ -32,7 +32,7 @@ class LeaseIgnoringNode extends Node {
   }
 }
 
-export type VariantName = 'forgetful-acceptor' | 'minority-learner' | 'lease-ignoring-leader' | 'drift-unaware'
+export type VariantName = 'forgetful-acceptor' | 'minority-learner' | 'lease-ignoring-leader' | 'drift-unaware' | 'forgets-candidacy'
 
 export const VARIANTS: Record<VariantName, { readonly makeNode: NodeFactory, readonly catches: Property }> = {
   'forgetful-acceptor': {
@@ -51,5 +51,13 @@ export const VARIANTS: Record<VariantName, { readonly makeNode: NodeFactory, rea
   'drift-unaware': {
     makeNode: (c, d) => new Node({ ...c, maxDriftRatio: 0 }, d),
     catches: 'S4'
+  },
+  /**
+   * Restarts without the epoch it last stood in, so it may lead again an epoch its previous
+   * incarnation led (its learned record, saved lazily, may be lost in the crash).
+   */
+  'forgets-candidacy': {
+    makeNode: (c, d) => new Node(c, { ...d, state: d.state === null ? null : { ...d.state, candidateEpoch: 0 } }),
+    catches: 'S5'
   }
 }

@@ -18,6 +18,7 @@ const state: PersistentState = {
   learned: { epoch: 6, leaderId: 'c', metadata: {} },
   highestRound: 3,
   fastEpoch: 5,
+  candidateEpoch: 6,
   grant: { epoch: 6, leaderId: 'c' }
 }
 
@@ -72,6 +73,15 @@ describe('FileStorage', () => {
     const bad = { ...state, highestRound: -1 }
     await new FileStorage(d).save(bad as PersistentState)
     expect((await errorOf(new FileStorage(d).load())).message).toMatch(/highestRound/)
+  })
+
+  it('reads a state saved before candidateEpoch existed as having stood in every epoch it knew of', async () => {
+    const d = await dataDir()
+    const { candidateEpoch, ...old } = state
+    expect(candidateEpoch).toBe(6)
+    await new FileStorage(d).save(old as PersistentState)
+    // The acceptor holds epoch 7, the learned record is of epoch 6: the newer one counts.
+    expect((await new FileStorage(d).load())?.candidateEpoch).toBe(7)
   })
 
   it('refuses to start when the state file of a used directory was deleted', async () => {

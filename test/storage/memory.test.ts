@@ -6,7 +6,7 @@ describe('MemoryStorage', () => {
   it('returns the state saved last, and null before any save', async () => {
     const s = new MemoryStorage()
     expect(await s.load()).toBeNull()
-    const state: PersistentState = { acceptor: [], learned: { epoch: 2, leaderId: 'a', metadata: {} }, highestRound: 4, fastEpoch: 0, grant: null }
+    const state: PersistentState = { acceptor: [], learned: { epoch: 2, leaderId: 'a', metadata: {} }, highestRound: 4, fastEpoch: 0, candidateEpoch: 2, grant: null }
     await s.save(state)
     expect(await s.load()).toEqual(state)
     expect(s.durable).toBe(false)
