@@ -44,9 +44,11 @@
  *    record exists; on non-durable storage it always quarantines.
  * 7. A node records the newest epoch it stood in (sent an Accept carrying its
  *    own record) before that Accept leaves, and after a restart never leads
- *    that epoch or an older one. So the learned record need not be stored
- *    before a new leader acts (it is stored lazily, see Ready.sync): a node
- *    that crashes before storing it does not take up the same epoch again.
+ *    that epoch or an older one, nor announces an older one. So its own
+ *    learned record need not be stored before the new leader acts (it is
+ *    stored lazily, see Ready.sync): a node that crashes before storing it
+ *    does not take up the same epoch again. Other records are stored before
+ *    they are announced.
  */
 import { Acceptor } from '../paxos/acceptor.js'
 import { Learner, type LearnResult } from '../paxos/learner.js'
@@ -97,9 +99,9 @@ export interface Ready {
   readonly persist: PersistentState | null
   /**
    * Whether `messages` and `events` must wait until `persist` is stored. False
-   * when the only change is one a crash may lose: a learned record (a
-   * restarted node learns it again from a majority; `candidateEpoch` keeps it
-   * from leading that epoch again). The driver then sends and emits at once
+   * when the only change is one a crash may lose: the record of this node's
+   * own election, learned (a restarted node learns it again from a majority;
+   * `candidateEpoch` keeps it from leading that epoch again). The driver then sends and emits at once
    * and stores the state in the background, in order with the other saves;
    * the batches before this one must still have been stored.
    */
@@ -214,6 +216,9 @@ export class Node {
     this.#candidateEpoch = s?.candidateEpoch ?? 0
     // A previous incarnation may have led the epochs it stood in; this one never leads them.
     this.#retiredEpoch = this.#candidateEpoch
+    // Its own record of candidateEpoch may have been learned and announced, then lost in a
+    // crash: announce nothing older than that epoch again.
+    this.#announcedEpoch = Math.max(0, this.#candidateEpoch - 1)
     this.#mustQuarantine = !deps.durableStorage || this.#storedGrant !== null
     this.#durable = deps.durableStorage
   }
@@ -603,18 +608,28 @@ export class Node {
     if (r.kind !== 'learned') return
     const v = r.value
     this.#acceptor.compact(v.epoch)
-    // Safe to lose in a crash: the record is chosen whether or not this node remembers it.
-    // But only the newest: the one before must be stored before this one is announced, so a
-    // restarted node never announces an older epoch than its previous incarnation did.
-    if (this.#learnUnsaved) this.#dirty = true
-    else this.#lazyDirty = true
-    this.#learnUnsaved = true
+    // This node's own election: safe to lose in a crash, which lets it lead at once. The record
+    // is chosen whether or not this node remembers it, and a restarted node neither leads
+    // that epoch again nor announces an older one (rule 7). Only the newest record may be
+    // unsaved: the one before must be stored before this one is announced. Others' records
+    // are stored before they are announced, so that a node never learns epochs out of order.
+    if (v.leaderId === this.id && !this.#learnUnsaved) {
+      this.#lazyDirty = true
+      this.#learnUnsaved = true
+    } else {
+      this.#dirty = true
+    }
     this.#announce(v)
     if (this.#proposer !== null && this.#proposer.epoch <= v.epoch) this.#proposer = null
     this.#cancelElection()
     const l = this.#leadership
     if (l !== null && l.record.epoch < v.epoch) this.#demote('newer-epoch')
     this.#watch = { record: v, until: now + this.config.leaseMs, lost: false }
+    if (v.leaderId === this.id && v.epoch <= this.#retiredEpoch && this.#leadership === null) {
+      // Chosen for an epoch it will not lead (it stood in it before a restart, rule 7): step
+      // down at once, as a resigning leader would, so that nobody waits out the lease.
+      this.#broadcast({ type: 'resign', epoch: v.epoch, successor: null })
+    }
     if (v.leaderId === this.id && v.epoch > this.#retiredEpoch && this.#leadership === null && !this.#membershipFault) {
       const l: Leadership = {
         record: v, seq: 0, rounds: new Map(), quickest: null, leaseUntil: -Infinity, elected: false, nextBeatAt: now,
