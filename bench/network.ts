@@ -75,7 +75,7 @@ async function agreedAt (procs: NodeProc[], after: number, timeoutMs: number): P
       const t = Math.max(...procs.map(lastView))
       if (t >= after) return { t, leader: l }
     }
-    if (Date.now() > end) throw new Error(`no agreement within ${timeoutMs} ms`)
+    if (Date.now() > end) throw new Error(`no agreement within ${timeoutMs} ms: ${procs.map(p => `${p.host.name}=${p.leader?.slice(-6) ?? 'none'}@${p.epoch}${p.isLeader ? '*' : ''}${p.exited ? '(exited)' : ''}`).join(' ')}`)
     // Woken by the next report of any node, not by polling: a 2 ms polling loop took a good
     // share of the two CPUs from the very nodes being measured.
     await Promise.race(procs.map(async p => { await p.changed(100) }))
