@@ -31,7 +31,10 @@ export interface LeaderInfo {
 }
 
 export interface ElectionEvents {
-  /** A leader was chosen for a new epoch. */
+  /**
+   * A leader was chosen for a new epoch; and again, for the same epoch, when a
+   * leader this node reported lost (`leaderLost`) is heard from after all.
+   */
   leaderChosen: [leader: LeaderInfo]
   /** This node became leader: it holds a majority lease for `epoch`. */
   elected: [info: { readonly epoch: Epoch }]
@@ -161,6 +164,8 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
   readonly #runner: NodeRunner
   readonly #dialer: Dialer
   readonly #members = new Set<string>()
+  /** Members connected now: 'peer:join' and 'peer:leave' alternate per peer. */
+  readonly #connected = new Set<string>()
   #topologyId: string | null = null
   #started = false
   #owner: { stop: () => Promise<void> } | null = null
@@ -300,8 +305,10 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
         const id = peer.toString()
         this.#dialer.dedupe(peer)
         this.#transport.addPeer(peer)
-        if (!this.#members.has(id)) {
-          this.#members.add(id)
+        // Members stay members (the dialer redials them); joins and leaves follow connections.
+        this.#members.add(id)
+        if (!this.#connected.has(id)) {
+          this.#connected.add(id)
           this.#log('peer %s joined', id)
           this.emit('peer:join', { peerId: id })
         }
@@ -309,7 +316,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
       onDisconnect: peer => {
         const id = peer.toString()
         this.#transport.removePeer(peer)
-        if (this.#members.has(id)) {
+        if (this.#connected.delete(id)) {
           this.#log('peer %s left', id)
           this.emit('peer:leave', { peerId: id })
         }

@@ -72,6 +72,8 @@ export type NodeEvent =
   | { readonly type: 'demoted', readonly epoch: Epoch, readonly reason: DemotionReason }
   /** The known leader's lease expired here without renewal, or it resigned. */
   | { readonly type: 'leaderLost', readonly record: LeaderRecord }
+  /** The leader reported lost is heard from again (same epoch): it leads after all. */
+  | { readonly type: 'leaderFound', readonly record: LeaderRecord }
   /** This node stands for election in `epoch` with its own record. */
   | { readonly type: 'candidate', readonly epoch: Epoch }
   /**
@@ -507,8 +509,9 @@ export class Node {
     if (w !== null && w.record.epoch === m.epoch) {
       w.until = now + this.config.leaseMs
       if (w.lost) {
-        // The leader is alive after all: stop competing with it.
+        // The leader is alive after all: stop competing with it, and say so.
         w.lost = false
+        if (w.record.leaderId !== this.id) this.#events.push({ type: 'leaderFound', record: w.record })
         if (this.#proposer === null || this.#proposer.phase !== 'accepting') this.#cancelElection()
       }
     }

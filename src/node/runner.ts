@@ -191,6 +191,8 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     for (const e of rd.events) {
       switch (e.type) {
         case 'leaderChosen': this.emit('leaderChosen', e.record); break
+        // Told again: the host heard 'leaderLost' for this leader.
+        case 'leaderFound': this.emit('leaderChosen', e.record); break
         case 'elected': this.emit('elected', { epoch: e.epoch }); break
         case 'demoted': this.emit('demoted', { epoch: e.epoch, reason: e.reason }); break
         case 'leaderLost': this.emit('leaderLost', e.record); break

@@ -95,7 +95,7 @@ for (const ev of ['elected', 'demoted', 'leaderChosen', 'leaderLost'] as const) 
 
 process.on('SIGUSR1', () => {
   const cpu = process.cpuUsage()
-  out({ ev: 'usage', cpuUserUs: cpu.user, cpuSystemUs: cpu.system, rss: process.memoryUsage().rss, wire: election.wireStats })
+  out({ ev: 'usage', cpuUserUs: cpu.user, cpuSystemUs: cpu.system, rss: process.memoryUsage().rss, wire: election.wireStats, peers: election.peers })
 })
 // SIGUSR2: a forced resignation (for churn tests).
 process.on('SIGUSR2', () => { election.resign().then(done => { out({ ev: 'resigned', done }) }, () => {}) })

@@ -129,6 +129,43 @@ describe.skipIf(!NETNS_OK)('libp2p clusters with durable state', () => {
     }
   })
 
+  it('a peer that restarts under the same identity is seen to leave and join again, and is led again', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const root = await mkdtemp(join(tmpdir(), 'quorum-net-'))
+    try {
+      const make = async (i: number): Promise<Election> => await createElection({
+        clusterName: 'rejoin', clusterSize: 3, leaseMs: LEASE, listen: ['/ip4/127.0.0.1/tcp/0'], mdnsIntervalMs: 200, dataDir: join(root, `n${i}`)
+      })
+      const es = await Promise.all([0, 1, 2].map(make))
+      started.push(...es)
+      await until('agreement', () => agreed(es))
+      const leader = es.find(e => e.isLeader)!
+      const i = es.findIndex(e => !e.isLeader)
+      const id = es[i]!.nodeId
+      const seen: string[] = []
+      leader.on('peer:leave', p => { if (p.peerId === id) seen.push('leave') })
+      leader.on('peer:join', p => { if (p.peerId === id) seen.push('join') })
+      await es[i]!.stop()
+      await until('the leader to see it leave', () => seen.includes('leave'))
+      es[i] = await make(i)
+      started.push(es[i]!)
+      await until('the leader to see it join again', () => seen.includes('join'))
+      expect(seen).toEqual(['leave', 'join'])
+      await until('agreement with the restarted node', () => agreed(es))
+      // It keeps hearing the leader: no lapse of its view over three leases.
+      const lost: unknown[] = []
+      es[i]!.on('leaderLost', l => lost.push(l))
+      await new Promise(resolve => setTimeout(resolve, 3 * LEASE))
+      expect(lost).toEqual([])
+      expect(agreed(es)).toBe(true)
+    } finally {
+      await Promise.allSettled(started.splice(0).map(async e => { await e.stop() }))
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+
   it('a cluster on data directories elects and keeps its epoch across a restart of every node', async () => {
     const { mkdtemp, rm } = await import('node:fs/promises')
     const { tmpdir } = await import('node:os')

@@ -160,6 +160,25 @@ describe('election', () => {
     expect(c.eventsOf('leaderLost').length).toBeGreaterThanOrEqual(ids.length - 1)
   })
 
+  it('a follower that lost the leader says so again when it hears from it', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    const f = ids.find(x => x !== leader)!
+    // The leader's messages to one follower are lost for longer than a lease.
+    c.link = (from, to) => !(from === leader && to === f)
+    c.advance(1.5 * LEASE)
+    expect(c.eventsOf('leaderLost', f)).toHaveLength(1)
+    expect(c.node(f).leader).toBeNull()
+    c.link = () => true
+    c.advance(LEASE / 2)
+    const found = c.eventsOf('leaderFound', f)
+    expect(found).toHaveLength(1)
+    expect((found[0] as { record: { leaderId: string } }).record.leaderId).toBe(leader)
+    expect(c.node(f).leader?.leaderId).toBe(leader)
+    expect(c.leaders()).toEqual([leader])
+  })
+
   it('resign on a follower does nothing', () => {
     const c = new Cluster(ids, { leaseMs: LEASE })
     c.startAll()

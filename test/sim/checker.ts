@@ -93,6 +93,10 @@ export class Checker {
         this.#announced.set(node, { incarnation, epoch: e.record.epoch, leaderId: e.record.leaderId })
         return
       }
+      case 'leaderFound':
+        // Only a leader already reported chosen can be found again.
+        this.#recordChosen(time, e.record.epoch, e.record, `${node} found it again`)
+        return
       case 'elected':
         if (e.epoch <= this.#lastElected) {
           this.violation('S5', time, `${node} elected in epoch ${e.epoch} after a leader of epoch ${this.#lastElected}`)
