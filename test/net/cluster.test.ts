@@ -32,6 +32,22 @@ function agreed (es: Election[]): boolean {
   return es.every(e => e.leader?.leaderId === l.nodeId && e.leader.epoch === l.epoch)
 }
 
+/** A temporary directory for data directories, and how to remove it. */
+async function dataRoot (): Promise<{ root: string, rm: () => Promise<void> }> {
+  const { mkdtemp, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const root = await mkdtemp(join(tmpdir(), 'quorum-net-'))
+  return { root, rm: async () => { await rm(root, { recursive: true, force: true }) } }
+}
+
+/** Starts node `i` of a 3-node cluster `name` on its data directory under `root`. */
+function durableNode (name: string, root: string): (i: number) => Promise<Election> {
+  return async i => await createElection({
+    clusterName: name, clusterSize: 3, leaseMs: LEASE, listen: ['/ip4/127.0.0.1/tcp/0'], mdnsIntervalMs: 200, dataDir: `${root}/n${i}`
+  })
+}
+
 afterEach(async () => {
   await Promise.allSettled(started.splice(0).map(async e => { await e.stop() }))
 })
@@ -130,14 +146,9 @@ describe.skipIf(!NETNS_OK)('libp2p clusters with durable state', () => {
   })
 
   it('a peer that restarts under the same identity is seen to leave and join again, and is led again', async () => {
-    const { mkdtemp, rm } = await import('node:fs/promises')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
-    const root = await mkdtemp(join(tmpdir(), 'quorum-net-'))
+    const { root, rm } = await dataRoot()
     try {
-      const make = async (i: number): Promise<Election> => await createElection({
-        clusterName: 'rejoin', clusterSize: 3, leaseMs: LEASE, listen: ['/ip4/127.0.0.1/tcp/0'], mdnsIntervalMs: 200, dataDir: join(root, `n${i}`)
-      })
+      const make = durableNode('rejoin', root)
       const es = await Promise.all([0, 1, 2].map(make))
       started.push(...es)
       await until('agreement', () => agreed(es))
@@ -162,19 +173,14 @@ describe.skipIf(!NETNS_OK)('libp2p clusters with durable state', () => {
       expect(agreed(es)).toBe(true)
     } finally {
       await Promise.allSettled(started.splice(0).map(async e => { await e.stop() }))
-      await rm(root, { recursive: true, force: true })
+      await rm()
     }
   })
 
   it('a cluster on data directories elects and keeps its epoch across a restart of every node', async () => {
-    const { mkdtemp, rm } = await import('node:fs/promises')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
-    const root = await mkdtemp(join(tmpdir(), 'quorum-net-'))
+    const { root, rm } = await dataRoot()
     try {
-      const make = async (i: number): Promise<Election> => await createElection({
-        clusterName: 'durable', clusterSize: 3, leaseMs: LEASE, listen: ['/ip4/127.0.0.1/tcp/0'], mdnsIntervalMs: 200, dataDir: join(root, `n${i}`)
-      })
+      const make = durableNode('durable', root)
       let es = await Promise.all([0, 1, 2].map(make))
       started.push(...es)
       await until('agreement', () => agreed(es))
@@ -190,7 +196,7 @@ describe.skipIf(!NETNS_OK)('libp2p clusters with durable state', () => {
       expect(es.find(e => e.isLeader)!.epoch).toBeGreaterThan(epoch)
     } finally {
       await Promise.allSettled(started.splice(0).map(async e => { await e.stop() }))
-      await rm(root, { recursive: true, force: true })
+      await rm()
     }
   })
 })
