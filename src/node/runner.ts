@@ -17,7 +17,7 @@ import type { PersistentState, Storage } from '../storage/storage.js'
 import type { Transport } from '../transport/transport.js'
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js'
 import type { NodeConfig } from './config.js'
-import { Node, type DemotionReason, type NodeDeps, type Ready } from './node.js'
+import { Node, type DemotionReason, type NodeDeps, type NodeEvent, type Ready } from './node.js'
 
 /** How long a background save waits (see #saveSoon). */
 export const LAZY_SAVE_DELAY_MS = 50
@@ -189,21 +189,31 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
       }
     }
     for (const e of rd.events) {
-      switch (e.type) {
-        case 'leaderChosen': this.emit('leaderChosen', e.record); break
-        // Told again: the host heard 'leaderLost' for this leader.
-        case 'leaderFound': this.emit('leaderChosen', e.record); break
-        case 'elected': this.emit('elected', { epoch: e.epoch }); break
-        case 'demoted': this.emit('demoted', { epoch: e.epoch, reason: e.reason }); break
-        case 'leaderLost': this.emit('leaderLost', e.record); break
-        case 'conflict':
-          this.#fail(new Error(`safety violation: epoch ${e.known.epoch} chosen as ${e.known.leaderId}, reported as ${e.reported.leaderId}`))
-          break
-        case 'tooManyVoters':
-          this.#fail(new Error(`more voters than clusterSize (${this.#node?.config.clusterSize ?? '?'}) are voting: ${e.voters.join(', ')}; not voting until that is fixed`))
-          break
-        case 'candidate': break
+      try {
+        this.#emitEvent(e)
+      } catch (err) {
+        // A listener of the host threw: report it, and keep going (a rejected chain would
+        // stall the node for good).
+        this.#fail(new Error(`a '${e.type}' listener threw: ${(err as Error).message}`, { cause: err }))
       }
+    }
+  }
+
+  #emitEvent (e: NodeEvent): void {
+    switch (e.type) {
+      case 'leaderChosen': this.emit('leaderChosen', e.record); break
+      // Told again: the host heard 'leaderLost' for this leader.
+      case 'leaderFound': this.emit('leaderChosen', e.record); break
+      case 'elected': this.emit('elected', { epoch: e.epoch }); break
+      case 'demoted': this.emit('demoted', { epoch: e.epoch, reason: e.reason }); break
+      case 'leaderLost': this.emit('leaderLost', e.record); break
+      case 'conflict':
+        this.#fail(new Error(`safety violation: epoch ${e.known.epoch} chosen as ${e.known.leaderId}, reported as ${e.reported.leaderId}`))
+        break
+      case 'tooManyVoters':
+        this.#fail(new Error(`more voters than clusterSize (${this.#node?.config.clusterSize ?? '?'}) are voting: ${e.voters.join(', ')}; not voting until that is fixed`))
+        break
+      case 'candidate': break
     }
   }
 

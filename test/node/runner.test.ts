@@ -127,6 +127,25 @@ describe('NodeRunner over the memory transport', () => {
     expect(chosen[1]!.saved).toBe(saved.length)
     await r.stop()
   })
+
+  it('reports a listener that throws as an error and keeps going', async () => {
+    const { transport, storage, deliver } = slowDisk(1)
+    const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })
+    const heard: number[] = []
+    const errors: Error[] = []
+    r.on('leaderChosen', rec => { heard.push(rec.epoch); throw new Error(`listener broke on ${rec.epoch}`) })
+    r.on('error', e => errors.push(e))
+    await r.start()
+    deliver('y', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'y', metadata: {} } })
+    deliver('z', { type: 'chosen', epoch: 2, value: { epoch: 2, leaderId: 'z', metadata: {} } })
+    await until(() => heard.length === 2, 5000)
+    expect(errors.map(e => e.message)).toEqual([
+      "a 'leaderChosen' listener threw: listener broke on 1",
+      "a 'leaderChosen' listener threw: listener broke on 2"
+    ])
+    expect(r.running).toBe(true)
+    await r.stop()
+  })
 })
 
 /**
