@@ -103,9 +103,10 @@ export interface Ready {
    * Whether `messages` and `events` must wait until `persist` is stored. False
    * when the only change is one a crash may lose: the record of this node's
    * own election, learned (a restarted node learns it again from a majority;
-   * `candidateEpoch` keeps it from leading that epoch again). The driver then sends and emits at once
-   * and stores the state in the background, in order with the other saves;
-   * the batches before this one must still have been stored.
+   * `candidateEpoch` keeps it from leading that epoch again). The driver then
+   * sends and emits at once and stores the state in the background, in order
+   * with the other saves; the batches before this one must still have been
+   * stored.
    */
   readonly sync: boolean
   readonly messages: readonly Outbound[]

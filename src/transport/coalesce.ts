@@ -6,9 +6,9 @@
  * ciphertext, and @libp2p/tcp writes every chunk with its own `socket.write`:
  * two system calls and two TCP segments per message, and often two wakeups of
  * the receiver, which finds half a frame the first time. On a small VM a write
- * costs about 0.3 ms of CPU, so this is most of what an idle node spends. The
- * wrapper joins the chunks of each write into one buffer before the transport
- * sees them; the bytes on the wire are the same.
+ * costs 0.3–0.6 ms of CPU; joining them took about a tenth off an idle node's
+ * CPU here. The wrapper joins the chunks of each write into one buffer before
+ * the transport sees them; the bytes on the wire are the same.
  */
 import type { ConnectionEncrypter, MessageStream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
