@@ -21,6 +21,15 @@ async function pair (): Promise<{ writer: Stream, reader: Stream, updates: () =>
   return { writer, reader, updates: () => updates }
 }
 
+/** Sends `frames` small messages one at a time, each read before the next is sent: one data frame each. */
+async function oneByOne (writer: Stream, reader: Stream, frames: number): Promise<void> {
+  for (let i = 0; i < frames; i++) {
+    const read = new Promise(resolve => { reader.addEventListener('message', resolve, { once: true }) })
+    writer.send(new Uint8Array(100))
+    await read
+  }
+}
+
 async function transfer (writer: Stream, reader: Stream, frames: number, size: number): Promise<void> {
   let got = 0
   const done = new Promise<void>(resolve => {
@@ -35,15 +44,14 @@ async function transfer (writer: Stream, reader: Stream, frames: number, size: n
 describe('batchWindowUpdates', () => {
   it('reads small messages without answering each with a window update, and still refills the window', async () => {
     const plain = await pair()
-    await transfer(plain.writer, plain.reader, 50, 100)
-    const plainUpdates = plain.updates()
+    await oneByOne(plain.writer, plain.reader, 50)
     // js-yamux by itself: an update for every data frame it reads.
-    expect(plainUpdates).toBeGreaterThanOrEqual(10)
+    expect(plain.updates()).toBeGreaterThanOrEqual(50)
 
     const batched = await pair()
     expect(batchWindowUpdates(batched.reader)).toBe(true)
     const before = batched.updates()
-    await transfer(batched.writer, batched.reader, 50, 100)
+    await oneByOne(batched.writer, batched.reader, 50)
     // At most the one update that acknowledges the new stream (its flags are yamux's business).
     const afterSmall = batched.updates()
     expect(afterSmall - before).toBeLessThanOrEqual(1)
