@@ -174,13 +174,14 @@ export class Libp2pTransport implements Transport {
     if (frame !== null) this.#write(to, o, frame)
   }
 
-  broadcast (msg: Message, first?: NodeId): void {
+  broadcast (msg: Message, first?: NodeId, fanout = Infinity): void {
     if (this.#handlers === null || this.#out.size === 0) return
     const frame = this.#frame(msg)
     if (frame === null) return
     const head = first === undefined ? undefined : this.#out.get(first)
-    if (head !== undefined) this.#write(first!, head, frame)
-    for (const [id, o] of this.#out) if (o !== head) this.#write(id, o, frame)
+    let sent = 0
+    if (head !== undefined && sent++ < fanout) this.#write(first!, head, frame)
+    for (const [id, o] of this.#out) if (o !== head && sent++ < fanout) this.#write(id, o, frame)
   }
 
   #frame (msg: Message): Uint8ArrayList | null {

@@ -80,11 +80,12 @@ export class MemoryTransport implements Transport {
     if (this.#handlers !== null && to !== this.localId) this.#network.deliver(this.localId, to, msg)
   }
 
-  broadcast (msg: Message, first?: NodeId): void {
+  broadcast (msg: Message, first?: NodeId, fanout = Infinity): void {
     if (this.#handlers === null) return
     const members = this.#network.members()
-    if (first !== undefined && first !== this.localId && members.includes(first)) this.#network.deliver(this.localId, first, msg)
-    for (const id of members) if (id !== this.localId && id !== first) this.#network.deliver(this.localId, id, msg)
+    const head = first !== undefined && first !== this.localId && members.includes(first) ? [first] : []
+    const targets = [...head, ...members.filter(id => id !== this.localId && id !== first)].slice(0, fanout)
+    for (const id of targets) this.#network.deliver(this.localId, id, msg)
   }
 
   peers (): NodeId[] {

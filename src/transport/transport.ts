@@ -22,9 +22,10 @@ export interface Transport {
   send: (to: NodeId, msg: Message) => void
   /**
    * Sends to every connected peer (not to this node); to `first` before the
-   * others, when it is one of them (the peer whose answer matters most).
+   * others, when it is one of them (the peer whose answer matters most). With
+   * `fanout`, to at most that many peers (`first` counts as one).
    */
-  broadcast: (msg: Message, first?: NodeId) => void
+  broadcast: (msg: Message, first?: NodeId, fanout?: number) => void
   /** Peers currently reachable. */
   peers: () => NodeId[]
 }

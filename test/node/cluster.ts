@@ -93,7 +93,7 @@ export class Cluster {
     for (const e of rd.events) this.events.push({ node: id, e })
     for (const out of rd.messages) {
       const others = this.ids.filter(x => x !== id && x !== out.first)
-      const targets = out.to !== null ? [out.to] : out.first !== undefined && out.first !== id ? [out.first, ...others] : others
+      const targets = (out.to !== null ? [out.to] : out.first !== undefined && out.first !== id ? [out.first, ...others] : others).slice(0, out.fanout ?? Infinity)
       for (const to of targets) {
         const s = { from: id, to, msg: out.msg }
         this.log.push(s)

@@ -340,8 +340,9 @@ describe('handover', () => {
     const successor = resign.successor!
     expect(successor).not.toBe(leader)
     expect(after.filter(s => s.msg.type === 'prepare')).toEqual([])
+    // Sent to as many voters as the majority needs besides the successor, no more.
     const accepts = after.filter(s => s.msg.type === 'accept')
-    expect(accepts.length).toBe(ids.length - 1)
+    expect(accepts.length).toBe(majorityOf(ids.length) - 1)
     for (const a of accepts) expect(a.msg).toMatchObject({ epoch: 2, ballot: { round: 0, nodeId: successor } })
     // Elected on the Accepted replies alone, before any heartbeat was acknowledged.
     const electedAt = c.events.findIndex(x => x.e.type === 'elected' && x.node === successor)
@@ -367,9 +368,39 @@ describe('handover', () => {
     expect(after.filter(s => s.msg.type === 'nack')).toEqual([])
     expect(c.node(successor).isLeader).toBe(true)
     expect(c.node(successor).epoch).toBe(2)
-    for (const id of ids.filter(x => x !== leader && x !== successor)) {
+    const asked = after.filter(s => s.msg.type === 'accept').map(s => s.to)
+    expect(asked.length).toBe(majorityOf(ids.length) - 1)
+    const voters = asked.filter(id => id !== leader)
+    expect(voters.length).toBeGreaterThanOrEqual(1)
+    for (const id of voters) {
       expect(c.eventsOf('leaderLost', id).length, `${id} reported the old leader lost`).toBeGreaterThanOrEqual(1)
     }
+  })
+
+  it('the successor asks only a majority at first, and the other voters when one of those does not answer', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    const before = c.log.length
+    // The first voter the successor asks never answers; the old leader does not vote either.
+    let silent: string | null = null
+    c.link = (from, to, msg) => {
+      if (msg.type === 'accept' && silent === null && to !== from) silent = to
+      return to !== silent && from !== silent && !(msg.type === 'accept' && to === leader)
+    }
+    c.node(leader).resign()
+    c.pump()
+    const successor = (c.log.slice(before).find(s => s.msg.type === 'resign')!.msg as { successor: string }).successor
+    expect(c.node(successor).isLeader).toBe(false)
+    const firstAccepts = c.log.slice(before).filter(s => s.msg.type === 'accept').length
+    expect(firstAccepts).toBe(majorityOf(ids.length) - 1)
+    // After electionDelayMs/4 (the earliest the other voters may stand) the round goes to every voter.
+    c.advance(LEASE / 20 / 4)
+    expect(c.node(successor).isLeader).toBe(true)
+    expect(c.node(successor).epoch).toBe(2)
+    const accepts = c.log.slice(before).filter(s => s.msg.type === 'accept')
+    expect(accepts.length).toBe(firstAccepts + ids.length - 1)
+    for (const a of accepts) expect(a.msg).toMatchObject({ epoch: 2, ballot: { round: 0, nodeId: successor } })
   })
 
   it('a round-0 Accept does not void a grant of another epoch', () => {

@@ -128,6 +128,28 @@ describe('NodeRunner over the memory transport', () => {
     await r.stop()
   })
 
+  it('emits a batch\'s events before it sends the batch\'s messages', async () => {
+    const net = new MemoryNetwork()
+    const log: string[] = []
+    const rs = ['a', 'b', 'c'].map(id => {
+      const transport = net.transport(id)
+      const broadcast = transport.broadcast.bind(transport)
+      transport.broadcast = (msg, first, fanout) => { log.push(`${id} sends ${msg.type}`); broadcast(msg, first, fanout) }
+      const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage: new MemoryStorage({ durable: true }), transport })
+      r.on('demoted', () => log.push(`${id} demoted`))
+      return r
+    })
+    await Promise.all(rs.map(r => r.start()))
+    await until(() => rs.filter(r => r.isLeader).length === 1, 20 * LEASE)
+    const leader = rs.find(r => r.isLeader)!
+    const id = ['a', 'b', 'c'][rs.indexOf(leader)]!
+    log.length = 0
+    await leader.stop()
+    // The host hears that it no longer leads before the Resign is written to every peer.
+    expect(log.filter(x => x.startsWith(id))).toEqual([`${id} demoted`, `${id} sends resign`])
+    await Promise.all(rs.map(r => r.stop()))
+  })
+
   it('reports a listener that throws as an error and keeps going', async () => {
     const { transport, storage, deliver } = slowDisk(1)
     const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })

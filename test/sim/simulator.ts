@@ -264,7 +264,8 @@ export class Simulation {
       this.checker.onSend(this.#now, sn.id, out.msg)
       if (out.msg.type === 'accepted' && out.msg.ballot.round === 0) this.stats.fastAccepts++
       if (out.to === null) {
-        for (const other of this.#nodes) if (other !== sn) this.#transmit(sn, other, out.msg)
+        let sent = 0
+        for (const other of this.#nodes) if (other !== sn && sent++ < (out.fanout ?? Infinity)) this.#transmit(sn, other, out.msg)
       } else {
         const to = this.#byId.get(out.to)
         if (to !== undefined) this.#transmit(sn, to, out.msg)

@@ -17,6 +17,16 @@ describe('MemoryTransport', () => {
     expect(got.sort()).toEqual(['a->b:resign', 'b->a:resign', 'b->c:resign'])
   })
 
+  it('broadcasts to `first` before the others, and to no more than `fanout` peers', async () => {
+    const net = new MemoryNetwork()
+    const got: string[] = []
+    const ts = ['a', 'b', 'c', 'd'].map(id => net.transport(id))
+    for (const t of ts) await t.start({ message: (from, m) => got.push(`${from}->${t.localId}`) })
+    ts[0]!.broadcast(msg, 'd', 2)
+    await new Promise(resolve => setImmediate(resolve))
+    expect(got).toEqual(['a->d', 'a->b'])
+  })
+
   it('reports peers joining and leaving, and drops messages to stopped nodes', async () => {
     const net = new MemoryNetwork()
     const events: string[] = []
