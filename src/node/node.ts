@@ -35,6 +35,9 @@
  *    may use round 0 there, see Proposer.acceptDirectly), once per epoch ever.
  *    The leader sends the Resign to its successor first; a voter that gets the
  *    successor's round-0 Accept before the Resign treats it as that Resign.
+ *    The successor sends that Accept to a bare majority first, and to everyone
+ *    if the round is not decided within electionDelayMs/4 (sending to fewer
+ *    acceptors never endangers safety, only liveness, which the resend keeps).
  * 5. A starting node asks a majority for the newest chosen epoch before it
  *    proposes anything.
  * 6. A started node may have forgotten a grant it gave before a crash, so it
