@@ -29,8 +29,7 @@ export async function writeFileDurably (path: string, data: string | Uint8Array,
     closeSync(fd)
   }
   renameSync(tmp, path)
-  const dir = openSync(dirname(path), 'r')
-  try { await fsyncFd(dir) } finally { closeSync(dir) }
+  await syncDirectory(dirname(path))
 }
 
 /**
