@@ -510,14 +510,16 @@ export class Node {
       })
       return
     }
+    const announced = this.#announcedEpoch
     this.#announce(newest)
     const w = this.#watch
     if (w !== null && w.record.epoch === m.epoch) {
       w.until = now + this.config.leaseMs
       if (w.lost) {
-        // The leader is alive after all: stop competing with it, and say so.
+        // The leader is alive after all: stop competing with it, and say so (unless the
+        // announcement just made said it: a restarted node announces its first leader now).
         w.lost = false
-        if (w.record.leaderId !== this.id) this.#events.push({ type: 'leaderFound', record: w.record })
+        if (w.record.leaderId !== this.id && w.record.epoch <= announced) this.#events.push({ type: 'leaderFound', record: w.record })
         if (this.#proposer === null || this.#proposer.phase !== 'accepting') this.#cancelElection()
       }
     }
@@ -699,7 +701,9 @@ export class Node {
   #loseLeader (now: number, delay: number): void {
     const w = this.#watch!
     w.lost = true
-    if (w.record.leaderId !== this.id) this.#events.push({ type: 'leaderLost', record: w.record })
+    // Only a leader the host was told of: a restarted node knows its last leader from disk,
+    // but announces it only once that leader is heard from (rule 7).
+    if (w.record.leaderId !== this.id && w.record.epoch <= this.#announcedEpoch) this.#events.push({ type: 'leaderLost', record: w.record })
     this.#scheduleElection(now, delay)
   }
 

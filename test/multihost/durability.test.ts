@@ -97,7 +97,10 @@ describe.skipIf(!CAN)('durability under churn', () => {
           if (e.ev === 'leaderLost' && e.epoch === prev) lost = true
           if (e.ev !== 'leaderChosen') continue
           const epoch = e.epoch as number
-          if (epoch < prev || (epoch === prev && !lost)) violations.push(`S3: h${h} learned epoch ${epoch} after ${prev}${lost ? '' : ' (not reported lost)'}`)
+          if (epoch < prev || (epoch === prev && !lost)) {
+            violations.push(`S3: h${h} learned epoch ${epoch} after ${prev}${lost ? '' : ' (not reported lost)'}`)
+            console.log('S3 context', JSON.stringify(inc.proc.events.filter(x => ['leaderChosen', 'leaderLost', 'elected', 'demoted', 'resigned', 'view'].includes(x.ev)).map(x => [x.ev, x.epoch, String(x.leaderId ?? x.leader ?? '').slice(-4), x.isSelf ?? x.isLeader, Math.round(x.t % 1e6)])))
+          }
           prev = epoch
           lost = false
         }

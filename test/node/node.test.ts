@@ -179,6 +179,25 @@ describe('election', () => {
     expect(c.leaders()).toEqual([leader])
   })
 
+  it('a restarted follower announces its leader once, when it first hears from it, even after its lease lapsed', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE }, true)
+    c.startAll()
+    const leader = elected(c)
+    const f = ids.find(x => x !== leader)!
+    c.crash(f)
+    c.add(f).start()
+    const before = c.events.length
+    // The leader is not heard at the restarted follower for longer than a lease (it knows
+    // the leader from its stored state), then it is.
+    c.link = (from, to) => !(from === leader && to === f)
+    c.advance(1.5 * LEASE)
+    c.link = () => true
+    c.advance(LEASE)
+    const seen = c.events.slice(before).filter(x => x.node === f && ['leaderChosen', 'leaderLost', 'leaderFound'].includes(x.e.type))
+    expect(seen.map(x => x.e.type)).toEqual(['leaderChosen'])
+    expect(c.node(f).leader?.leaderId).toBe(leader)
+  })
+
   it('resign on a follower does nothing', () => {
     const c = new Cluster(ids, { leaseMs: LEASE })
     c.startAll()
