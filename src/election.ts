@@ -313,15 +313,11 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
           this.emit('peer:join', { peerId: id })
         }
       },
-      onDisconnect: peer => {
-        const id = peer.toString()
-        this.#transport.removePeer(peer)
-        if (this.#connected.delete(id)) {
-          this.#log('peer %s left', id)
-          this.emit('peer:leave', { peerId: id })
-        }
-      }
+      onDisconnect: peer => { this.#peerGone(peer) }
     })
+    // The topology's onDisconnect depends on the peer store still listing the protocol for
+    // the peer when its last connection closes; libp2p's own event does not.
+    this.#components.events.addEventListener('peer:disconnect', this.#onPeerDisconnect)
     await this.#runner.start()
     this.#dialer.start()
     this.#log('started in cluster %s as %s', this.protocol, this.nodeId)
@@ -332,9 +328,22 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     if (this.#started && this.#runner.isLeader) await this.#runner.resign()
   }
 
+  readonly #onPeerDisconnect = (evt: CustomEvent<PeerId>): void => { this.#peerGone(evt.detail) }
+
+  /** A member's last connection closed (or it stopped speaking the protocol): 'peer:leave', once. */
+  #peerGone (peer: PeerId): void {
+    const id = peer.toString()
+    this.#transport.removePeer(peer)
+    if (this.#connected.delete(id)) {
+      this.#log('peer %s left', id)
+      this.emit('peer:leave', { peerId: id })
+    }
+  }
+
   async #shutdown (): Promise<void> {
     if (!this.#started) return
     this.#started = false
+    this.#components.events.removeEventListener('peer:disconnect', this.#onPeerDisconnect)
     this.#dialer.stop()
     await this.#runner.stop()
     if (this.#topologyId !== null) this.#components.registrar.unregister(this.#topologyId)
