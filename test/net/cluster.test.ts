@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createElection, type Election } from '../../src/index.js'
-import { NETNS_OK } from './env.js'
+import { NETNS_OK, waitFor } from './env.js'
 
 const LEASE = 600
 const started: Election[] = []
@@ -17,13 +17,7 @@ async function cluster (name: string, n: number, size = n, extra: Partial<Parame
   return es
 }
 
-async function until (what: string, cond: () => boolean, timeoutMs = 30 * LEASE): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
+const until = async (what: string, cond: () => boolean, timeoutMs = 30 * LEASE): Promise<void> => { await waitFor(what, cond, timeoutMs) }
 
 function agreed (es: Election[]): boolean {
   const leaders = es.filter(e => e.isLeader)

@@ -16,3 +16,12 @@ export const NETNS_SKIP_REASON = process.env.QUORUM_NETNS === '1'
   : 'not inside a private network namespace (run the tests with npm test, as root or with user namespaces)'
 
 if (!NETNS_OK) console.warn(`libp2p tests skipped: ${NETNS_SKIP_REASON}`)
+
+/** Polls `cond` every 10 ms; throws naming `what` after `timeoutMs` (a liveness bound, not a timing). */
+export async function waitFor (what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}

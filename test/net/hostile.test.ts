@@ -13,19 +13,13 @@ import { multiaddr } from '@multiformats/multiaddr'
 import * as lp from 'it-length-prefixed'
 import type { Stream } from '@libp2p/interface'
 import { createElection, encodeMessage, type Election } from '../../src/index.js'
-import { NETNS_OK } from './env.js'
+import { NETNS_OK, waitFor } from './env.js'
 
 const LEASE = 600
 const cleanup: Array<() => Promise<void>> = []
 afterEach(async () => { await Promise.allSettled(cleanup.splice(0).map(async f => { await f() })) })
 
-async function until (what: string, cond: () => boolean, timeoutMs = 30 * LEASE): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
+const until = async (what: string, cond: () => boolean, timeoutMs = 30 * LEASE): Promise<void> => { await waitFor(what, cond, timeoutMs) }
 
 async function honest (name: string, n: number): Promise<Election[]> {
   const es = await Promise.all(Array.from({ length: n }, async () => await createElection({ clusterName: name, clusterSize: 3, leaseMs: LEASE, listen: ['/ip4/127.0.0.1/tcp/0'], mdnsIntervalMs: 200 })))

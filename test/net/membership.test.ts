@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createElection, newSwarmKey, type Election } from '../../src/index.js'
-import { NETNS_OK } from './env.js'
+import { NETNS_OK, waitFor } from './env.js'
 
 const LEASE = 600
 const started: Election[] = []
@@ -19,13 +19,7 @@ async function node (swarmKey?: string): Promise<Election> {
   return e
 }
 
-async function until (what: string, cond: () => boolean, timeoutMs = 30 * LEASE): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
+const until = async (what: string, cond: () => boolean, timeoutMs = 30 * LEASE): Promise<void> => { await waitFor(what, cond, timeoutMs) }
 
 describe.skipIf(!NETNS_OK)('cluster key', () => {
   it('nodes with the key elect; a node without it, or with another key, never joins', async () => {

@@ -9,7 +9,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { Libp2pTransport, type Libp2pTransportComponents } from '../../src/transport/libp2p.js'
 import type { Message } from '../../src/paxos/message.js'
-import { NETNS_OK } from './env.js'
+import { NETNS_OK, waitFor } from './env.js'
 
 const PROTOCOL = '/quorum/transport-test/1.0.0'
 const cleanup: Array<() => Promise<void>> = []
@@ -32,14 +32,6 @@ async function node (): Promise<{ libp2p: Libp2p, transport: Libp2pTransport, go
   return { libp2p, transport, got }
 }
 
-async function until (cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
-
 describe.skipIf(!NETNS_OK)('Libp2pTransport', () => {
   it('broadcasts to `first` and to no more peers than `fanout`; without it, to all', async () => {
     const [a, ...others] = await Promise.all([node(), node(), node(), node()])
@@ -50,13 +42,13 @@ describe.skipIf(!NETNS_OK)('Libp2pTransport', () => {
     const msg: Message = { type: 'resign', epoch: 1, successor: null }
     const last = others[2]!
     a!.transport.broadcast(msg, last.libp2p.peerId.toString(), 2)
-    await until(() => others.reduce((n, o) => n + o.got.length, 0) >= 2)
+    await waitFor('two deliveries', () => others.reduce((n, o) => n + o.got.length, 0) >= 2, 10_000)
     // Give a stray third delivery time to show.
     await new Promise(resolve => setTimeout(resolve, 300))
     expect(last.got).toEqual([`${a!.libp2p.peerId.toString()}:resign`])
     expect(others.reduce((n, o) => n + o.got.length, 0)).toBe(2)
     a!.transport.broadcast(msg)
-    await until(() => others.every(o => o.got.length >= 1) && others.reduce((n, o) => n + o.got.length, 0) >= 5)
+    await waitFor('a delivery to every peer', () => others.every(o => o.got.length >= 1) && others.reduce((n, o) => n + o.got.length, 0) >= 5, 10_000)
     await new Promise(resolve => setTimeout(resolve, 300))
     expect(others.reduce((n, o) => n + o.got.length, 0)).toBe(5)
   })
