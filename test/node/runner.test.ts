@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { NodeRunner } from '../../src/node/runner.js'
+import { Node } from '../../src/node/node.js'
 import { MemoryNetwork } from '../../src/transport/memory.js'
 import { MemoryStorage } from '../../src/storage/memory.js'
 import type { PersistentState, Storage } from '../../src/storage/storage.js'
@@ -148,6 +149,35 @@ describe('NodeRunner over the memory transport', () => {
     // The host hears that it no longer leads before the Resign is written to every peer.
     expect(log.filter(x => x.startsWith(id))).toEqual([`${id} demoted`, `${id} sends resign`])
     await Promise.all(rs.map(r => r.stop()))
+  })
+
+  it('moves its timer when the node\'s deadline moves later: a follower fed heartbeats is never woken', async () => {
+    const { transport, storage, deliver } = slowDisk(1)
+    const lease = 1000
+    let ticks = 0
+    const r = new NodeRunner({
+      config: { clusterSize: 3, leaseMs: lease },
+      storage,
+      transport,
+      makeNode: (config, deps) => {
+        const node = new Node(config, deps)
+        const tick = node.tick.bind(node)
+        node.tick = () => { ticks++; tick() }
+        return node
+      }
+    })
+    await r.start()
+    const value = { epoch: 1, leaderId: 'y', metadata: {} }
+    deliver('y', { type: 'statusReply', epoch: 1, value })
+    // Each heartbeat pushes the follower's only deadline (its view of the leader) a lease later.
+    for (let seq = 1; seq <= 25; seq++) {
+      deliver('y', { type: 'heartbeat', epoch: 1, seq, value })
+      await new Promise(resolve => setTimeout(resolve, lease / 10))
+    }
+    expect(r.leader?.leaderId).toBe('y')
+    // A timer left at the first deadline would have fired twice in these 2.5 leases.
+    expect(ticks).toBe(0)
+    await r.stop()
   })
 
   it('reports a listener that throws as an error and keeps going', async () => {
