@@ -24,6 +24,16 @@
  *    renewal L stops being leader at once, and never resumes that epoch.
  *    Any two majorities share a voter, and that voter never holds live grants
  *    for two leaders, so two leases never overlap in real time.
+ *    L asks for acknowledgements only as its lease needs them (voters grant on
+ *    every heartbeat all the same; each answer wakes L, which is most of its
+ *    idle CPU): a round sent while the lease outlasts the next two rounds asks
+ *    nobody; the next asks the voters that answered quickest, as many as a
+ *    majority needs besides L. If that does not renew the lease, L asks
+ *    everyone in every round for the next 10 leases, as it does until it is
+ *    elected: three chances per lease at the default heartbeat (leaseMs/4),
+ *    where the thrifty rounds leave two, which a lossy network would feel.
+ *    Asking fewer voters can only delay a renewal, never make one: safety
+ *    does not depend on it.
  * 3. When a voter's view of the leader expires (no heartbeat for leaseMs), it
  *    waits a randomized delay, shorter for a higher priority, then proposes
  *    itself for epoch e+1; phase 1 may reveal an accepted value, which it must
@@ -137,6 +147,12 @@ interface Leadership {
   readonly rounds: Map<number, { readonly sentAt: number, readonly acks: Set<NodeId> }>
   /** The voter that answered the newest round first: the successor to suggest on resigning. */
   quickest: { seq: number, id: NodeId } | null
+  /** Each voter's delay in answering its newest acknowledged round; a voter that left an ask unanswered is dropped. */
+  readonly answerMs: Map<NodeId, number>
+  /** The newest round that asked for acknowledgements, and whom it asked. */
+  lastAsk: { readonly seq: number, readonly asked: Heartbeat['ackFrom'] } | null
+  /** Until then every round asks everyone: an ask went unanswered recently (rule 2). */
+  carefulUntil: number
   leaseUntil: number
   elected: boolean
   nextBeatAt: number
@@ -147,6 +163,9 @@ interface Leadership {
 interface Grant { readonly epoch: Epoch, readonly leaderId: NodeId, expiresAt: number }
 
 interface Watch { readonly record: LeaderRecord, until: number, lost: boolean }
+
+/** How long a leader asks every voter in every round after an ask went unanswered, in leases (rule 2). */
+const CAREFUL_LEASES = 10
 
 const EMPTY_READY: Ready = Object.freeze({ persist: null, sync: false, messages: [], events: [] })
 
@@ -523,7 +542,9 @@ export class Node {
         if (this.#proposer === null || this.#proposer.phase !== 'accepting') this.#cancelElection()
       }
     }
-    if (this.#grantLease(m.epoch, from, now)) this.#send(from, { type: 'heartbeatAck', epoch: m.epoch, seq: m.seq })
+    // Granted whether or not the leader asks for an answer (rule 2); the leader always counts itself.
+    const asked = m.ackFrom === 'all' || from === this.id || m.ackFrom.includes(this.id)
+    if (this.#grantLease(m.epoch, from, now) && asked) this.#send(from, { type: 'heartbeatAck', epoch: m.epoch, seq: m.seq })
   }
 
   /**
@@ -555,7 +576,10 @@ export class Node {
     const round = l.rounds.get(seq)
     if (round === undefined) return
     round.acks.add(from)
-    if (from !== this.id && (l.quickest === null || l.quickest.seq < seq)) l.quickest = { seq, id: from }
+    if (from !== this.id) {
+      if (l.quickest === null || l.quickest.seq < seq) l.quickest = { seq, id: from }
+      l.answerMs.set(from, now - round.sentAt)
+    }
     this.#checkLease(l, round, now)
   }
 
@@ -650,8 +674,8 @@ export class Node {
     }
     if (v.leaderId === this.id && v.epoch > this.#retiredEpoch && this.#leadership === null && !this.#membershipFault) {
       const l: Leadership = {
-        record: v, seq: 0, rounds: new Map(), quickest: null, leaseUntil: -Infinity, elected: false, nextBeatAt: now,
-        giveUpAt: now + this.config.leaseMs
+        record: v, seq: 0, rounds: new Map(), quickest: null, answerMs: new Map(), lastAsk: null, carefulUntil: -Infinity, leaseUntil: -Infinity,
+        elected: false, nextBeatAt: now, giveUpAt: now + this.config.leaseMs
       }
       this.#leadership = l
       // The Accept that got this record chosen was the first heartbeat round (seq 0) if its acceptors granted leases.
@@ -678,7 +702,30 @@ export class Node {
     // Rounds older than a lease can no longer extend it.
     for (const [seq, r] of l.rounds) if (r.sentAt + this.#leaderLeaseMs <= now) l.rounds.delete(seq)
     l.nextBeatAt = now + this.config.heartbeatMs
-    this.#broadcast({ type: 'heartbeat', epoch: l.record.epoch, seq: l.seq, value: l.record })
+    this.#broadcast({ type: 'heartbeat', epoch: l.record.epoch, seq: l.seq, value: l.record, ackFrom: this.#ackFrom(l, now) })
+  }
+
+  /** Who acknowledges the round being sent (rule 2): nobody, the quickest voters a majority needs, or everyone. */
+  #ackFrom (l: Leadership, now: number): Heartbeat['ackFrom'] {
+    const hb = this.config.heartbeatMs
+    const careful = !l.elected || now < l.carefulUntil
+    // Two later rounds can still renew the lease, with a quarter of a round to spare for the answers.
+    if (!careful && l.leaseUntil - now > 2 * hb + hb / 4) return []
+    let asked: Heartbeat['ackFrom'] = 'all'
+    const last = l.lastAsk
+    const acks = last === null ? undefined : l.rounds.get(last.seq)?.acks
+    // Whoever the last ask asked in vain is no longer among the quickest.
+    if (last !== null) for (const id of last.asked === 'all' ? [...l.answerMs.keys()] : last.asked) if (acks?.has(id) !== true) l.answerMs.delete(id)
+    if (l.elected && last !== null && (acks?.size ?? 0) < this.#quorum) {
+      // The last ask got no majority: for a while every round asks everyone, as on a lossy network it must.
+      l.carefulUntil = now + CAREFUL_LEASES * this.config.leaseMs
+    } else if (!careful) {
+      const need = this.#quorum - 1
+      const quickest = [...l.answerMs].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, need).map(([id]) => id)
+      if (quickest.length === need) asked = quickest
+    }
+    l.lastAsk = { seq: l.seq, asked }
+    return asked
   }
 
   #demote (reason: DemotionReason): void {

@@ -56,8 +56,18 @@ export interface Nack {
 /** A value known to be chosen (for catch-up and for proposers of decided epochs). */
 export interface Chosen { readonly type: 'chosen', readonly epoch: Epoch, readonly value: LeaderRecord }
 
-/** The leader's lease renewal. It carries the chosen record, so it also teaches it. */
-export interface Heartbeat { readonly type: 'heartbeat', readonly epoch: Epoch, readonly seq: number, readonly value: LeaderRecord }
+/**
+ * The leader's lease renewal. It carries the chosen record, so it also teaches it.
+ * Every voter that can grants the lease; only those `ackFrom` names (all of them,
+ * or the listed ones, or none) acknowledge it: the leader asks as its own lease needs.
+ */
+export interface Heartbeat {
+  readonly type: 'heartbeat'
+  readonly epoch: Epoch
+  readonly seq: number
+  readonly value: LeaderRecord
+  readonly ackFrom: 'all' | readonly NodeId[]
+}
 
 /** A voter's acknowledgement of heartbeat `seq`: it granted the lease. */
 export interface HeartbeatAck { readonly type: 'heartbeatAck', readonly epoch: Epoch, readonly seq: number }

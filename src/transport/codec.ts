@@ -22,6 +22,8 @@ export class CodecError extends Error {
 export const LIMITS = {
   /** Longest node ID (a peer ID string is about 52 characters). */
   idLength: 128,
+  /** Most voters a heartbeat may ask to acknowledge it. */
+  ackFrom: 64,
   metadataEntries: METADATA_LIMITS.entries,
   metadataKeyLength: METADATA_LIMITS.keyLength,
   metadataValueLength: METADATA_LIMITS.valueLength
@@ -62,7 +64,9 @@ export function encodeMessage (m: Message): Uint8Array {
     reason: Frame.NackReason.PROMISED,
     seq: 0n,
     successor: '',
-    lease: false
+    lease: false,
+    ackListed: false,
+    ackFrom: []
   }
   switch (m.type) {
     case 'prepare': f.ballot = ballotOut(m.ballot); break
@@ -79,7 +83,11 @@ export function encodeMessage (m: Message): Uint8Array {
       f.reason = REASON_TO_PB[m.reason]
       break
     case 'chosen': f.value = recordOut(m.value); break
-    case 'heartbeat': f.seq = BigInt(m.seq); f.value = recordOut(m.value); break
+    case 'heartbeat':
+      f.seq = BigInt(m.seq)
+      f.value = recordOut(m.value)
+      if (m.ackFrom !== 'all') { f.ackListed = true; f.ackFrom = [...m.ackFrom] }
+      break
     case 'heartbeatAck': f.seq = BigInt(m.seq); break
     case 'resign': f.successor = m.successor ?? ''; break
     case 'statusRequest': break
@@ -125,7 +133,7 @@ function recordIn (b: PbRecord | undefined, epoch: number): LeaderRecord {
 export function decodeMessage (bytes: Uint8Array): Message {
   let f: Frame
   try {
-    f = Frame.decode(bytes, { limits: { value: { metadata: LIMITS.metadataEntries } } })
+    f = Frame.decode(bytes, { limits: { value: { metadata: LIMITS.metadataEntries }, ackFrom: LIMITS.ackFrom } })
   } catch (err) {
     throw new CodecError(`not a valid protobuf frame: ${(err as Error).message}`)
   }
@@ -153,7 +161,11 @@ export function decodeMessage (bytes: Uint8Array): Message {
       }
     }
     case Frame.Type.CHOSEN: return { type: 'chosen', epoch, value: recordIn(f.value, epoch) }
-    case Frame.Type.HEARTBEAT: return { type: 'heartbeat', epoch, seq: num('seq', f.seq, 1), value: recordIn(f.value, epoch) }
+    case Frame.Type.HEARTBEAT: {
+      if (!f.ackListed && f.ackFrom.length > 0) throw new CodecError('ackFrom is given but ackListed is not set')
+      const ackFrom = f.ackListed ? f.ackFrom.map((s, i) => id(`ackFrom[${i}]`, s)) : 'all'
+      return { type: 'heartbeat', epoch, seq: num('seq', f.seq, 1), value: recordIn(f.value, epoch), ackFrom }
+    }
     case Frame.Type.HEARTBEAT_ACK: return { type: 'heartbeatAck', epoch, seq: num('seq', f.seq, 1) }
     case Frame.Type.RESIGN: return { type: 'resign', epoch, successor: f.successor === '' ? null : id('successor', f.successor) }
     case Frame.Type.STATUS_REQUEST: return { type: 'statusRequest', epoch }

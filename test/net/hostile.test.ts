@@ -81,7 +81,7 @@ describe.skipIf(!NETNS_OK)('hostile peers', () => {
     // A heartbeat for a later epoch naming the real leader, and a ballot naming it: both come from `bad`, so both are dropped.
     // (A member lying about what was chosen is Byzantine, outside the failure model; membership keeps strangers out.)
     const forged = { epoch: epoch + 1, leaderId: leader.nodeId, metadata: { evil: 'yes' } }
-    s.send(lp.encode.single(encodeMessage({ type: 'heartbeat', epoch: epoch + 1, seq: 1, value: forged })))
+    s.send(lp.encode.single(encodeMessage({ type: 'heartbeat', epoch: epoch + 1, seq: 1, value: forged, ackFrom: 'all' })))
     s.send(lp.encode.single(encodeMessage({ type: 'prepare', epoch: epoch + 1, ballot: { round: 1e6, nodeId: leader.nodeId } })))
     await until('frames read', () => victim.wireStats.framesReceived > 0 && victim.wireStats.invalidFrames === 0, 5000)
     await new Promise(resolve => setTimeout(resolve, 200))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Node } from '../../src/node/node.js'
 import { ConfigError, resolveConfig, type NodeConfig } from '../../src/node/config.js'
-import type { Nack } from '../../src/paxos/message.js'
+import type { Heartbeat, Nack } from '../../src/paxos/message.js'
 import { Cluster } from './cluster.js'
 
 const LEASE = 2000
@@ -463,12 +463,83 @@ describe('handover', () => {
 
 function majorityOf (n: number): number { return Math.floor(n / 2) + 1 }
 
+describe('heartbeat acknowledgements (rule 2)', () => {
+  /** The leader's heartbeat rounds logged since `mark`, one per seq, with whom each asked to answer. */
+  function rounds (c: Cluster, leader: string, mark: number): Array<{ seq: number, ackFrom: Heartbeat['ackFrom'] }> {
+    const bySeq = new Map<number, Heartbeat['ackFrom']>()
+    for (const s of c.log.slice(mark)) if (s.from === leader && s.msg.type === 'heartbeat') bySeq.set(s.msg.seq, s.msg.ackFrom)
+    return [...bySeq].map(([seq, ackFrom]) => ({ seq, ackFrom }))
+  }
+
+  it('asks two of four voters in every other round once elected, and keeps its lease; the others grant without answering', () => {
+    const c = new Cluster(['a', 'b', 'c', 'd', 'e'], { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    const mark = c.log.length
+    for (let i = 0; i < 80; i++) {
+      c.advance(LEASE / 20)
+      expect(c.node(leader).isLeader).toBe(true)
+    }
+    const rs = rounds(c, leader, mark)
+    expect(rs.length).toBeGreaterThanOrEqual(16)
+    const asks = rs.filter(r => r.ackFrom === 'all' || r.ackFrom.length > 0)
+    expect(asks.every(r => r.ackFrom !== 'all' && r.ackFrom.length === 2 && !r.ackFrom.includes(leader))).toBe(true)
+    expect(Math.abs(asks.length - rs.length / 2)).toBeLessThanOrEqual(1)
+    // Only the voters asked answer, once per ask.
+    const acks = c.log.slice(mark).filter(s => s.msg.type === 'heartbeatAck' && s.from !== leader)
+    expect(acks).toHaveLength(2 * asks.length)
+    for (const a of acks) {
+      const round = rs.find(r => r.seq === (a.msg as { seq: number }).seq)!
+      expect(round.ackFrom).toContain(a.from)
+    }
+    // A voter never asked still holds the lease it granted: it refuses another candidate.
+    const asked = new Set(asks.flatMap(r => r.ackFrom as string[]))
+    const [x, y] = ['a', 'b', 'c', 'd', 'e'].filter(id => id !== leader && !asked.has(id))
+    expect(y).toBeDefined()
+    const before = c.log.length
+    c.inject(x!, y!, { type: 'prepare', epoch: c.node(leader).epoch + 1, ballot: { round: 99, nodeId: x! } })
+    expect(c.log.slice(before).find(s => s.from === y)?.msg).toMatchObject({ type: 'nack', reason: 'lease' })
+  })
+
+  it('after an ask that did not renew the lease, asks everyone in every round for 10 leases, keeps the lease, then leaves the silent voter out', () => {
+    const c = new Cluster(['a', 'b', 'c', 'd', 'e'], { leaseMs: LEASE })
+    c.startAll()
+    const leader = elected(c)
+    let mark = c.log.length
+    c.advance(LEASE)
+    const firstAsk = rounds(c, leader, mark).find(r => r.ackFrom !== 'all' && r.ackFrom.length > 0)!
+    const silent = (firstAsk.ackFrom as string[])[0]!
+    // From now on its answers are lost; it still gets (and grants) every heartbeat.
+    c.link = (from, _to, msg) => !(from === silent && msg.type === 'heartbeatAck')
+    mark = c.log.length
+    for (let i = 0; i < 16 * 20; i++) {
+      c.advance(LEASE / 20)
+      expect(c.node(leader).isLeader).toBe(true)
+    }
+    const rs = rounds(c, leader, mark).filter(r => r.ackFrom === 'all' || r.ackFrom.length > 0)
+    const i = rs.findIndex(r => r.ackFrom !== 'all' && r.ackFrom.includes(silent))
+    expect(i).toBeGreaterThanOrEqual(0)
+    // Every round of the next 10 leases (heartbeats every LEASE/4) asks everyone...
+    const rest = rs.slice(i + 1)
+    const careful = rest.findIndex(r => r.ackFrom !== 'all')
+    expect(careful).toBeGreaterThanOrEqual(39)
+    expect(careful).toBeLessThanOrEqual(41)
+    // ...then the leader is thrifty again, with voters that answer.
+    const later = rest.slice(careful)
+    expect(later.length).toBeGreaterThanOrEqual(3)
+    expect(later.every(r => r.ackFrom !== 'all' && r.ackFrom.length === 2 && !r.ackFrom.includes(silent))).toBe(true)
+  })
+})
+
 describe('membership guard', () => {
   it('stops voting and leading once more voters vote than clusterSize, naming them', () => {
     const c = new Cluster(['a', 'b', 'c'], { leaseMs: LEASE })
     c.startAll()
-    const leader = elected(c)
-    // A fourth voter (misconfigured with clusterSize 3) acknowledges the leader's heartbeats.
+    // Just after the election, while every voter's answer is fresh (in steady state the
+    // leader asks only the voters it needs, so it hears from all of them at elections).
+    for (let i = 0; i < 50 && c.leaders().length === 0; i++) c.advance(LEASE / 10)
+    const leader = c.leaders()[0]!
+    // A fourth voter (misconfigured with clusterSize 3) acknowledges the leader's heartbeat.
     const hb = c.sent('heartbeat').filter(s => s.from === leader).at(-1)!.msg as { epoch: number, seq: number }
     c.inject('d', leader, { type: 'heartbeatAck', epoch: hb.epoch, seq: hb.seq })
     const fault = c.eventsOf('tooManyVoters', leader)

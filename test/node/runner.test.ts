@@ -171,7 +171,7 @@ describe('NodeRunner over the memory transport', () => {
     deliver('y', { type: 'statusReply', epoch: 1, value })
     // Each heartbeat pushes the follower's only deadline (its view of the leader) a lease later.
     for (let seq = 1; seq <= 25; seq++) {
-      deliver('y', { type: 'heartbeat', epoch: 1, seq, value })
+      deliver('y', { type: 'heartbeat', epoch: 1, seq, value, ackFrom: 'all' })
       await new Promise(resolve => setTimeout(resolve, lease / 10))
     }
     expect(r.leader?.leaderId).toBe('y')

@@ -16,7 +16,7 @@ export const messageArb: fc.Arbitrary<Message> = epoch.chain(e => fc.oneof(
   fc.record({ type: fc.constant('accepted' as const), epoch: fc.constant(e), ballot, value: recordFor(e), lease: fc.boolean() }),
   fc.record({ type: fc.constant('nack' as const), epoch: fc.constant(e), ballot, promised: fc.option(ballot, { nil: null }), chosenEpoch: fc.nat(), reason: fc.constantFrom('promised' as const, 'lease' as const, 'quarantine' as const, 'stale' as const, 'membership' as const) }),
   fc.record({ type: fc.constant('chosen' as const), epoch: fc.constant(e), value: recordFor(e) }),
-  fc.record({ type: fc.constant('heartbeat' as const), epoch: fc.constant(e), seq: fc.integer({ min: 1, max: 1e9 }), value: recordFor(e) }),
+  fc.record({ type: fc.constant('heartbeat' as const), epoch: fc.constant(e), seq: fc.integer({ min: 1, max: 1e9 }), value: recordFor(e), ackFrom: fc.oneof(fc.constant('all' as const), fc.array(nodeId, { maxLength: 6 })) }),
   fc.record({ type: fc.constant('heartbeatAck' as const), epoch: fc.constant(e), seq: fc.integer({ min: 1, max: 1e9 }) }),
   fc.record({ type: fc.constant('resign' as const), epoch: fc.constant(e), successor: fc.option(nodeId, { nil: null }) }),
   fc.record({ type: fc.constant('statusRequest' as const), epoch: fc.constant(e) }),

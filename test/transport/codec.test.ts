@@ -36,5 +36,11 @@ describe('wire codec', () => {
     expect(bad({ type: Frame.Type.CHOSEN, value: { epoch: 2n, leaderId: 'a', metadata: new Map() } })).toMatch(/value is for epoch 2/)
     const many = new Map(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v']))
     expect(bad({ type: Frame.Type.CHOSEN, value: { epoch: 1n, leaderId: 'a', metadata: many } })).toMatch(/metadata/)
+    const hb = { type: Frame.Type.HEARTBEAT, seq: 1n, value: { epoch: 1n, leaderId: 'a', metadata: new Map() } }
+    expect(bad(hb)).toBe('decoded')
+    expect(decodeMessage(Frame.encode({ ...hb, epoch: 1n, chosenEpoch: 0n, reason: Frame.NackReason.PROMISED, seq: 1n, successor: '', lease: false, ackListed: true, ackFrom: [] }))).toMatchObject({ ackFrom: [] })
+    expect(bad({ ...hb, ackListed: true, ackFrom: ['b', ''] })).toMatch(/ackFrom\[1\] is empty/)
+    expect(bad({ ...hb, ackFrom: ['b'] })).toMatch(/ackFrom is given but ackListed is not set/)
+    expect(bad({ ...hb, ackListed: true, ackFrom: Array.from({ length: 65 }, (_, i) => `n${i}`) })).toMatch(/ackFrom/)
   })
 })

@@ -397,6 +397,8 @@ export interface Frame {
   seq: bigint
   successor: string
   lease: boolean
+  ackListed: boolean
+  ackFrom: string[]
 }
 
 export namespace Frame {
@@ -522,6 +524,18 @@ export namespace Frame {
           w.bool(obj.lease)
         }
 
+        if ((obj.ackListed != null && obj.ackListed !== false)) {
+          w.uint32(96)
+          w.bool(obj.ackListed)
+        }
+
+        if (obj.ackFrom != null && obj.ackFrom.length > 0) {
+          for (const value of obj.ackFrom) {
+            w.uint32(106)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -533,7 +547,9 @@ export namespace Frame {
           reason: NackReason.PROMISED,
           seq: 0n,
           successor: '',
-          lease: false
+          lease: false,
+          ackListed: false,
+          ackFrom: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -594,6 +610,18 @@ export namespace Frame {
               obj.lease = reader.bool()
               break
             }
+            case 12: {
+              obj.ackListed = reader.bool()
+              break
+            }
+            case 13: {
+              if (opts.limits?.ackFrom != null && obj.ackFrom.length === opts.limits.ackFrom) {
+                throw new MaxLengthError('Decode error - repeated field "ackFrom" had too many elements')
+              }
+
+              obj.ackFrom.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -603,6 +631,10 @@ export namespace Frame {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          ackFrom: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -684,6 +716,28 @@ export namespace Frame {
                 field: `${prefix}.lease`,
                 value: reader.bool()
               }
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.ackListed`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 13: {
+              if (opts.limits?.ackFrom != null && obj.ackFrom === opts.limits.ackFrom) {
+                throw new MaxLengthError('Streaming decode error - repeated field "ackFrom" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.ackFrom[]`,
+                index: obj.ackFrom,
+                value: reader.string()
+              }
+
+              obj.ackFrom++
+
               break
             }
             default: {
@@ -779,6 +833,17 @@ export namespace Frame {
     value: boolean
   }
 
+  export interface FrameAckListedFieldEvent {
+    field: '$.ackListed'
+    value: boolean
+  }
+
+  export interface FrameAckFromFieldEvent {
+    field: '$.ackFrom[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<Frame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Frame.codec())
   }
@@ -787,7 +852,7 @@ export namespace Frame {
     return decodeMessage(buf, Frame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent | FrameLeaseFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent | FrameLeaseFieldEvent | FrameAckListedFieldEvent | FrameAckFromFieldEvent> {
     return streamMessage(buf, Frame.codec(), opts)
   }
 }
