@@ -67,7 +67,7 @@ import { Acceptor } from '../paxos/acceptor.js'
 import { Learner, type LearnResult } from '../paxos/learner.js'
 import { Proposer } from '../paxos/proposer.js'
 import { ballotEquals, leaderRecordEquals, majority, nextBallot, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
-import type { Accept, Heartbeat, Message, Nack, Prepare, StatusReply } from '../paxos/message.js'
+import { MAX_ACK_FROM, type Accept, type Heartbeat, type Message, type Nack, type Prepare, type StatusReply } from '../paxos/message.js'
 import type { PersistentState } from '../storage/storage.js'
 import { resolveConfig, type NodeConfig, type ResolvedConfig } from './config.js'
 import type { Clock, Random } from './clock.js'
@@ -719,7 +719,7 @@ export class Node {
     if (l.elected && last !== null && (acks?.size ?? 0) < this.#quorum) {
       // The last ask got no majority: for a while every round asks everyone, as on a lossy network it must.
       l.carefulUntil = now + CAREFUL_LEASES * this.config.leaseMs
-    } else if (!careful) {
+    } else if (!careful && this.#quorum - 1 <= MAX_ACK_FROM) {
       const need = this.#quorum - 1
       const quickest = [...l.answerMs].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, need).map(([id]) => id)
       if (quickest.length === need) asked = quickest

@@ -56,6 +56,9 @@ export interface Nack {
 /** A value known to be chosen (for catch-up and for proposers of decided epochs). */
 export interface Chosen { readonly type: 'chosen', readonly epoch: Epoch, readonly value: LeaderRecord }
 
+/** The most voters a heartbeat names in `ackFrom`; a leader that would need more asks everyone. */
+export const MAX_ACK_FROM = 64
+
 /**
  * The leader's lease renewal. It carries the chosen record, so it also teaches it.
  * Every voter that can grants the lease; only those `ackFrom` names (all of them,

@@ -6,7 +6,7 @@
  * CodecError; the transport drops and counts it, and it never reaches the node.
  */
 import { Frame, type Ballot as PbBallot, type LeaderRecord as PbRecord } from './pb/quorum.js'
-import type { Message, NackReason } from '../paxos/message.js'
+import { MAX_ACK_FROM, type Message, type NackReason } from '../paxos/message.js'
 import type { Ballot, LeaderRecord } from '../paxos/proposal.js'
 import { METADATA_LIMITS } from '../node/config.js'
 
@@ -23,7 +23,7 @@ export const LIMITS = {
   /** Longest node ID (a peer ID string is about 52 characters). */
   idLength: 128,
   /** Most voters a heartbeat may ask to acknowledge it. */
-  ackFrom: 64,
+  ackFrom: MAX_ACK_FROM,
   metadataEntries: METADATA_LIMITS.entries,
   metadataKeyLength: METADATA_LIMITS.keyLength,
   metadataValueLength: METADATA_LIMITS.valueLength
