@@ -705,7 +705,11 @@ export class Node {
     this.#broadcast({ type: 'heartbeat', epoch: l.record.epoch, seq: l.seq, value: l.record, ackFrom: this.#ackFrom(l, now) })
   }
 
-  /** Who acknowledges the round being sent (rule 2): nobody, the quickest voters a majority needs, or everyone. */
+  /**
+   * Decides who acknowledges the round being sent (rule 2): nobody, the quickest
+   * voters a majority needs, or everyone; and records the ask, to judge it by the
+   * time of the next one.
+   */
   #ackFrom (l: Leadership, now: number): Heartbeat['ackFrom'] {
     const hb = this.config.heartbeatMs
     const careful = !l.elected || now < l.carefulUntil

@@ -266,9 +266,8 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     if (this.#timer !== null && this.#timerAt === deadline) return
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
-    this.#timerAt = Infinity
+    this.#timerAt = deadline ?? Infinity
     if (deadline === null) return
-    this.#timerAt = deadline
     // +1 ms: setTimeout may fire a little early relative to performance.now().
     this.#timer = setTimeout(() => { this.#onTimer() }, Math.max(0, deadline - this.#clock.now()) + 1)
   }
