@@ -255,11 +255,12 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   }
 
   /**
-   * Keeps the one timer at the node's next deadline, moving it later too: a
-   * timer left at an earlier deadline would wake the process for nothing. A
-   * follower's deadline moves with every heartbeat, so such a timer fired once
-   * per lease on every follower; a wakeup costs about a millisecond of CPU on
-   * a small VM, while moving a timer costs microseconds.
+   * Keeps the one timer at the node's next deadline, moving it later too, so
+   * that a deadline that has moved does not run the node's tick for nothing.
+   * A follower's deadline moves with every heartbeat. Node itself still wakes
+   * at the earlier time when a timer is moved later from an I/O callback (it
+   * finds nothing due and sleeps again), so a follower still has about one
+   * empty wakeup per lease; only the work in it is saved.
    */
   #arm (deadline: number | null): void {
     if (!this.#running) return

@@ -151,7 +151,7 @@ describe('NodeRunner over the memory transport', () => {
     await Promise.all(rs.map(r => r.stop()))
   })
 
-  it('moves its timer when the node\'s deadline moves later: a follower fed heartbeats is never woken', async () => {
+  it('moves its timer when the node\'s deadline moves later: a follower fed heartbeats never runs its tick', async () => {
     const { transport, storage, deliver } = slowDisk(1)
     const lease = 1000
     let ticks = 0
