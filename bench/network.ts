@@ -40,21 +40,21 @@ const { values } = parseArgs({
     phases: { type: 'string', default: 'cold,failover,handover' }
   }
 })
-/** A numeric option, or exit naming the bad one. */
-function numberOption (name: 'trials' | 'lease' | 'nodes' | 'idle' | 'settle', min: number): number {
+/** A numeric option (a whole one for counts), or exit naming the bad one. */
+function numberOption (name: 'trials' | 'lease' | 'nodes' | 'idle' | 'settle', min: number, whole = false): number {
   const v = Number(values[name])
-  if (!Number.isFinite(v) || v < min) {
-    console.error(`bench: --${name} must be a number of at least ${min}, got ${JSON.stringify(values[name])}`)
+  if (!(whole ? Number.isSafeInteger(v) : Number.isFinite(v)) || v < min) {
+    console.error(`bench: --${name} must be a ${whole ? 'whole ' : ''}number of at least ${min}, got ${JSON.stringify(values[name])}`)
     process.exit(2)
   }
   return v
 }
-const TRIALS = numberOption('trials', 1)
+const TRIALS = numberOption('trials', 1, true)
 // --phases handover: measure only some of cold start, failover and handover (idle is always measured).
 const PHASES = new Set(values.phases.split(','))
 const trialsOf = (phase: string): number => PHASES.has(phase) ? TRIALS : 0
 const LEASE = numberOption('lease', 1)
-const N = numberOption('nodes', 1)
+const N = numberOption('nodes', 1, true)
 const IDLE_MS = numberOption('idle', 1000)
 // How long the running cluster idles after its election before the idle window opens.
 const SETTLE_MS = numberOption('settle', 0)
