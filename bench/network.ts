@@ -8,14 +8,18 @@
  *   leader resigns in stop()) until its successor holds a majority lease (the
  *   time without a leader), and until every survivor knows it; also from the
  *   bench sending SIGTERM, which adds the signal's delivery;
- * - messages and bytes per election, idle CPU % and RSS per node.
+ * - messages and bytes per election;
+ * - idle CPU % and RSS per node: in each trial a fresh cluster (the one whose
+ *   cold start was just measured) idles for --settle ms after its election, then
+ *   for the --idle window; the medians over trials of the median node and of the
+ *   busiest node are reported, since one window of one cluster varies a lot.
  *   npm run bench                    table
  *   npm run bench -- --json          one JSON object
  *   npm run bench -- --trials 10 --lease 2000
- *   npm run bench -- --phases handover   only some of cold, failover, handover
+ *   npm run bench -- --phases handover   only some of cold, idle, failover, handover
  *   npm run bench -- --memory        memory storage instead of a data directory per node
  *                                    (every start then waits out the quarantine)
- *   npm run bench -- --phases none --settle 120000 --idle 60000
+ *   npm run bench -- --phases idle --trials 3 --settle 120000 --idle 60000
  *                                    idle CPU only, over one minute after two of running:
  *                                    V8 takes minutes to optimise code run a few times a second
  * Needs root (it creates network namespaces); it deletes them when done.
@@ -37,7 +41,7 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '20000' },
     settle: { type: 'string', default: '5000' },
     memory: { type: 'boolean', default: false },
-    phases: { type: 'string', default: 'cold,failover,handover' }
+    phases: { type: 'string', default: 'cold,idle,failover,handover' }
   }
 })
 /** A numeric option (a whole one for counts), or exit naming the bad one. */
@@ -50,8 +54,14 @@ function numberOption (name: 'trials' | 'lease' | 'nodes' | 'idle' | 'settle', m
   return v
 }
 const TRIALS = numberOption('trials', 1, true)
-// --phases handover: measure only some of cold start, failover and handover (idle is always measured).
-const PHASES = new Set(values.phases.split(','))
+// --phases handover: measure only some of the phases.
+const KNOWN_PHASES = ['cold', 'idle', 'failover', 'handover']
+const PHASES = new Set(values.phases.split(',').map(p => p.trim()).filter(p => p !== ''))
+const unknownPhase = [...PHASES].find(p => !KNOWN_PHASES.includes(p))
+if (unknownPhase !== undefined || PHASES.size === 0) {
+  console.error(`bench: --phases takes a comma-separated list of ${KNOWN_PHASES.join(', ')}; got ${JSON.stringify(values.phases)}`)
+  process.exit(2)
+}
 const trialsOf = (phase: string): number => PHASES.has(phase) ? TRIALS : 0
 const LEASE = numberOption('lease', 1)
 const N = numberOption('nodes', 1, true)
@@ -65,7 +75,9 @@ if (!canCreateNamespaces()) {
   process.exit(2)
 }
 
-const median = (xs: number[]): number => {
+/** The median, or null for a phase that was not measured. */
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
@@ -105,6 +117,36 @@ async function usage (p: NodeProc): Promise<ProcEvent> {
 
 interface Wire { framesSent: number, bytesSent: number }
 
+/** What a cluster did over one idle window. */
+interface IdleWindow {
+  /** CPU % of each node over the window, all threads. */
+  readonly cpu: number[]
+  readonly rssMB: number[]
+  /** Frames and bytes the whole cluster sent per ms. */
+  readonly frameRate: number
+  readonly byteRate: number
+}
+
+/** Measures an idle cluster over the next `windowMs`. */
+async function idleWindow (ps: NodeProc[], windowMs: number): Promise<IdleWindow> {
+  const u0 = await Promise.all(ps.map(usage))
+  await sleep(windowMs)
+  const u1 = await Promise.all(ps.map(usage))
+  const cpu = ps.map((_, i) => {
+    const a = u0[i]!; const b = u1[i]!
+    const us = (b.cpuUserUs as number) + (b.cpuSystemUs as number) - (a.cpuUserUs as number) - (a.cpuSystemUs as number)
+    return 100 * (us / 1000) / (b.t - a.t)
+  })
+  const sent = (us: ProcEvent[], field: keyof Wire): number => us.reduce((s, u) => s + (u.wire as Wire)[field], 0)
+  const span = u1[0]!.t - u0[0]!.t
+  return {
+    cpu,
+    rssMB: u1.map(u => (u.rss as number) / (1024 * 1024)),
+    frameRate: (sent(u1, 'framesSent') - sent(u0, 'framesSent')) / span,
+    byteRate: (sent(u1, 'bytesSent') - sent(u0, 'bytesSent')) / span
+  }
+}
+
 /** Frames and bytes each process has sent so far. */
 async function wireOf (ps: NodeProc[]): Promise<Map<NodeProc, Wire>> {
   return new Map(await Promise.all(ps.map(async p => [p, (await usage(p)).wire as Wire] as const)))
@@ -127,43 +169,53 @@ try {
     return p
   }
 
-  // ---- cold start -------------------------------------------------------------
+  // ---- cold start, then idle CPU and memory of the same fresh cluster ------------
   const cold: number[] = []
   const coldSpawn: number[] = []
-  for (let trial = 0; trial < trialsOf('cold'); trial++) {
+  const idle: IdleWindow[] = []
+  /** The leader's CPU % in each idle window. */
+  const idleLeader: number[] = []
+  const freshTrials = Math.max(trialsOf('cold'), trialsOf('idle'))
+  for (let trial = 0; trial < freshTrials; trial++) {
     const spawnedAt = performance.timeOrigin + performance.now()
     const ps = Array.from({ length: N }, (_, i) => start(i))
     const ready = await Promise.all(ps.map(async p => await p.next(e => e.ev === 'ready', 30_000)))
     const lastReady = Math.max(...ready.map(e => e.t))
     const { t } = await agreedAt(ps, lastReady, 30 * LEASE)
-    cold.push(t - lastReady)
-    coldSpawn.push(t - spawnedAt)
-    say(`cold start ${trial + 1}: ${(t - lastReady).toFixed(1)} ms after the last node was up, ${(t - spawnedAt).toFixed(0)} ms after spawning`)
+    if (PHASES.has('cold')) {
+      cold.push(t - lastReady)
+      coldSpawn.push(t - spawnedAt)
+      say(`cold start ${trial + 1}: ${(t - lastReady).toFixed(1)} ms after the last node was up, ${(t - spawnedAt).toFixed(0)} ms after spawning`)
+    }
+    if (PHASES.has('idle')) {
+      // After the election's own work (JIT, GC of start-up garbage) has settled (--settle).
+      await sleep(SETTLE_MS)
+      const w = await idleWindow(ps, IDLE_MS)
+      idle.push(w)
+      // The leader as the window closes (an idle cluster keeps the one it elected).
+      const leader = ps.find(p => p.isLeader) ?? null
+      if (leader !== null) idleLeader.push(w.cpu[ps.indexOf(leader)]!)
+      say(`idle ${trial + 1}: CPU ${w.cpu.map((c, i) => `${c.toFixed(2)}${ps[i] === leader ? ' (leader)' : ''}`).join(', ')} %; RSS ${w.rssMB.map(r => r.toFixed(0)).join(', ')} MB; ${(w.frameRate * 1000).toFixed(1)} frames/s in the cluster`)
+    }
     for (const p of ps) kill(p)
     await Promise.all(ps.map(async p => { await p.exit() }))
     generation++
   }
+  const idleMedian = idle.map(w => median(w.cpu)!)
+  const idleMax = idle.map(w => Math.max(...w.cpu))
 
-  // A running cluster for the rest.
-  for (let i = 0; i < N; i++) start(i)
-  await agreedAt(procs, 0, 30 * LEASE)
-
-  // ---- idle CPU and memory -----------------------------------------------------
-  // After the election's own work (JIT, GC of start-up garbage) has settled (--settle).
-  await sleep(SETTLE_MS)
-  const u0 = await Promise.all(procs.map(usage))
-  await sleep(IDLE_MS)
-  const u1 = await Promise.all(procs.map(usage))
-  const cpu = procs.map((_, i) => {
-    const a = u0[i]!; const b = u1[i]!
-    const us = (b.cpuUserUs as number) + (b.cpuSystemUs as number) - (a.cpuUserUs as number) - (a.cpuSystemUs as number)
-    return 100 * (us / 1000) / (b.t - a.t)
-  })
-  const rss = u1.map(u => (u.rss as number) / (1024 * 1024))
-  const idleFrames = u1.reduce((s, u) => s + (u.wire as { framesSent: number }).framesSent, 0) - u0.reduce((s, u) => s + (u.wire as { framesSent: number }).framesSent, 0)
-  const idleBytes = u1.reduce((s, u) => s + (u.wire as { bytesSent: number }).bytesSent, 0) - u0.reduce((s, u) => s + (u.wire as { bytesSent: number }).bytesSent, 0)
-  const idleSpan = (u1[0]!.t - u0[0]!.t)
-  say(`idle: CPU ${cpu.map(c => c.toFixed(2)).join(', ')} %; RSS ${rss.map(r => r.toFixed(0)).join(', ')} MB; ${(idleFrames / idleSpan * 1000).toFixed(1)} frames/s in the cluster`)
+  // A running cluster for failover and handover, settled as the idle clusters were.
+  if (PHASES.has('failover') || PHASES.has('handover')) {
+    for (let i = 0; i < N; i++) start(i)
+    await agreedAt(procs, 0, 30 * LEASE)
+    await sleep(SETTLE_MS)
+  }
+  // The heartbeat background, subtracted from the traffic of a handover.
+  let background = { frameRate: median(idle.map(w => w.frameRate)), byteRate: median(idle.map(w => w.byteRate)) }
+  if (PHASES.has('handover') && background.frameRate === null) {
+    const w = await idleWindow(procs, 5000)
+    background = { frameRate: w.frameRate, byteRate: w.byteRate }
+  }
 
   // ---- failover after SIGKILL ----------------------------------------------------
   const failover: number[] = []
@@ -191,8 +243,8 @@ try {
   const handoverFromSignal: number[] = []
   const msgs: number[] = []
   const bytes: number[] = []
-  const frameRate = idleFrames / idleSpan
-  const byteRate = idleBytes / idleSpan
+  const frameRate = background.frameRate ?? 0
+  const byteRate = background.byteRate ?? 0
   // A Resign frame with a successor: length prefix + protobuf (type, epoch, successor peer ID).
   const resignBytes = 1 + encodeMessage({ type: 'resign', epoch: 1, successor: procs[0]!.id }).length
   for (let trial = 0; trial < trialsOf('handover'); trial++) {
@@ -228,46 +280,55 @@ try {
     await sleep(LEASE * 1.2)
   }
 
+  const failoverMs = median(failover)
   const result = {
     nodes: N,
     leaseMs: LEASE,
     storage: values.memory ? 'memory' : 'dataDir',
     trials: TRIALS,
+    phases: KNOWN_PHASES.filter(p => PHASES.has(p)),
     coldStartMs: median(cold),
     coldStartFromSpawnMs: median(coldSpawn),
-    failoverMs: median(failover),
-    failoverToLeaseRatio: median(failover) / LEASE,
+    failoverMs,
+    failoverToLeaseRatio: failoverMs === null ? null : failoverMs / LEASE,
     handoverMs: median(handover),
     handoverAgreementMs: median(handoverAgreement),
     handoverFromSignalMs: median(handoverFromSignal),
     messagesPerElection: median(msgs),
     bytesPerElection: median(bytes),
-    idleCpuPercent: median(cpu),
-    idleCpuMaxPercent: Math.max(...cpu),
+    // Medians over trials of each trial's median node and of its busiest node.
+    idleCpuPercent: median(idleMedian),
+    idleCpuMaxPercent: median(idleMax),
+    idleCpuMaxPercentByTrial: idleMax.map(x => Number(x.toFixed(3))),
+    idleCpuLeaderPercent: median(idleLeader),
     idleSettleMs: SETTLE_MS,
     idleWindowMs: IDLE_MS,
-    rssMB: median(rss),
-    idleFramesPerSecond: frameRate * 1000
+    rssMB: median(idle.map(w => median(w.rssMB)!)),
+    idleFramesPerSecond: background.frameRate === null ? null : background.frameRate * 1000
   }
   if (values.json) {
     console.log(JSON.stringify(result))
   } else {
+    const f = (v: number | null, digits: number, unit = ''): string => v === null ? 'not measured' : `${v.toFixed(digits)}${unit}`
+    const over = idleMax.filter(x => x >= 1).length
     console.log('')
     console.log(`Quorum network benchmark: ${N} processes in namespaces on a virtual bridge, leaseMs ${LEASE}, ${result.storage} storage, ${TRIALS} trials (medians)`)
     const rows: Array<[string, string, string]> = [
-      ['cold start (from last node up)', `${result.coldStartMs.toFixed(1)} ms`, 'target < 1000 ms'],
-      ['cold start (from spawn)', `${result.coldStartFromSpawnMs.toFixed(0)} ms`, ''],
-      ['failover after SIGKILL', `${result.failoverMs.toFixed(1)} ms = ${result.failoverToLeaseRatio.toFixed(3)} × leaseMs`, `target < leaseMs + 100 = ${LEASE + 100} ms`],
-      ['handover: stop() → successor leads', `${result.handoverMs.toFixed(1)} ms`, 'target < 20 ms'],
-      ['  SIGTERM → successor leads', `${result.handoverFromSignalMs.toFixed(1)} ms`, ''],
-      ['  stop() → all survivors agree', `${result.handoverAgreementMs.toFixed(1)} ms`, ''],
-      ['messages per election', `${result.messagesPerElection.toFixed(0)}`, ''],
-      ['bytes per election', `${result.bytesPerElection.toFixed(0)}`, ''],
-      ['idle CPU per node', `${result.idleCpuPercent.toFixed(2)} % (highest ${result.idleCpuMaxPercent.toFixed(2)} %)`, 'target < 1 %'],
+      ['cold start (from last node up)', f(result.coldStartMs, 1, ' ms'), 'target < 1000 ms'],
+      ['cold start (from spawn)', f(result.coldStartFromSpawnMs, 0, ' ms'), ''],
+      ['failover after SIGKILL', result.failoverMs === null ? 'not measured' : `${f(result.failoverMs, 1, ' ms')} = ${f(result.failoverToLeaseRatio, 3)} × leaseMs`, `target < leaseMs + 100 = ${LEASE + 100} ms`],
+      ['handover: stop() → successor leads', f(result.handoverMs, 1, ' ms'), 'target < 20 ms'],
+      ['  SIGTERM → successor leads', f(result.handoverFromSignalMs, 1, ' ms'), ''],
+      ['  stop() → all survivors agree', f(result.handoverAgreementMs, 1, ' ms'), ''],
+      ['messages per election', f(result.messagesPerElection, 0), ''],
+      ['bytes per election', f(result.bytesPerElection, 0), ''],
+      ['idle CPU per node', result.idleCpuPercent === null ? 'not measured' : `${f(result.idleCpuPercent, 2, ' %')} (busiest ${f(result.idleCpuMaxPercent, 2, ' %')})`, 'target < 1 %'],
+      ['  busiest node, by trial', idleMax.length === 0 ? '' : `${Math.min(...idleMax).toFixed(2)}–${Math.max(...idleMax).toFixed(2)} %, ≥ 1 % in ${over} of ${idleMax.length}`, ''],
+      ['  the leader', f(result.idleCpuLeaderPercent, 2, ' %'), ''],
       ['  measured', `${(IDLE_MS / 1000).toFixed(0)} s, from ${(SETTLE_MS / 1000).toFixed(0)} s after the election`, ''],
-      ['RSS per node', `${result.rssMB.toFixed(0)} MB`, '']
+      ['RSS per node', f(result.rssMB, 0, ' MB'), '']
     ]
-    for (const [k, v, tgt] of rows) console.log(`${k.padEnd(32)} ${v.padEnd(34)} ${tgt}`)
+    for (const [k, v, tgt] of rows) console.log(`${k.padEnd(36)} ${v.padEnd(36)} ${tgt}`)
   }
 } finally {
   for (const p of procs) if (p !== undefined) kill(p)
