@@ -169,6 +169,11 @@ const CAREFUL_LEASES = 10
 
 const EMPTY_READY: Ready = Object.freeze({ persist: null, sync: false, messages: [], events: [] })
 
+/** The earlier of two deadlines; null and Infinity mean none. */
+function earliest (a: number | null, b: number | null): number {
+  return Math.min(a ?? Infinity, b ?? Infinity)
+}
+
 /** One Quorum node as a deterministic state machine (see the file header for the lease rules). */
 export class Node {
   readonly id: NodeId
@@ -276,18 +281,12 @@ export class Node {
 
   /** The earliest local time at which `tick()` has something to do, or null. */
   nextDeadline (): number | null {
-    let t = Infinity
-    const consider = (x: number | null): void => { if (x !== null && x < t) t = x }
-    consider(this.#electionAt)
-    consider(this.#roundDeadline)
-    consider(this.#statusRetryAt)
-    if (this.#resend !== null && this.#resend.at !== Infinity) consider(this.#resend.at)
+    // Runs after every message and tick: no closure here, it would be allocated (and, under tsx, named) each time.
+    let t = earliest(earliest(this.#electionAt, this.#roundDeadline), this.#statusRetryAt)
+    if (this.#resend !== null) t = earliest(t, this.#resend.at)
     const l = this.#leadership
-    if (l !== null) {
-      consider(l.nextBeatAt)
-      consider(l.elected ? l.leaseUntil : l.giveUpAt)
-    }
-    if (this.#watch !== null && !this.#watch.lost) consider(this.#watch.until)
+    if (l !== null) t = earliest(earliest(t, l.nextBeatAt), l.elected ? l.leaseUntil : l.giveUpAt)
+    if (this.#watch !== null && !this.#watch.lost) t = earliest(t, this.#watch.until)
     return t === Infinity ? null : t
   }
 
@@ -840,8 +839,7 @@ export class Node {
 
   /** Delivers this node's messages to itself, after the handler that sent them returned. */
   #flushLoopback (): void {
-    const now = () => this.#clock.now()
-    for (let i = 0; i < this.#loopback.length; i++) this.#handle(this.id, this.#loopback[i]!, now())
+    for (let i = 0; i < this.#loopback.length; i++) this.#handle(this.id, this.#loopback[i]!, this.#clock.now())
     this.#loopback.length = 0
   }
 
