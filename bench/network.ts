@@ -16,6 +16,7 @@
  *   npm run bench                    table
  *   npm run bench -- --json          one JSON object
  *   npm run bench -- --trials 10 --lease 2000
+ *   npm run bench -- --heartbeat 1000   heartbeats every 1000 ms instead of leaseMs/4
  *   npm run bench -- --phases handover   only some of cold, idle, failover, handover
  *   npm run bench -- --memory        memory storage instead of a data directory per node
  *                                    (every start then waits out the quarantine)
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     trials: { type: 'string', default: '10' },
     lease: { type: 'string', default: '2000' },
+    heartbeat: { type: 'string' },
     nodes: { type: 'string', default: '5' },
     idle: { type: 'string', default: '20000' },
     settle: { type: 'string', default: '5000' },
@@ -45,7 +47,7 @@ const { values } = parseArgs({
   }
 })
 /** A numeric option (a whole one for counts), or exit naming the bad one. */
-function numberOption (name: 'trials' | 'lease' | 'nodes' | 'idle' | 'settle', min: number, whole = false): number {
+function numberOption (name: 'trials' | 'lease' | 'heartbeat' | 'nodes' | 'idle' | 'settle', min: number, whole = false): number {
   const v = Number(values[name])
   if (!(whole ? Number.isSafeInteger(v) : Number.isFinite(v)) || v < min) {
     console.error(`bench: --${name} must be a ${whole ? 'whole ' : ''}number of at least ${min}, got ${JSON.stringify(values[name])}`)
@@ -64,6 +66,12 @@ if (unknownPhase !== undefined || PHASES.size === 0) {
 }
 const trialsOf = (phase: string): number => PHASES.has(phase) ? TRIALS : 0
 const LEASE = numberOption('lease', 1)
+// The library's default unless given; it must stay below the lease.
+const HEARTBEAT = values.heartbeat === undefined ? LEASE / 4 : numberOption('heartbeat', 1)
+if (HEARTBEAT >= LEASE) {
+  console.error(`bench: --heartbeat must be below --lease (${LEASE}), got ${HEARTBEAT}`)
+  process.exit(2)
+}
 const N = numberOption('nodes', 1, true)
 const IDLE_MS = numberOption('idle', 1000)
 // How long the running cluster idles after its election before the idle window opens.
@@ -164,7 +172,7 @@ try {
   let generation = 0
   const start = (i: number): NodeProc => {
     const dataDir = root === null ? undefined : join(root, `g${generation}`, `h${i}`)
-    const p = startNode(lan, lan.hosts[i]!, { size: N, leaseMs: LEASE, cluster: 'bench', ...(dataDir === undefined ? {} : { dataDir }) })
+    const p = startNode(lan, lan.hosts[i]!, { size: N, leaseMs: LEASE, ...(values.heartbeat === undefined ? {} : { heartbeatMs: HEARTBEAT }), cluster: 'bench', ...(dataDir === undefined ? {} : { dataDir }) })
     procs[i] = p
     return p
   }
@@ -284,6 +292,7 @@ try {
   const result = {
     nodes: N,
     leaseMs: LEASE,
+    heartbeatMs: HEARTBEAT,
     storage: values.memory ? 'memory' : 'dataDir',
     trials: TRIALS,
     phases: KNOWN_PHASES.filter(p => PHASES.has(p)),
@@ -312,7 +321,7 @@ try {
     const f = (v: number | null, digits: number, unit = ''): string => v === null ? 'not measured' : `${v.toFixed(digits)}${unit}`
     const over = idleMax.filter(x => x >= 1).length
     console.log('')
-    console.log(`Quorum network benchmark: ${N} processes in namespaces on a virtual bridge, leaseMs ${LEASE}, ${result.storage} storage, ${TRIALS} trials (medians)`)
+    console.log(`Quorum network benchmark: ${N} processes in namespaces on a virtual bridge, leaseMs ${LEASE}, heartbeatMs ${HEARTBEAT}, ${result.storage} storage, ${TRIALS} trials (medians)`)
     const rows: Array<[string, string, string]> = [
       ['cold start (from last node up)', f(result.coldStartMs, 1, ' ms'), 'target < 1000 ms'],
       ['cold start (from spawn)', f(result.coldStartFromSpawnMs, 0, ' ms'), ''],

@@ -72,6 +72,8 @@ export interface StartOptions {
   cluster?: string
   size: number
   leaseMs: number
+  /** Default: leaseMs/4, the library's. */
+  heartbeatMs?: number
   mdns?: boolean
   bootstrap?: string[]
   listenPort?: number
@@ -85,6 +87,7 @@ export function startNode (lan: VirtualLan, host: Host, o: StartOptions): NodePr
     '--mdns', o.mdns === false ? 'off' : 'on',
     '--listen', `/ip4/${host.address}/tcp/${o.listenPort ?? 0}`]
   for (const b of o.bootstrap ?? []) args.push('--bootstrap', b)
+  if (o.heartbeatMs !== undefined) args.push('--heartbeat', String(o.heartbeatMs))
   if (o.dataDir !== undefined) args.push('--data-dir', o.dataDir)
   return new NodeProc(host, lan.spawn(host, args, o.env))
 }
