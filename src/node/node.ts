@@ -169,11 +169,6 @@ const CAREFUL_LEASES = 10
 
 const EMPTY_READY: Ready = Object.freeze({ persist: null, sync: false, messages: [], events: [] })
 
-/** The earlier of two deadlines; null and Infinity mean none. */
-function earliest (a: number | null, b: number | null): number {
-  return Math.min(a ?? Infinity, b ?? Infinity)
-}
-
 /** One Quorum node as a deterministic state machine (see the file header for the lease rules). */
 export class Node {
   readonly id: NodeId
@@ -282,11 +277,16 @@ export class Node {
   /** The earliest local time at which `tick()` has something to do, or null. */
   nextDeadline (): number | null {
     // Runs after every message and tick: no closure here, it would be allocated (and, under tsx, named) each time.
-    let t = earliest(earliest(this.#electionAt, this.#roundDeadline), this.#statusRetryAt)
-    if (this.#resend !== null) t = earliest(t, this.#resend.at)
     const l = this.#leadership
-    if (l !== null) t = earliest(earliest(t, l.nextBeatAt), l.elected ? l.leaseUntil : l.giveUpAt)
-    if (this.#watch !== null && !this.#watch.lost) t = earliest(t, this.#watch.until)
+    const w = this.#watch
+    const t = Math.min(
+      this.#electionAt ?? Infinity,
+      this.#roundDeadline ?? Infinity,
+      this.#statusRetryAt ?? Infinity,
+      this.#resend?.at ?? Infinity,
+      l === null ? Infinity : Math.min(l.nextBeatAt, l.elected ? l.leaseUntil : l.giveUpAt),
+      w === null || w.lost ? Infinity : w.until
+    )
     return t === Infinity ? null : t
   }
 
