@@ -29,6 +29,9 @@ const { values } = parseArgs({
 const stamp = (): string => new Date().toISOString().slice(11, 23)
 const log = (msg: string): void => { console.log(`${stamp()}  ${msg}`) }
 
+// Start-up refusals name what is wrong: a bad option (ConfigError, with its field), damaged
+// state (StorageError), an unusable key (IdentityError), a data directory another node is
+// using (DataDirInUseError). Report them and exit.
 const election = await createElection({
   clusterName: values.cluster,
   clusterSize: Number(values.size),
@@ -40,6 +43,9 @@ const election = await createElection({
   ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
   // The cluster key (npx quorum keygen); QUORUM_SWARM_KEY or QUORUM_SWARM_KEY_FILE in the environment work too.
   ...(values['swarm-key-file'] === undefined ? {} : { swarmKeyFile: values['swarm-key-file'] })
+}).catch((err: Error) => {
+  console.error(`cannot start: ${err.name}: ${err.message}`)
+  process.exit(1)
 })
 log(`node ${election.nodeId} in cluster "${values.cluster}" (${values.size} voters)`)
 for (const a of election.multiaddrs) log(`  reachable at ${a}`)

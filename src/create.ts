@@ -18,6 +18,7 @@ import type { ComponentLogger, ConnectionGater, PeerId, PrivateKey } from '@libp
 import { ConfigError } from './node/config.js'
 import { FileStorage } from './storage/file.js'
 import { loadOrCreateIdentity } from './storage/identity.js'
+import { DataDirLock } from './storage/lock.js'
 import { resolveSwarmKey } from './security/swarm-key.js'
 import { preSharedKey } from '@libp2p/pnet'
 import { leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
@@ -72,39 +73,48 @@ export async function createElection (options: CreateElectionOptions): Promise<E
   for (const a of listen) {
     try { multiaddr(a) } catch (err) { throw new ConfigError('listen', `${JSON.stringify(a)} is not a multiaddr: ${(err as Error).message}`) }
   }
-  // Damaged state must stop us before we join the network, not after.
-  const storage = options.storage ?? (options.dataDir !== undefined ? new FileStorage(options.dataDir) : undefined)
-  if (storage !== undefined) await storage.load()
-  // With a data directory the node keeps its key there, so its peer ID (its voter ID) survives restarts.
-  const privateKey = options.privateKey ?? (options.dataDir !== undefined ? await loadOrCreateIdentity(options.dataDir) : undefined)
-  const psk = await resolveSwarmKey(options)
   const interval = options.mdnsIntervalMs ?? 10_000
-  const serviceTag = mdnsServiceTag(options.clusterName ?? 'default')
   if (!Number.isFinite(interval) || interval < 10) throw new ConfigError('mdnsIntervalMs', `must be a number of at least 10, got ${String(interval)}`)
+  const serviceTag = mdnsServiceTag(options.clusterName ?? 'default')
+  // One node per data directory (see storage/lock.ts): held before anything in it is read.
+  const lock = options.dataDir === undefined ? null : await DataDirLock.acquire(options.dataDir)
+  try {
+    // Damaged state must stop us before we join the network, not after.
+    const storage = options.storage ?? (options.dataDir !== undefined ? new FileStorage(options.dataDir) : undefined)
+    if (storage !== undefined) await storage.load()
+    // With a data directory the node keeps its key there, so its peer ID (its voter ID) survives restarts.
+    const privateKey = options.privateKey ?? (options.dataDir !== undefined ? await loadOrCreateIdentity(options.dataDir) : undefined)
+    const psk = await resolveSwarmKey(options)
+    // The service gets the storage, not the directory: the lock is this function's to hold.
+    const { dataDir: _locked, ...serviceOptions } = options
 
-  const node = await createLibp2p({
-    ...(privateKey === undefined ? {} : { privateKey }),
-    ...(psk === undefined ? {} : { connectionProtector: preSharedKey({ psk }) }),
-    ...(options.voters === undefined ? {} : { connectionGater: votersOnly(options.voters) }),
-    logger: options.logger ?? defaultLogger(),
-    addresses: { listen: [...listen] },
-    transports: [tcp()],
-    // One socket write per Noise message instead of two, and no exception per received chunk (see noise-tuning.ts).
-    connectionEncrypters: [tunedNoise(noise())],
-    streamMuxers: [yamux()],
-    // Heartbeats already watch every peer; libp2p's ping monitor would only add streams and CPU.
-    connectionMonitor: { enabled: false },
-    services: {
-      identify: identify(),
-      // As a service (libp2p still uses it for discovery) so that we can query again: see boostDiscovery.
-      ...(options.mdns === false ? {} : { mdns: mdns({ serviceTag, interval: Math.max(interval, MDNS_REFRESH_MS) }) }),
-      election: leaderElection(storage === undefined ? options : { ...options, storage })
-    }
-  })
-  const election = node.services.election
-  const stopBoost = options.mdns === false ? () => {} : boostDiscovery(election, (node.services as { mdns?: unknown }).mdns, serviceTag, options.clusterSize, interval)
-  election.setOwner({ stop: async () => { stopBoost(); await node.stop() } })
-  return election
+    const node = await createLibp2p({
+      ...(privateKey === undefined ? {} : { privateKey }),
+      ...(psk === undefined ? {} : { connectionProtector: preSharedKey({ psk }) }),
+      ...(options.voters === undefined ? {} : { connectionGater: votersOnly(options.voters) }),
+      logger: options.logger ?? defaultLogger(),
+      addresses: { listen: [...listen] },
+      transports: [tcp()],
+      // One socket write per Noise message instead of two, and no exception per received chunk (see noise-tuning.ts).
+      connectionEncrypters: [tunedNoise(noise())],
+      streamMuxers: [yamux()],
+      // Heartbeats already watch every peer; libp2p's ping monitor would only add streams and CPU.
+      connectionMonitor: { enabled: false },
+      services: {
+        identify: identify(),
+        // As a service (libp2p still uses it for discovery) so that we can query again: see boostDiscovery.
+        ...(options.mdns === false ? {} : { mdns: mdns({ serviceTag, interval: Math.max(interval, MDNS_REFRESH_MS) }) }),
+        election: leaderElection(storage === undefined ? serviceOptions : { ...serviceOptions, storage })
+      }
+    })
+    const election = node.services.election
+    const stopBoost = options.mdns === false ? () => {} : boostDiscovery(election, (node.services as { mdns?: unknown }).mdns, serviceTag, options.clusterSize, interval)
+    election.setOwner({ stop: async () => { stopBoost(); try { await node.stop() } finally { lock?.release() } } })
+    return election
+  } catch (err) {
+    lock?.release()
+    throw err
+  }
 }
 
 /** A connection gater that lets only the listed voters connect, either way (true means deny). */

@@ -14,6 +14,7 @@ import type { DemotionReason } from './node/node.js'
 import type { Epoch, LeaderRecord, NodeId } from './paxos/proposal.js'
 import { MemoryStorage } from './storage/memory.js'
 import { FileStorage } from './storage/file.js'
+import { DataDirLock } from './storage/lock.js'
 import type { Storage } from './storage/storage.js'
 import { Dialer } from './transport/dialer.js'
 import { Libp2pTransport, protocolFor } from './transport/libp2p.js'
@@ -81,7 +82,9 @@ export interface ElectionOptions {
   /**
    * Directory for durable state (created if missing). With it, acceptor state
    * survives crashes and a fresh node needs no quarantine; without it, state is
-   * kept in memory (see the README for what that costs).
+   * kept in memory (see the README for what that costs). A running node holds
+   * `dataDir/LOCK`: a second node on the same directory fails to start with a
+   * DataDirInUseError.
    */
   readonly dataDir?: string
   /** Where acceptor state is kept; overrides `dataDir` (default: FileStorage in `dataDir`, else memory). */
@@ -170,6 +173,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
   #started = false
   #owner: { stop: () => Promise<void> } | null = null
   #ownerStopping = false
+  #lock: DataDirLock | null = null
 
   constructor (components: ElectionComponents, options: ElectionOptions) {
     super()
@@ -299,6 +303,8 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
 
   async start (): Promise<void> {
     if (this.#started) return
+    // One node per data directory (see storage/lock.ts), held before any of it is read.
+    if (this.#options.dataDir !== undefined) this.#lock = await DataDirLock.acquire(this.#options.dataDir)
     this.#started = true
     this.#topologyId = await this.#components.registrar.register(this.protocol, {
       onConnect: peer => {
@@ -318,7 +324,13 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     // The topology's onDisconnect depends on the peer store still listing the protocol for
     // the peer when its last connection closes; libp2p's own event does not.
     this.#components.events.addEventListener('peer:disconnect', this.#onPeerDisconnect)
-    await this.#runner.start()
+    try {
+      await this.#runner.start()
+    } catch (err) {
+      this.#lock?.release()
+      this.#lock = null
+      throw err
+    }
     this.#dialer.start()
     this.#log('started in cluster %s as %s', this.protocol, this.nodeId)
   }
@@ -346,6 +358,8 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     this.#components.events.removeEventListener('peer:disconnect', this.#onPeerDisconnect)
     this.#dialer.stop()
     await this.#runner.stop()
+    this.#lock?.release()
+    this.#lock = null
     if (this.#topologyId !== null) this.#components.registrar.unregister(this.#topologyId)
     this.#topologyId = null
     this.#log('stopped')

@@ -139,6 +139,43 @@ describe.skipIf(!NETNS_OK)('libp2p clusters with durable state', () => {
     }
   })
 
+  it('one node per data directory: a second is refused, as a libp2p service too, until the first stops', async () => {
+    const { root, rm } = await dataRoot()
+    const { DataDirInUseError, leaderElection } = await import('../../src/index.js')
+    const { createLibp2p } = await import('libp2p')
+    const { tcp } = await import('@libp2p/tcp')
+    const { noise } = await import('@chainsafe/libp2p-noise')
+    const { yamux } = await import('@chainsafe/libp2p-yamux')
+    const { identify } = await import('@libp2p/identify')
+    try {
+      const make = durableNode('shared', root)
+      const first = await make(0)
+      started.push(first)
+      const err = await make(0).then(() => null, (e: unknown) => e)
+      expect(err).toBeInstanceOf(DataDirInUseError)
+      expect((err as Error).message).toMatch(/in use by another election in this process/)
+      // The same through an application's own libp2p node: its start fails, nothing is left running.
+      const app = await createLibp2p({
+        addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+        transports: [tcp()],
+        connectionEncrypters: [noise()],
+        streamMuxers: [yamux()],
+        services: { identify: identify(), election: leaderElection({ clusterName: 'shared', clusterSize: 3, dataDir: `${root}/n0` }) },
+        start: false
+      })
+      await expect(app.start()).rejects.toBeInstanceOf(DataDirInUseError)
+      await app.stop()
+      // Once the first has stopped, the directory (and the identity in it) can be used again.
+      await first.stop()
+      const again = await make(0)
+      started.push(again)
+      expect(again.nodeId).toBe(first.nodeId)
+    } finally {
+      await Promise.allSettled(started.splice(0).map(async e => { await e.stop() }))
+      await rm()
+    }
+  })
+
   it('a peer that restarts under the same identity is seen to leave and join again, and is led again', async () => {
     const { root, rm } = await dataRoot()
     try {
