@@ -11,8 +11,12 @@
  * A holder that is gone (no such process, a process ID reused by another
  * process, a machine rebooted since) leaves a stale LOCK, which the next
  * node removes, so a node that was SIGKILLed restarts at once. A LOCK
- * written on another host (a data directory on a network share) cannot be
- * checked and is never removed.
+ * written under another host name (a data directory on a network share, a
+ * container recreated under a new name) cannot be checked and is never
+ * removed. Process IDs do not cross PID namespaces: a container recreated
+ * under the same host name takes over (its own IDs and start times differ),
+ * and two containers of one host name sharing the directory at once are
+ * not caught.
  *
  * The file is created whole (written under a temporary name, then linked
  * into place, which fails if it exists), so a reader never sees half of it.

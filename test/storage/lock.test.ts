@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
@@ -23,8 +23,9 @@ afterEach(async () => {
 })
 
 /** A child process running lock-holder.ts on `dir`, with its JSON lines. */
-function holder (dir: string, waitGo = false): { child: ChildProcess, next: () => Promise<Record<string, unknown>> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, dir, ...(waitGo ? ['--wait-go'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] })
+function holder (dir: string, waitGo = false, prefix: string[] = []): { child: ChildProcess, next: () => Promise<Record<string, unknown>> } {
+  const argv = [...prefix, process.execPath, '--import', 'tsx', HOLDER, dir, ...(waitGo ? ['--wait-go'] : [])]
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] })
   children.push(child)
   const queue: Array<Record<string, unknown>> = []
   const waiters: Array<(o: Record<string, unknown>) => void> = []
@@ -125,6 +126,24 @@ describe('data directory lock', () => {
     // The same process, alive, but the LOCK is from an earlier boot.
     await lockAt(d, { ...live, pid: process.pid, start: ownStart(), boot: 'an-earlier-boot' })
     ;(await DataDirLock.acquire(d)).release()
+  })
+
+  // Each holder in a PID namespace of its own, as in a container recreated under the same host name.
+  const OWN_PID_NS = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child']
+  it.skipIf(spawnSync(OWN_PID_NS[0]!, [...OWN_PID_NS.slice(1), 'true']).status !== 0)('a node in a new PID namespace takes over from one killed in another (needs root)', async () => {
+    const d = await dataDir()
+    const first = holder(d, false, OWN_PID_NS)
+    expect((await first.next()).ev).toBe('locked')
+    // Process 1 of its namespace: an ID that is alive in every namespace, this one included.
+    expect((await holderIn(d)).pid).toBe(1)
+    // --kill-child: the holder dies with unshare, as a container's processes do.
+    first.child.kill('SIGKILL')
+    await exited(first.child)
+    const second = holder(d, false, OWN_PID_NS)
+    expect((await second.next()).ev).toBe('locked')
+    expect((await holderIn(d)).pid).toBe(1)
+    second.child.stdin!.end()
+    await exited(second.child)
   })
 
   it('never takes a LOCK it cannot check: one from another host, or one that names no holder', async () => {
