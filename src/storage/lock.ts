@@ -96,8 +96,12 @@ export class DataDirLock {
     if (this.#released) return
     this.#released = true
     lockedHere.delete(this.dir)
-    const now = readHolder(this.file)
-    if (now !== 'gone' && sameHolder(now, this.holder)) unlinkQuietly(this.file)
+    try {
+      const now = readHolder(this.file)
+      if (now !== 'gone' && sameHolder(now, this.holder)) unlinkQuietly(this.file)
+    } catch {
+      // Unreadable now: leave it. The next start finds this process gone, or reports the LOCK.
+    }
   }
 }
 
