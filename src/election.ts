@@ -304,33 +304,33 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
   async start (): Promise<void> {
     if (this.#started) return
     // One node per data directory (see storage/lock.ts), held before any of it is read.
-    if (this.#options.dataDir !== undefined) this.#lock = await DataDirLock.acquire(this.#options.dataDir)
-    this.#started = true
-    this.#topologyId = await this.#components.registrar.register(this.protocol, {
-      onConnect: peer => {
-        const id = peer.toString()
-        this.#dialer.dedupe(peer)
-        this.#transport.addPeer(peer)
-        // Members stay members (the dialer redials them); joins and leaves follow connections.
-        this.#members.add(id)
-        if (!this.#connected.has(id)) {
-          this.#connected.add(id)
-          this.#log('peer %s joined', id)
-          this.emit('peer:join', { peerId: id })
-        }
-      },
-      onDisconnect: peer => { this.#peerGone(peer) }
-    })
-    // The topology's onDisconnect depends on the peer store still listing the protocol for
-    // the peer when its last connection closes; libp2p's own event does not.
-    this.#components.events.addEventListener('peer:disconnect', this.#onPeerDisconnect)
+    const lock = this.#options.dataDir === undefined ? null : await DataDirLock.acquire(this.#options.dataDir)
     try {
+      this.#started = true
+      this.#topologyId = await this.#components.registrar.register(this.protocol, {
+        onConnect: peer => {
+          const id = peer.toString()
+          this.#dialer.dedupe(peer)
+          this.#transport.addPeer(peer)
+          // Members stay members (the dialer redials them); joins and leaves follow connections.
+          this.#members.add(id)
+          if (!this.#connected.has(id)) {
+            this.#connected.add(id)
+            this.#log('peer %s joined', id)
+            this.emit('peer:join', { peerId: id })
+          }
+        },
+        onDisconnect: peer => { this.#peerGone(peer) }
+      })
+      // The topology's onDisconnect depends on the peer store still listing the protocol for
+      // the peer when its last connection closes; libp2p's own event does not.
+      this.#components.events.addEventListener('peer:disconnect', this.#onPeerDisconnect)
       await this.#runner.start()
     } catch (err) {
-      this.#lock?.release()
-      this.#lock = null
+      lock?.release()
       throw err
     }
+    this.#lock = lock
     this.#dialer.start()
     this.#log('started in cluster %s as %s', this.protocol, this.nodeId)
   }

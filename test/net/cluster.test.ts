@@ -134,6 +134,16 @@ describe.skipIf(!NETNS_OK)('libp2p clusters with durable state', () => {
       const err = await createElection({ clusterName: 'damaged', clusterSize: 3, dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'] }).then(() => null, (e: unknown) => e)
       expect(err).toBeInstanceOf(StorageError)
       expect((err as InstanceType<typeof StorageError>).file).toBe(join(dir, 'state.json'))
+      // A node that failed to start holds nothing: the directory's lock is given back.
+      const { existsSync } = await import('node:fs')
+      expect(existsSync(join(dir, 'LOCK'))).toBe(false)
+      const { leaderElection } = await import('../../src/index.js')
+      const { createLibp2p } = await import('libp2p')
+      const { identify } = await import('@libp2p/identify')
+      const app = await createLibp2p({ services: { identify: identify(), election: leaderElection({ clusterName: 'damaged', clusterSize: 3, dataDir: dir }) }, start: false })
+      await expect(app.start()).rejects.toBeInstanceOf(StorageError)
+      await app.stop()
+      expect(existsSync(join(dir, 'LOCK'))).toBe(false)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
