@@ -30,6 +30,7 @@ import { linkSync, mkdirSync, readFileSync, realpathSync, unlinkSync, writeFileS
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 
+/** The lock file's name inside a data directory. */
 export const LOCK_FILE = 'LOCK'
 
 /** Who holds a data directory's lock. */
