@@ -26,7 +26,7 @@
  * Left open: a process that dies while holding `LOCK.break` (a few system
  * calls long) and two nodes that then start at the very same moment.
  */
-import { linkSync, mkdirSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs'
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 
@@ -57,14 +57,12 @@ export class DataDirInUseError extends Error {
   }
 }
 
-/** Directories locked by this process, so that two elections in one process are refused too. */
-const lockedHere = new Set<string>()
 let tmpCounter = 0
 
 /** A held lock on a data directory. */
 export class DataDirLock {
   #released = false
-  private constructor (readonly dir: string, readonly file: string, readonly holder: LockHolder) {}
+  private constructor (readonly file: string, readonly holder: LockHolder) {}
 
   /**
    * Takes the lock of `dir` (created if missing), removing a stale one.
@@ -73,17 +71,12 @@ export class DataDirLock {
    */
   static async acquire (dir: string): Promise<DataDirLock> {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
-    const real = realpathSync(dir)
-    const file = join(real, LOCK_FILE)
-    if (lockedHere.has(real)) throw new DataDirInUseError(file, null, 'already in use by another election in this process')
+    const file = join(dir, LOCK_FILE)
     const me = ownHolder()
     // Each round takes the lock, refuses, or removes a stale LOCK (or waits while another
     // process does): a few suffice unless other nodes keep starting on this directory.
     for (let round = 0; round < 100; round++) {
-      if (createWhole(file, me)) {
-        lockedHere.add(real)
-        return new DataDirLock(real, file, me)
-      }
+      if (createWhole(file, me)) return new DataDirLock(file, me)
       const held = readHolder(file)
       if (held === 'gone') continue
       if (isAlive(held)) throw new DataDirInUseError(file, held, describe(held))
@@ -96,7 +89,6 @@ export class DataDirLock {
   release (): void {
     if (this.#released) return
     this.#released = true
-    lockedHere.delete(this.dir)
     try {
       const now = readHolder(this.file)
       if (now !== 'gone' && sameHolder(now, this.holder)) unlinkQuietly(this.file)
@@ -107,6 +99,8 @@ export class DataDirLock {
 }
 
 function describe (h: LockHolder): string {
+  // A live holder with this process's ID and start time is this process: another election in it.
+  if (h.host === hostname() && h.pid === process.pid && h.start === startTimeOf(process.pid)) return 'already in use by another election in this process'
   const where = h.host === hostname() ? 'on this machine' : `on host ${JSON.stringify(h.host)} (a LOCK from another host cannot be checked; remove it only if that node is surely stopped)`
   return `in use by process ${h.pid} ${where}, since ${h.since}`
 }
