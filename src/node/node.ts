@@ -274,6 +274,21 @@ export class Node {
 
   get quarantined (): boolean { return this.#clock.now() < this.#quarantineUntil }
 
+  /**
+   * @internal For checkers: the local time until which this node's leader lease
+   * runs (counted, not necessarily live), or null while it leads nothing elected.
+   */
+  get leaseUntil (): number | null {
+    const l = this.#leadership
+    return l !== null && l.elected ? l.leaseUntil : null
+  }
+
+  /** @internal For checkers: the lease this node granted as a voter (local expiry time), or null. */
+  get grant (): { readonly epoch: Epoch, readonly leaderId: NodeId, readonly expiresAt: number } | null {
+    const g = this.#grant
+    return g === null ? null : { epoch: g.epoch, leaderId: g.leaderId, expiresAt: g.expiresAt }
+  }
+
   /** The earliest local time at which `tick()` has something to do, or null. */
   nextDeadline (): number | null {
     // Runs after every message and tick: no closure here, it would be allocated (and, under tsx, named) each time.
