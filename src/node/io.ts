@@ -1,0 +1,147 @@
+/**
+ * What goes into a node (NodeDeps) and what it hands to the layer above
+ * through `ready()`: the state to store, the messages to send and the events
+ * to report, in one batch, gathered in an Outbox.
+ */
+import type { Acceptor } from '../paxos/acceptor.js'
+import type { Learner } from '../paxos/learner.js'
+import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
+import type { Message } from '../paxos/message.js'
+import type { PersistentState } from '../storage/storage.js'
+import type { Clock, Random } from './clock.js'
+
+/** What a node is given instead of reading clocks, random sources or storage itself. */
+export interface NodeDeps {
+  readonly clock: Clock
+  readonly random: Random
+  /** State loaded from storage, or null for a node that never saved any. */
+  readonly state: PersistentState | null
+  /** Whether the storage survives crashes (decides the quarantine rule). */
+  readonly durableStorage: boolean
+  /** Test hooks: replace a role with a variant (the simulator's broken variants use them). */
+  readonly makeAcceptor?: (snapshot: PersistentState['acceptor']) => Acceptor
+  readonly makeLearner?: (voters: number, newest: LeaderRecord | null) => Learner
+}
+
+/** Why a leader stopped leading. */
+export type DemotionReason = 'lease-expired' | 'resigned' | 'newer-epoch' | 'membership'
+
+/** What a node reports to the layer above, through `ready()`. */
+export type NodeEvent =
+  /** A leader was chosen for `record.epoch` (emitted once per epoch, in increasing order). */
+  | { readonly type: 'leaderChosen', readonly record: LeaderRecord }
+  /** This node holds a majority-acknowledged lease for `epoch`. */
+  | { readonly type: 'elected', readonly epoch: Epoch }
+  /** This node stopped being leader of `epoch`. */
+  | { readonly type: 'demoted', readonly epoch: Epoch, readonly reason: DemotionReason }
+  /** The known leader's lease expired here without renewal, or it resigned. */
+  | { readonly type: 'leaderLost', readonly record: LeaderRecord }
+  /** The leader reported lost is heard from again (same epoch): it leads after all. */
+  | { readonly type: 'leaderFound', readonly record: LeaderRecord }
+  /** This node stands for election in `epoch` with its own record. */
+  | { readonly type: 'candidate', readonly epoch: Epoch }
+  /**
+   * More distinct voters are voting than `clusterSize` allows (a misconfigured
+   * node, or a stranger): this node stops voting and leading until it is
+   * restarted. Majorities of a wrong count need not overlap, so unavailability
+   * is the safe answer.
+   */
+  | { readonly type: 'tooManyVoters', readonly voters: readonly NodeId[] }
+  /** Two different values were reported chosen for one epoch: a safety violation seen here. */
+  | { readonly type: 'conflict', readonly known: LeaderRecord, readonly reported: LeaderRecord }
+
+/** A message to send: to one node, or (`to: null`) to every other node. */
+export interface Outbound {
+  /** Recipient, or null for every other node. */
+  readonly to: NodeId | null
+  readonly msg: Message
+  /** For a broadcast: the node to send to before the others. */
+  readonly first?: NodeId
+  /** For a broadcast: send to at most this many peers (the node asks the rest later if need be). */
+  readonly fanout?: number
+}
+
+/**
+ * How a batch's state change must be stored: not at all; in the background,
+ * after its messages left (a change a crash may lose, see `Ready.sync`); or
+ * before its messages leave.
+ */
+export type PersistMode = 'none' | 'lazy' | 'sync'
+
+/** One batch of output: persist `persist`, then emit `events` and send `messages`. */
+export interface Ready {
+  /** When non-null, store this (before sending `messages`, if `sync`). */
+  readonly persist: PersistentState | null
+  /**
+   * Whether `messages` and `events` must wait until `persist` is stored. False
+   * when the only change is one a crash may lose: the record of this node's
+   * own election, learned (a restarted node learns it again from a majority;
+   * `candidateEpoch` keeps it from leading that epoch again). The driver then
+   * sends and emits at once and stores the state in the background, in order
+   * with the other saves; the batches before this one must still have been
+   * stored.
+   */
+  readonly sync: boolean
+  readonly messages: readonly Outbound[]
+  readonly events: readonly NodeEvent[]
+}
+
+const EMPTY_READY: Ready = Object.freeze({ persist: null, sync: false, messages: [], events: [] })
+
+/** What a node produced since its last `ready()`, and its own messages to itself. */
+export class Outbox {
+  readonly #alone: boolean
+  /** How this batch's state change must be stored. */
+  #persist: PersistMode = 'none'
+  /** How the last batch that stored anything stored it ('lazy': a learned record may still be unsaved). */
+  #lastPersist: PersistMode = 'none'
+  #messages: Outbound[] = []
+  #events: NodeEvent[] = []
+  /** Messages this node sent itself, delivered after the handler that sent them returns. */
+  readonly loopback: Message[] = []
+
+  /** `alone`: a cluster of one, whose broadcasts reach only itself. */
+  constructor (alone: boolean) {
+    this.#alone = alone
+  }
+
+  /**
+   * Whether a change may be stored lazily now (rule 7): nothing else of this
+   * batch is to be stored, and no earlier lazy save is still the newest.
+   */
+  get mayStoreLazily (): boolean { return this.#persist === 'none' && this.#lastPersist !== 'lazy' }
+
+  /** Raises this batch's persist mode: none < lazy < sync. */
+  store (mode: 'lazy' | 'sync'): void {
+    if (mode === 'sync' || this.#persist === 'none') this.#persist = mode
+  }
+
+  event (e: NodeEvent): void { this.#events.push(e) }
+
+  send (selfId: NodeId, to: NodeId, msg: Message): void {
+    if (to === selfId) this.loopback.push(msg)
+    else this.#messages.push({ to, msg })
+  }
+
+  broadcast (msg: Message, first?: NodeId, fanout?: number): void {
+    this.loopback.push(msg)
+    if (this.#alone) return
+    this.#messages.push({ to: null, msg, ...(first === undefined ? {} : { first }), ...(fanout === undefined ? {} : { fanout }) })
+  }
+
+  /** Hands out the batch; `snapshot` is called only when something must be stored. */
+  drain (snapshot: () => PersistentState): Ready {
+    if (this.#persist === 'none' && this.#messages.length === 0 && this.#events.length === 0) return EMPTY_READY
+    const rd: Ready = {
+      persist: this.#persist === 'none' ? null : snapshot(),
+      sync: this.#persist === 'sync',
+      messages: this.#messages,
+      events: this.#events
+    }
+    if (this.#persist !== 'none') this.#lastPersist = this.#persist
+    this.#persist = 'none'
+    this.#messages = []
+    this.#events = []
+    return rd
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * A node's view of the leader (rules 1, 3 and 7 in docs/protocol.md): whom it
+ * believes in, until when it expects to hear from it again, whether it gave
+ * up on it (then it stands for election, unless the leader is heard), and
+ * which leaders the host was told of (leaderChosen, leaderLost, leaderFound).
+ *
+ * Invariant kept here: leaderChosen is reported once per epoch, in increasing
+ * order, and never for an epoch at or below one announced before a restart.
+ */
+import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
+import type { Outbox } from './io.js'
+
+export class LeaderView {
+  readonly #selfId: NodeId
+  readonly #leaseMs: number
+  readonly #out: Outbox
+  #record: LeaderRecord | null = null
+  #until = Infinity
+  #lost = false
+  /** The newest epoch whose leader was announced (leaderChosen) to the host. */
+  #announcedThrough: Epoch
+
+  constructor (selfId: NodeId, leaseMs: number, out: Outbox, announcedThrough: Epoch) {
+    this.#selfId = selfId
+    this.#leaseMs = leaseMs
+    this.#out = out
+    this.#announcedThrough = announcedThrough
+  }
+
+  /** The leader watched and not given up on, or null. */
+  get live (): LeaderRecord | null { return this.#lost ? null : this.#record }
+  /** When the watched leader is given up on if not heard from (∞ when none is watched). */
+  get expiresAt (): number { return this.live === null ? Infinity : this.#until }
+
+  /** Watches `record` from `now`, for one lease. */
+  watch (record: LeaderRecord, now: number): void {
+    this.#record = record
+    this.#until = now + this.#leaseMs
+    this.#lost = false
+  }
+
+  /** Tells the host of `record`'s leader, once per epoch and in order. */
+  announce (record: LeaderRecord): void {
+    if (record.epoch <= this.#announcedThrough) return
+    this.#announcedThrough = record.epoch
+    this.#out.event({ type: 'leaderChosen', record })
+  }
+
+  /**
+   * A heartbeat of `epoch` was heard at `now`, and `newest` is the newest
+   * record known: announces it, and gives the watched leader of that epoch
+   * one more lease. Returns true when that leader had been given up on.
+   */
+  hear (newest: LeaderRecord, epoch: Epoch, now: number): boolean {
+    const announcedBefore = this.#announcedThrough
+    this.announce(newest)
+    const watched = this.#record
+    if (watched === null || watched.epoch !== epoch) return false
+    this.#until = now + this.#leaseMs
+    if (!this.#lost) return false
+    this.#lost = false
+    // Said unless the announcement just made said it: a restarted node announces its first leader now.
+    if (watched.leaderId !== this.#selfId && watched.epoch <= announcedBefore) this.#out.event({ type: 'leaderFound', record: watched })
+    return true
+  }
+
+  /** Gives the watched leader up. */
+  lose (): void {
+    const record = this.#record!
+    this.#lost = true
+    // Only a leader the host was told of: a restarted node knows its last leader from disk,
+    // but announces it only once that leader is heard from (rule 7).
+    if (record.leaderId !== this.#selfId && record.epoch <= this.#announcedThrough) this.#out.event({ type: 'leaderLost', record })
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Leading one epoch: the heartbeat beats, the lease they earn, and the
+ * tracking of who answers them (rule 2 in docs/protocol.md).
+ *
+ * Invariant kept here: the lease never reaches past the send time of a beat
+ * that a majority of distinct voters acknowledged, plus
+ * leaseMs·(1−ρ)/(1+ρ) (`leaderLeaseMs`). That is what keeps it inside every
+ * acknowledging voter's grant in real time, whatever the drift within ρ.
+ */
+import { leaderRecordEquals, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
+import type { OwnAccept } from './candidacy.js'
+import type { DemotionReason, Outbox } from './io.js'
+import { AskTracker, type Beat } from './tracker.js'
+
+export interface LeadershipConfig {
+  readonly selfId: NodeId
+  readonly quorum: number
+  readonly leaseMs: number
+  readonly heartbeatMs: number
+  /** leaseMs·(1−ρ)/(1+ρ): how long a leader may count on a majority-acknowledged beat. */
+  readonly leaderLeaseMs: number
+  /** Whether a lease running until `leaseUntil` is live at `now` (Node.leaseHeld, which a test variant may break). */
+  readonly leaseHeld: (leaseUntil: number, now: number) => boolean
+}
+
+/** Why a leadership must end now (see `tick`). */
+export type LeadershipEnd = 'lease-expired' | 'give-up' | null
+
+/** This node leading the epoch of `record` (see the file header). */
+export class Leadership {
+  readonly record: LeaderRecord
+  readonly #config: LeadershipConfig
+  readonly #out: Outbox
+  readonly #tracker: AskTracker
+  /** The sequence number of the newest beat (beat 0 is the Accept that got the record chosen). */
+  #seq = 0
+  /** Beats young enough to extend the lease, by sequence number. */
+  readonly #beats = new Map<number, Beat>()
+  #leaseUntil = -Infinity
+  #elected = false
+  #nextBeatAt: number
+  /** A leader that gets no majority by then gives the epoch up. */
+  readonly #giveUpAt: number
+
+  constructor (record: LeaderRecord, now: number, config: LeadershipConfig, out: Outbox) {
+    this.record = record
+    this.#config = config
+    this.#out = out
+    this.#tracker = new AskTracker(config)
+    this.#nextBeatAt = now
+    this.#giveUpAt = now + config.leaseMs
+  }
+
+  get epoch (): Epoch { return this.record.epoch }
+  /** Whether a majority acknowledged a beat while its lease was live: the `elected` event was due. */
+  get elected (): boolean { return this.#elected }
+  /** The local time until which the lease runs (−∞ before any majority). */
+  get leaseUntil (): number { return this.#leaseUntil }
+
+  /** True while elected and the lease is live at `now`. */
+  leads (now: number): boolean {
+    return this.#elected && this.#config.leaseHeld(this.#leaseUntil, now)
+  }
+
+  nextDeadline (): number {
+    return Math.min(this.#nextBeatAt, this.#elected ? this.#leaseUntil : this.#giveUpAt)
+  }
+
+  /**
+   * Begins to lead: the Accept that got the record chosen (`own`, if it was
+   * this node's) is beat 0 with the voters that granted a lease in reply;
+   * then the first heartbeat leaves.
+   */
+  start (own: OwnAccept | null, now: number): void {
+    if (own !== null && own.accept.epoch === this.record.epoch && leaderRecordEquals(own.accept.value, this.record)) {
+      const first: Beat = { sentAt: own.sentAt, acks: new Set(own.grantedBy) }
+      this.#beats.set(0, first)
+      this.#count(first, now)
+    }
+    this.#beat(now)
+  }
+
+  /** Sends the beat due at `now`; returns why the leadership must end instead (lease over, or never won), or null. */
+  tick (now: number): LeadershipEnd {
+    if (this.#elected && !this.#config.leaseHeld(this.#leaseUntil, now)) return 'lease-expired'
+    if (!this.#elected && now >= this.#giveUpAt) return 'give-up'
+    if (now >= this.#nextBeatAt) this.#beat(now)
+    return null
+  }
+
+  /** A lease grant reported in an Accepted after the record was learned: it still counts for beat 0. */
+  onLateGrant (from: NodeId, now: number): void {
+    const first = this.#beats.get(0)
+    if (first === undefined) return
+    first.acks.add(from)
+    this.#count(first, now)
+  }
+
+  /** The leadership is over (the node already retired the epoch): reports it, and hands over if resigning. */
+  end (reason: DemotionReason): void {
+    if (this.#elected) this.#out.event({ type: 'demoted', epoch: this.record.epoch, reason })
+    // The successor's answer is on the critical path of the handover: it hears first.
+    const successor = this.#tracker.quickest
+    if (reason === 'resigned') this.#out.broadcast({ type: 'resign', epoch: this.record.epoch, successor }, successor ?? undefined)
+  }
+
+  #beat (now: number): void {
+    const seq = ++this.#seq
+    this.#beats.set(seq, { sentAt: now, acks: new Set() })
+    // Beats older than a lease can no longer extend it.
+    for (const [old, beat] of this.#beats) if (beat.sentAt + this.#config.leaderLeaseMs <= now) this.#beats.delete(old)
+    this.#nextBeatAt = now + this.#config.heartbeatMs
+    const ackFrom = this.#tracker.ask(seq, now, this.#elected, this.#leaseUntil, this.#beats)
+    this.#out.broadcast({ type: 'heartbeat', epoch: this.record.epoch, seq, value: this.record, ackFrom })
+  }
+
+  /** A voter acknowledged beat `seq`. */
+  onAck (from: NodeId, seq: number, now: number): void {
+    const beat = this.#beats.get(seq)
+    if (beat === undefined) return
+    beat.acks.add(from)
+    if (from !== this.#config.selfId) this.#tracker.onAnswer(from, seq, now - beat.sentAt)
+    this.#count(beat, now)
+  }
+
+  /** A beat acknowledged by a majority extends the lease from its send time; the first such lease elects. */
+  #count (beat: Beat, now: number): void {
+    if (beat.acks.size < this.#config.quorum) return
+    const until = beat.sentAt + this.#config.leaderLeaseMs
+    if (until > this.#leaseUntil) this.#leaseUntil = until
+    if (this.#elected || !this.#config.leaseHeld(this.#leaseUntil, now)) return
+    this.#elected = true
+    this.#out.event({ type: 'elected', epoch: this.record.epoch })
+  }
+}
