@@ -3,9 +3,9 @@
  * leader crash and the re-election, then a graceful resignation.
  *   npm run demo:memory
  */
-import { MemoryNetwork } from '../src/transport/memory.js'
-import { MemoryStorage } from '../src/storage/memory.js'
-import { NodeRunner } from '../src/node/runner.js'
+// An application would import these from 'quorum-election/core' and 'quorum-election'.
+import { MemoryNetwork, NodeRunner } from '../src/core.js'
+import { MemoryStorage } from '../src/index.js'
 
 const LEASE_MS = 1000
 const t0 = performance.now()

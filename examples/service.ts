@@ -31,7 +31,7 @@ const log = (msg: string): void => { console.log(`${stamp()}  ${msg}`) }
 
 // Start-up refusals name what is wrong: a bad option (ConfigError, with its field), damaged
 // state (StorageError), an unusable key (IdentityError), a data directory another node is
-// using (DataDirInUseError). Report them and exit.
+// using (DataDirInUseError). Each has a stable `code` as well (README: Errors). Report them and exit.
 const election = await createElection({
   clusterName: values.cluster,
   clusterSize: Number(values.size),

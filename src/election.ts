@@ -8,7 +8,8 @@ import type { ComponentLogger, Libp2pEvents, Logger, PeerId, PeerStore, Startabl
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { ConfigError, resolveConfig, type NodeConfig } from './node/config.js'
+import { resolveConfig, type NodeConfig } from './node/config.js'
+import { ConfigError, ElectionStoppedError, LeaderTimeoutError, type QuorumError } from './errors.js'
 import { NodeRunner } from './node/runner.js'
 import type { DemotionReason } from './node/node.js'
 import type { Epoch, LeaderRecord, NodeId } from './paxos/proposal.js'
@@ -47,8 +48,11 @@ export interface ElectionEvents {
   'peer:join': [info: { readonly peerId: NodeId }]
   /** A peer of this cluster disconnected. */
   'peer:leave': [info: { readonly peerId: NodeId }]
-  /** Something went wrong that the application should know (the election may have stopped). */
-  error: [err: Error]
+  /**
+   * Something went wrong that the application should know: a typed error with a
+   * stable `code` (see src/errors.ts). After a StorageFailedError the election has stopped.
+   */
+  error: [err: QuorumError]
 }
 
 /** Options of {@link leaderElection} (and of {@link createElection}). */
@@ -235,7 +239,9 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
 
   /**
    * Resolves with the current leader as soon as one is known (at once if one
-   * is). Rejects when `signal` aborts, after `timeoutMs`, or if the election stops.
+   * is). Rejects with the signal's reason when `signal` aborts, with a
+   * LeaderTimeoutError after `timeoutMs`, and with an ElectionStoppedError if
+   * the election stops (or is not running) before a leader is known.
    */
   async waitForLeader (opts: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<LeaderInfo> {
     const now = this.leader
@@ -254,7 +260,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
       const check = (): void => {
         const l = this.leader
         if (l !== null) { cleanup(); resolve(l); return }
-        if (!this.#started) { cleanup(); reject(new Error('the election stopped before a leader was known')) }
+        if (!this.#started) { cleanup(); reject(new ElectionStoppedError('the election stopped before a leader was known')) }
       }
       const onAbort = (): void => { cleanup(); reject(opts.signal!.reason) }
       this.on('leaderChosen', check)
@@ -262,8 +268,9 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
       // A leader can become known without a new epoch (a heartbeat after a lapse).
       poll = setInterval(check, 50)
       opts.signal?.addEventListener('abort', onAbort, { once: true })
-      if (opts.timeoutMs !== undefined) {
-        timer = setTimeout(() => { cleanup(); reject(new Error(`no leader within ${opts.timeoutMs} ms`)) }, opts.timeoutMs)
+      const timeoutMs = opts.timeoutMs
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => { cleanup(); reject(new LeaderTimeoutError(timeoutMs)) }, timeoutMs)
       }
     })
   }

@@ -1,41 +1,19 @@
 /**
  * Quorum: embeddable leader election for Node.js services.
  *
- * This entry point exports the consensus core and its in-process runtime.
- * The libp2p transport and the `createElection` API build on these.
+ * The package root holds what an application uses: the election (as a
+ * libp2p node of its own, or as a service of yours), its events and options,
+ * the errors, storage, and the cluster-key helpers. The consensus core, its
+ * runtime, the codec and the transports are in `quorum-election/core`.
  */
-export { Node } from './node/node.js'
-export type { NodeEvent, DemotionReason, Ready, Outbound, NodeDeps } from './node/node.js'
-export { NodeRunner } from './node/runner.js'
-export type { RunnerEvents, RunnerOptions } from './node/runner.js'
-export { ConfigError, resolveConfig } from './node/config.js'
-export type { NodeConfig, ResolvedConfig } from './node/config.js'
-export { systemClock, systemRandom } from './node/clock.js'
-export type { Clock, Random } from './node/clock.js'
-export type { Storage, PersistentState } from './storage/storage.js'
-export { MemoryStorage } from './storage/memory.js'
-export { FileStorage, StorageError } from './storage/file.js'
-export { loadOrCreateIdentity, IdentityError } from './storage/identity.js'
-export { DataDirInUseError } from './storage/lock.js'
-export type { LockHolder } from './storage/lock.js'
-export { parseSwarmKey, readSwarmKeyFile, resolveSwarmKey, newSwarmKey } from './security/swarm-key.js'
-export type { Transport, TransportHandlers } from './transport/transport.js'
-export { MemoryNetwork, MemoryTransport } from './transport/memory.js'
-export type { MemoryNetworkOptions } from './transport/memory.js'
-export { Acceptor } from './paxos/acceptor.js'
-export type { AcceptorEpochState, AcceptorSnapshot, AcceptorStep } from './paxos/acceptor.js'
-export { Proposer } from './paxos/proposer.js'
-export type { ProposerPhase } from './paxos/proposer.js'
-export { Learner } from './paxos/learner.js'
-export type { LearnResult } from './paxos/learner.js'
-export { compareBallots, nextBallot, majority, leaderRecordEquals } from './paxos/proposal.js'
-export type { Ballot, Epoch, LeaderRecord, NodeId } from './paxos/proposal.js'
-export type * from './paxos/message.js'
-export { MESSAGE_TYPES } from './paxos/message.js'
-export { Election, leaderElection, validateElectionOptions } from './election.js'
-export type { ElectionEvents, ElectionOptions, ElectionComponents, LeaderInfo } from './election.js'
 export { createElection, mdnsServiceTag } from './create.js'
 export type { CreateElectionOptions } from './create.js'
-export { Libp2pTransport, protocolFor, PROTOCOL_VERSION } from './transport/libp2p.js'
-export type { Libp2pTransportOptions, TransportStats } from './transport/libp2p.js'
-export { CodecError, encodeMessage, decodeMessage } from './transport/codec.js'
+export { Election, leaderElection } from './election.js'
+export type { ElectionEvents, ElectionOptions, ElectionComponents, LeaderInfo } from './election.js'
+export type { DemotionReason } from './node/node.js'
+export type { Epoch, LeaderRecord, NodeId } from './paxos/proposal.js'
+export * from './errors.js'
+export type { Storage, PersistentState } from './storage/storage.js'
+export { MemoryStorage } from './storage/memory.js'
+export { FileStorage } from './storage/file.js'
+export { parseSwarmKey, readSwarmKeyFile, resolveSwarmKey, newSwarmKey } from './security/swarm-key.js'

@@ -3,16 +3,11 @@
  * throws a ConfigError naming the field, before anything starts.
  */
 import type { NodeId } from '../paxos/proposal.js'
+import { METADATA_LIMITS } from '../paxos/message.js'
+import { ConfigError } from '../errors.js'
 
-/** Invalid configuration; `field` names the option at fault. */
-export class ConfigError extends Error {
-  readonly field: string
-  constructor (field: string, message: string) {
-    super(`invalid option "${field}": ${message}`)
-    this.name = 'ConfigError'
-    this.field = field
-  }
-}
+/** Defined in src/errors.ts; re-exported here for existing imports. */
+export { ConfigError, METADATA_LIMITS }
 
 /** The configuration of one node. */
 export interface NodeConfig {
@@ -38,13 +33,6 @@ export interface NodeConfig {
 
 /** A configuration with every default filled in. */
 export type ResolvedConfig = Required<NodeConfig>
-
-/** Limits on leader metadata; peers reject frames beyond them, so config enforces them too. */
-export const METADATA_LIMITS = {
-  entries: 32,
-  keyLength: 64,
-  valueLength: 1024
-} as const
 
 function positive (field: string, v: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(field, `must be a positive finite number, got ${String(v)}`)

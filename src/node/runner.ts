@@ -18,6 +18,7 @@ import type { Transport } from '../transport/transport.js'
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js'
 import type { NodeConfig } from './config.js'
 import { Node, type DemotionReason, type NodeDeps, type NodeEvent, type Ready } from './node.js'
+import { ListenerError, SafetyViolationError, StorageFailedError, TooManyVotersError, TransportError, type QuorumError } from '../errors.js'
 
 /** How long a background save waits (see #saveSoon). */
 export const LAZY_SAVE_DELAY_MS = 50
@@ -28,7 +29,11 @@ export interface RunnerEvents {
   elected: [info: { epoch: Epoch }]
   demoted: [info: { epoch: Epoch, reason: DemotionReason }]
   leaderLost: [record: LeaderRecord]
-  error: [err: Error]
+  /**
+   * A typed error (see src/errors.ts): StorageFailedError (the node stopped),
+   * SafetyViolationError, TooManyVotersError, ListenerError or TransportError.
+   */
+  error: [err: QuorumError]
 }
 
 /** Options of a {@link NodeRunner}. */
@@ -124,13 +129,13 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   }
 
   /** 'error' is reported to listeners; with none, it must not throw into the host application. */
-  #fail (err: Error): void {
+  #fail (err: QuorumError): void {
     this.lastError = err
     if (this.listenerCount('error') > 0) this.emit('error', err)
   }
 
   /** The last error reported, whether or not anyone listened. */
-  lastError: Error | null = null
+  lastError: QuorumError | null = null
 
   #halt (): void {
     this.#running = false
@@ -188,7 +193,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
       } catch (err) {
         // A listener of the host threw: report it, and keep going (a rejected chain would
         // stall the node for good).
-        this.#fail(new Error(`a '${e.type}' listener threw: ${(err as Error).message}`, { cause: err }))
+        this.#fail(new ListenerError(e.type, err))
       }
     }
     const t = this.#opts.transport
@@ -198,7 +203,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
         else t.send(out.to, out.msg)
       } catch (err) {
         // A lost message is tolerated by the protocol; a broken chain would stall the node.
-        this.#fail(new Error(`transport failed to send a ${out.msg.type}: ${(err as Error).message}`, { cause: err }))
+        this.#fail(new TransportError(`transport failed to send a ${out.msg.type}: ${(err as Error).message}`, { cause: err }))
       }
     }
   }
@@ -212,10 +217,10 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
       case 'demoted': this.emit('demoted', { epoch: e.epoch, reason: e.reason }); break
       case 'leaderLost': this.emit('leaderLost', e.record); break
       case 'conflict':
-        this.#fail(new Error(`safety violation: epoch ${e.known.epoch} chosen as ${e.known.leaderId}, reported as ${e.reported.leaderId}`))
+        this.#fail(new SafetyViolationError('agreement', `epoch ${e.known.epoch} chosen as ${e.known.leaderId}, reported as ${e.reported.leaderId}`))
         break
       case 'tooManyVoters':
-        this.#fail(new Error(`more voters than clusterSize (${this.#node?.config.clusterSize ?? '?'}) are voting: ${e.voters.join(', ')}; not voting until that is fixed`))
+        this.#fail(new TooManyVotersError(this.#node!.config.clusterSize, e.voters))
         break
       case 'candidate': break
     }
@@ -247,7 +252,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
         return true
       } catch (err) {
         this.#halt()
-        this.#fail(new Error(`storage failed, node stopped: ${(err as Error).message}`, { cause: err }))
+        this.#fail(new StorageFailedError(err))
         return false
       }
     })

@@ -59,6 +59,13 @@ export interface Chosen { readonly type: 'chosen', readonly epoch: Epoch, readon
 /** The most voters a heartbeat names in `ackFrom`; a leader that would need more asks everyone. */
 export const MAX_ACK_FROM = 64
 
+/** Limits on leader metadata; peers reject frames beyond them, so config enforces them too. */
+export const METADATA_LIMITS = {
+  entries: 32,
+  keyLength: 64,
+  valueLength: 1024
+} as const
+
 /**
  * The leader's lease renewal. It carries the chosen record, so it also teaches it.
  * Every voter that can grants the lease; only those `ackFrom` names (all of them,

@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { generateKey } from '@libp2p/pnet'
 import { fromString as bytesFromString, toString as bytesToString } from 'uint8arrays'
-import { ConfigError } from '../node/config.js'
+import { ConfigError } from '../errors.js'
 
 const KEY_FORMAT = /^\/key\/swarm\/psk\/1\.0\.0\/\r?\n\/base16\/\r?\n([0-9a-fA-F]{64})\s*$/
 

@@ -34,6 +34,7 @@ import type { AcceptorEpochState, AcceptorSnapshot } from '../paxos/acceptor.js'
 import type { Ballot, LeaderRecord } from '../paxos/proposal.js'
 import type { PersistentState, Storage } from './storage.js'
 import { overwriteDurably, syncDirectory, writeFileDurably } from './durable.js'
+import { StorageError } from '../errors.js'
 
 export const STATE_FILE = 'state.slots'
 export const MANIFEST_FILE = 'MANIFEST'
@@ -45,15 +46,8 @@ const LEGACY_VERSION = 1
 /** Regions are whole pages, so that a save never shares a page with the other region. */
 const PAGE = 4096
 
-/** State on disk that cannot be trusted; `file` names it and the message says what is wrong. */
-export class StorageError extends Error {
-  readonly file: string
-  constructor (file: string, problem: string, options?: ErrorOptions) {
-    super(`${file}: ${problem}; refusing to start with lost or damaged state (the file is left as it is)`, options)
-    this.name = 'StorageError'
-    this.file = file
-  }
-}
+/** Defined in src/errors.ts; re-exported here for existing imports. */
+export { StorageError }
 
 const EMPTY: PersistentState = { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null }
 

@@ -9,18 +9,12 @@ import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { writeFileDurably } from './durable.js'
+import { IdentityError } from '../errors.js'
 
 export const KEY_FILE = 'node.key'
 
-/** A key file that cannot be used; `file` names it. */
-export class IdentityError extends Error {
-  readonly file: string
-  constructor (file: string, problem: string, options?: ErrorOptions) {
-    super(`${file}: ${problem}`, options)
-    this.name = 'IdentityError'
-    this.file = file
-  }
-}
+/** Defined in src/errors.ts; re-exported here for existing imports. */
+export { IdentityError }
 
 /** Loads the node's key from `dataDir`, creating it (mode 0600) on first use. */
 export async function loadOrCreateIdentity (dataDir: string): Promise<PrivateKey> {

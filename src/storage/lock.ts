@@ -29,33 +29,13 @@
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { DataDirInUseError, type LockHolder } from '../errors.js'
 
 /** The lock file's name inside a data directory. */
 export const LOCK_FILE = 'LOCK'
 
-/** Who holds a data directory's lock. */
-export interface LockHolder {
-  readonly host: string
-  readonly pid: number
-  /** The process's start time in clock ticks since boot (Linux), else ''. */
-  readonly start: string
-  /** The machine's boot ID (Linux), else ''. */
-  readonly boot: string
-  /** When the lock was taken (ISO 8601), for the operator. */
-  readonly since: string
-}
-
-/** The data directory is in use by another node, or its LOCK cannot be read; `file` names the LOCK. */
-export class DataDirInUseError extends Error {
-  readonly file: string
-  readonly holder: LockHolder | null
-  constructor (file: string, holder: LockHolder | null, problem: string) {
-    super(`${file}: ${problem}; two nodes must never share a data directory (they would vote twice under one identity)`)
-    this.name = 'DataDirInUseError'
-    this.file = file
-    this.holder = holder
-  }
-}
+/** Defined in src/errors.ts; re-exported here for existing imports. */
+export { DataDirInUseError, type LockHolder }
 
 let tmpCounter = 0
 

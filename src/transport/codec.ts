@@ -6,17 +6,12 @@
  * CodecError; the transport drops and counts it, and it never reaches the node.
  */
 import { Frame, type Ballot as PbBallot, type LeaderRecord as PbRecord } from './pb/quorum.js'
-import { MAX_ACK_FROM, type Message, type NackReason } from '../paxos/message.js'
+import { MAX_ACK_FROM, METADATA_LIMITS, type Message, type NackReason } from '../paxos/message.js'
 import type { Ballot, LeaderRecord } from '../paxos/proposal.js'
-import { METADATA_LIMITS } from '../node/config.js'
+import { CodecError } from '../errors.js'
 
-/** A frame that is not a valid protocol message; the message says why. */
-export class CodecError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'CodecError'
-  }
-}
+/** Defined in src/errors.ts; re-exported here for existing imports. */
+export { CodecError }
 
 /** Limits the decoder enforces. */
 export const LIMITS = {

@@ -20,7 +20,8 @@ import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import type { Message } from '../paxos/message.js'
 import type { NodeId } from '../paxos/proposal.js'
-import { CodecError, decodeMessage, encodeMessage } from './codec.js'
+import { decodeMessage, encodeMessage } from './codec.js'
+import { CodecError, TransportError } from '../errors.js'
 import { batchWindowUpdates } from './window.js'
 import type { Transport, TransportHandlers } from './transport.js'
 
@@ -145,7 +146,7 @@ export class Libp2pTransport implements Transport {
     })
     await Promise.all(closing)
     this.#out.clear()
-    for (const s of this.#inbound) s.abort(new Error('quorum transport stopped'))
+    for (const s of this.#inbound) s.abort(new TransportError('quorum transport stopped'))
     this.#inbound.clear()
   }
 
@@ -161,7 +162,7 @@ export class Libp2pTransport implements Transport {
     this.#buckets.delete(id)
     const o = this.#out.get(id)
     this.#out.delete(id)
-    o?.stream?.abort(new Error('peer disconnected'))
+    o?.stream?.abort(new TransportError('peer disconnected'))
   }
 
   peers (): NodeId[] { return [...this.#out.keys()] }
@@ -218,10 +219,10 @@ export class Libp2pTransport implements Transport {
       try {
         // Whichever connection is open now: the one a stream was on may have been closed as a duplicate.
         const connection = this.#components.connectionManager.getConnections(o.peer).find(c => c.status === 'open')
-        if (connection === undefined) throw new Error('no open connection')
+        if (connection === undefined) throw new TransportError('no open connection')
         const s = await connection.newStream(this.#protocol, { signal: AbortSignal.timeout(5000) })
         this.stats.streamsOpened++
-        if (this.#out.get(id) !== o || this.#handlers === null) { s.abort(new Error('not needed')); return }
+        if (this.#out.get(id) !== o || this.#handlers === null) { s.abort(new TransportError('not needed')); return }
         o.stream = s
         s.addEventListener('close', () => { if (o.stream === s) o.stream = null })
         // This side only writes; the remote's frames come on its own stream to us.
@@ -238,11 +239,11 @@ export class Libp2pTransport implements Transport {
 
   #onInbound (stream: Stream, connection: Connection): void {
     const from = connection.remotePeer.toString()
-    if (this.#handlers === null) { stream.abort(new Error('not running')); return }
+    if (this.#handlers === null) { stream.abort(new TransportError('not running')); return }
     if (!this.#allow(from)) {
       this.stats.refusedPeers++
       this.#log('refusing a stream from %s: not a listed voter', from)
-      stream.abort(new Error('not a voter of this cluster'))
+      stream.abort(new TransportError('not a voter of this cluster'))
       return
     }
     this.#inbound.add(stream)
@@ -277,7 +278,7 @@ export class Libp2pTransport implements Transport {
       this.#buckets.delete(from)
       this.stats.disconnectedForAbuse++
       this.#log.error('disconnecting %s: more than %d messages per second', from, this.#rate)
-      connection.abort(new Error('quorum message rate exceeded'))
+      connection.abort(new TransportError('quorum message rate exceeded'))
       return
     }
     let msg: Message
@@ -318,7 +319,7 @@ export class Libp2pTransport implements Transport {
       this.#invalid.delete(from)
       this.stats.disconnectedForAbuse++
       this.#log.error('disconnecting %s: %d invalid frames within %d ms', from, times.length, this.#invalidWindowMs)
-      connection.abort(new Error('too many invalid quorum frames'))
+      connection.abort(new TransportError('too many invalid quorum frames'))
     }
   }
 }

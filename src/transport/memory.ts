@@ -6,6 +6,7 @@
 import type { Message } from '../paxos/message.js'
 import type { NodeId } from '../paxos/proposal.js'
 import type { Transport, TransportHandlers } from './transport.js'
+import { TransportError } from '../errors.js'
 
 /** Options of a {@link MemoryNetwork}. */
 export interface MemoryNetworkOptions {
@@ -31,7 +32,7 @@ export class MemoryNetwork {
 
   /** @internal */
   join (t: MemoryTransport): void {
-    if (this.#members.has(t.localId)) throw new Error(`node ID ${t.localId} is already on this memory network`)
+    if (this.#members.has(t.localId)) throw new TransportError(`node ID ${t.localId} is already on this memory network`)
     for (const other of this.#members.values()) { other.peerUp(t.localId); t.peerUp(other.localId) }
     this.#members.set(t.localId, t)
   }
@@ -66,7 +67,7 @@ export class MemoryTransport implements Transport {
   }
 
   async start (handlers: TransportHandlers): Promise<void> {
-    if (this.#handlers !== null) throw new Error('transport already started')
+    if (this.#handlers !== null) throw new TransportError('transport already started')
     this.#handlers = handlers
     this.#network.join(this)
   }

@@ -109,6 +109,7 @@ describe.skipIf(!NETNS_OK)('libp2p clusters in one process', () => {
   it('waitForLeader honours its timeout and abort signal; onLeaderChosen unsubscribes', async () => {
     const [lonely] = await cluster('lonely', 1, 3)
     await expect(lonely!.waitForLeader({ timeoutMs: 50 })).rejects.toThrow(/no leader within 50 ms/)
+    await expect(lonely!.waitForLeader({ timeoutMs: 50 })).rejects.toMatchObject({ name: 'LeaderTimeoutError', code: 'ERR_LEADER_TIMEOUT', timeoutMs: 50 })
     const ac = new AbortController()
     const p = lonely!.waitForLeader({ signal: ac.signal })
     ac.abort(new Error('gave up'))
@@ -118,6 +119,8 @@ describe.skipIf(!NETNS_OK)('libp2p clusters in one process', () => {
     off()
     expect(lonely!.listenerCount('leaderChosen')).toBe(0)
     expect(calls).toBe(0)
+    await lonely!.stop()
+    await expect(lonely!.waitForLeader()).rejects.toMatchObject({ name: 'ElectionStoppedError', code: 'ERR_ELECTION_STOPPED' })
   })
 })
 

@@ -12,7 +12,8 @@ import { identify } from '@libp2p/identify'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as lp from 'it-length-prefixed'
 import type { Stream } from '@libp2p/interface'
-import { createElection, encodeMessage, type Election } from '../../src/index.js'
+import { createElection, type Election } from '../../src/index.js'
+import { encodeMessage } from '../../src/core.js'
 import { NETNS_OK, waitFor } from './env.js'
 
 const LEASE = 600

@@ -45,7 +45,7 @@ describe.skipIf(!NETNS_OK)('voters allowlist', () => {
     const { tmpdir } = await import('node:os')
     const { join } = await import('node:path')
     const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
-    const { loadOrCreateIdentity } = await import('../../src/index.js')
+    const { loadOrCreateIdentity } = await import('../../src/core.js')
     const root = await mkdtemp(join(tmpdir(), 'quorum-voters-'))
     try {
       const dirs = [0, 1, 2].map(i => join(root, `n${i}`))

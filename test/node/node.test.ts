@@ -36,7 +36,7 @@ describe('configuration', () => {
       let err: unknown
       try { resolveConfig({ ...base, ...patch } as NodeConfig) } catch (e) { err = e }
       expect(err).toBeInstanceOf(ConfigError)
-      expect((err as ConfigError).field).toBe(field)
+      expect(err).toMatchObject({ name: 'ConfigError', code: 'ERR_CONFIG', field })
       expect((err as Error).message).toContain(field)
     })
   }

@@ -6,6 +6,7 @@ import { MemoryStorage } from '../../src/storage/memory.js'
 import type { PersistentState, Storage } from '../../src/storage/storage.js'
 import type { Message } from '../../src/paxos/message.js'
 import type { Transport, TransportHandlers } from '../../src/transport/transport.js'
+import { ListenerError, SafetyViolationError, StorageFailedError, TooManyVotersError, TransportError, type QuorumError } from '../../src/errors.js'
 
 const LEASE = 300
 
@@ -62,7 +63,7 @@ describe('NodeRunner over the memory transport', () => {
       save: async (_s: PersistentState) => { throw new Error('disk full') }
     }
     const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })
-    const errors: Error[] = []
+    const errors: QuorumError[] = []
     r.on('error', e => errors.push(e))
     await r.start()
     await new Promise(resolve => setTimeout(resolve, 10))
@@ -70,6 +71,8 @@ describe('NodeRunner over the memory transport', () => {
     handlers!.message('y', { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'y' } })
     await new Promise(resolve => setTimeout(resolve, 10))
     expect(errors.map(e => e.message)).toEqual([expect.stringContaining('disk full')])
+    expect(errors[0]).toBeInstanceOf(StorageFailedError)
+    expect(errors[0]).toMatchObject({ name: 'StorageFailedError', code: 'ERR_STORAGE_FAILED', cause: { message: 'disk full' } })
     expect(sent.filter(m => m.type === 'promise')).toEqual([])
     expect(r.running).toBe(false)
   })
@@ -80,6 +83,7 @@ describe('NodeRunner over the memory transport', () => {
     await r.start()
     await until(() => r.lastError !== null, 20 * LEASE)
     expect(r.lastError!.message).toContain('EIO')
+    expect(r.lastError).toBeInstanceOf(StorageFailedError)
     expect(r.isLeader).toBe(false)
   })
 
@@ -184,7 +188,7 @@ describe('NodeRunner over the memory transport', () => {
     const { transport, storage, deliver } = slowDisk(1)
     const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })
     const heard: number[] = []
-    const errors: Error[] = []
+    const errors: QuorumError[] = []
     r.on('leaderChosen', rec => { heard.push(rec.epoch); throw new Error(`listener broke on ${rec.epoch}`) })
     r.on('error', e => errors.push(e))
     await r.start()
@@ -195,10 +199,52 @@ describe('NodeRunner over the memory transport', () => {
       "a 'leaderChosen' listener threw: listener broke on 1",
       "a 'leaderChosen' listener threw: listener broke on 2"
     ])
+    expect(errors[0]).toBeInstanceOf(ListenerError)
+    expect(errors[0]).toMatchObject({ name: 'ListenerError', code: 'ERR_LISTENER', event: 'leaderChosen', cause: { message: 'listener broke on 1' } })
     expect(r.running).toBe(true)
     await r.stop()
   })
+
+  it('reports a transport that throws on send as a TransportError and keeps going', async () => {
+    const { r, errors, deliver } = await reporting(t => { t.send = () => { throw new Error('socket gone') } })
+    deliver('y', { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'y' } })
+    await until(() => errors.length > 0, 5000)
+    expect(errors[0]).toBeInstanceOf(TransportError)
+    expect(errors[0]).toMatchObject({ name: 'TransportError', code: 'ERR_TRANSPORT', message: 'transport failed to send a promise: socket gone' })
+    expect(r.running).toBe(true)
+    await r.stop()
+  })
+
+  it('reports two leaders of one epoch as a SafetyViolationError naming the invariant', async () => {
+    const { r, errors, deliver } = await reporting()
+    deliver('y', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'y', metadata: {} } })
+    deliver('z', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'z', metadata: {} } })
+    await until(() => errors.length > 0, 5000)
+    expect(errors[0]).toBeInstanceOf(SafetyViolationError)
+    expect(errors[0]).toMatchObject({ name: 'SafetyViolationError', code: 'ERR_SAFETY_VIOLATION', invariant: 'agreement', detail: 'epoch 1 chosen as y, reported as z' })
+    await r.stop()
+  })
+
+  it('reports more voters than clusterSize as a TooManyVotersError listing them', async () => {
+    const { r, errors, deliver } = await reporting()
+    for (const from of ['y', 'z', 'w']) deliver(from, { type: 'heartbeatAck', epoch: 1, seq: 1 })
+    await until(() => errors.length > 0, 5000)
+    expect(errors[0]).toBeInstanceOf(TooManyVotersError)
+    expect(errors[0]).toMatchObject({ name: 'TooManyVotersError', code: 'ERR_TOO_MANY_VOTERS', clusterSize: 3, voters: ['w', 'x', 'y', 'z'] })
+    await r.stop()
+  })
 })
+
+/** A started runner of 3 voters on {@link slowDisk}, collecting the errors it reports; `tweak` may change its transport. */
+async function reporting (tweak: (t: Transport) => void = () => {}): Promise<{ r: NodeRunner, errors: QuorumError[], deliver: (from: string, msg: Message) => void }> {
+  const { transport, storage, deliver } = slowDisk(1)
+  tweak(transport)
+  const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })
+  const errors: QuorumError[] = []
+  r.on('error', e => errors.push(e))
+  await r.start()
+  return { r, errors, deliver }
+}
 
 /**
  * A transport that records what is sent (with how many saves had completed by then) and a

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { FileStorage, StorageError, STATE_FILE, MANIFEST_FILE, LEGACY_STATE_FILE } from '../../src/storage/file.js'
 import type { PersistentState } from '../../src/storage/storage.js'
+import { rejection } from './rejection.js'
 
 const dirs: string[] = []
 async function dataDir (): Promise<string> {
@@ -23,10 +24,7 @@ const state: PersistentState = {
   grant: { epoch: 6, leaderId: 'c' }
 }
 
-async function errorOf (p: Promise<unknown>): Promise<StorageError> {
-  try { await p } catch (err) { expect(err).toBeInstanceOf(StorageError); return err as StorageError }
-  throw new Error('expected a StorageError')
-}
+const errorOf = async (p: Promise<unknown>): Promise<StorageError> => await rejection(p, StorageError, 'StorageError', 'ERR_STORAGE')
 
 describe('FileStorage', () => {
   it('starts empty in a new directory, then returns what was saved, across instances', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { IdentityError, KEY_FILE, loadOrCreateIdentity } from '../../src/storage/identity.js'
+import { rejection } from './rejection.js'
 
 const dirs: string[] = []
 async function dataDir (): Promise<string> {
@@ -13,10 +14,7 @@ async function dataDir (): Promise<string> {
 }
 afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) })) })
 
-async function errorOf (p: Promise<unknown>): Promise<IdentityError> {
-  try { await p } catch (err) { expect(err).toBeInstanceOf(IdentityError); return err as IdentityError }
-  throw new Error('expected an IdentityError')
-}
+const errorOf = async (p: Promise<unknown>): Promise<IdentityError> => await rejection(p, IdentityError, 'IdentityError', 'ERR_IDENTITY')
 
 describe('persistent identity', () => {
   it('creates an Ed25519 key with mode 0600 once, then keeps the same peer ID', async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { DataDirInUseError, DataDirLock, LOCK_FILE, type LockHolder } from '../../src/storage/lock.js'
+import { rejection } from './rejection.js'
 
 const HOLDER = fileURLToPath(new URL('./lock-holder.ts', import.meta.url))
 
@@ -42,10 +43,7 @@ async function exited (c: ChildProcess): Promise<void> {
   await new Promise(resolve => c.once('exit', resolve))
 }
 
-async function refusal (p: Promise<unknown>): Promise<DataDirInUseError> {
-  try { await p } catch (err) { expect(err).toBeInstanceOf(DataDirInUseError); return err as DataDirInUseError }
-  throw new Error('expected a DataDirInUseError')
-}
+const refusal = async (p: Promise<unknown>): Promise<DataDirInUseError> => await rejection(p, DataDirInUseError, 'DataDirInUseError', 'ERR_DATA_DIR_IN_USE')
 
 /** A process ID that no process has now: one that has just exited. */
 async function deadPid (): Promise<number> {

@@ -19,6 +19,7 @@ describe('wire codec', () => {
         expect(decodeMessage(encodeMessage(m))).toEqual(m)
       } catch (err) {
         expect(err).toBeInstanceOf(CodecError)
+        expect(err).toMatchObject({ name: 'CodecError', code: 'ERR_CODEC' })
       }
     }), { numRuns: 5000 })
   })

@@ -47,5 +47,6 @@ describe('MemoryTransport', () => {
     const net = new MemoryNetwork()
     await net.transport('a').start({ message: () => {} })
     await expect(net.transport('a').start({ message: () => {} })).rejects.toThrow(/already/)
+    await expect(net.transport('a').start({ message: () => {} })).rejects.toMatchObject({ name: 'TransportError', code: 'ERR_TRANSPORT' })
   })
 })

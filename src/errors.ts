@@ -1,0 +1,171 @@
+/**
+ * Every error Quorum throws or reports, in one place. Each has a stable
+ * `code` (compare it, not the message, which may change) and a `name` equal
+ * to its class name. All extend {@link QuorumError}.
+ */
+import type { NodeId } from './paxos/proposal.js'
+
+/** The base of Quorum's errors: `code` is stable, the message is for people. */
+export abstract class QuorumError extends Error {
+  abstract readonly code: string
+}
+
+/** Invalid configuration; `field` names the option at fault. */
+export class ConfigError extends QuorumError {
+  static readonly code = 'ERR_CONFIG'
+  readonly code = ConfigError.code
+  override readonly name = 'ConfigError'
+  readonly field: string
+  constructor (field: string, message: string, options?: ErrorOptions) {
+    super(`invalid option "${field}": ${message}`, options)
+    this.field = field
+  }
+}
+
+/** State on disk that cannot be trusted; `file` names it and the message says what is wrong. */
+export class StorageError extends QuorumError {
+  static readonly code = 'ERR_STORAGE'
+  readonly code = StorageError.code
+  override readonly name = 'StorageError'
+  readonly file: string
+  constructor (file: string, problem: string, options?: ErrorOptions) {
+    super(`${file}: ${problem}; refusing to start with lost or damaged state (the file is left as it is)`, options)
+    this.file = file
+  }
+}
+
+/** A key file that cannot be used; `file` names it. */
+export class IdentityError extends QuorumError {
+  static readonly code = 'ERR_IDENTITY'
+  readonly code = IdentityError.code
+  override readonly name = 'IdentityError'
+  readonly file: string
+  constructor (file: string, problem: string, options?: ErrorOptions) {
+    super(`${file}: ${problem}`, options)
+    this.file = file
+  }
+}
+
+/** Who holds a data directory's lock. */
+export interface LockHolder {
+  readonly host: string
+  readonly pid: number
+  /** The process's start time in clock ticks since boot (Linux), else ''. */
+  readonly start: string
+  /** The machine's boot ID (Linux), else ''. */
+  readonly boot: string
+  /** When the lock was taken (ISO 8601), for the operator. */
+  readonly since: string
+}
+
+/** The data directory is in use by another node, or its LOCK cannot be read; `file` names the LOCK. */
+export class DataDirInUseError extends QuorumError {
+  static readonly code = 'ERR_DATA_DIR_IN_USE'
+  readonly code = DataDirInUseError.code
+  override readonly name = 'DataDirInUseError'
+  readonly file: string
+  /** The holder the LOCK names, or null if it cannot be read. */
+  readonly holder: LockHolder | null
+  constructor (file: string, holder: LockHolder | null, problem: string) {
+    super(`${file}: ${problem}; two nodes must never share a data directory (they would vote twice under one identity)`)
+    this.file = file
+    this.holder = holder
+  }
+}
+
+/**
+ * A protocol invariant does not hold: `invariant` names it, `detail` says how
+ * it broke. The node stops; it never carries on with broken safety.
+ */
+export class SafetyViolationError extends QuorumError {
+  static readonly code = 'ERR_SAFETY_VIOLATION'
+  readonly code = SafetyViolationError.code
+  override readonly name = 'SafetyViolationError'
+  readonly invariant: string
+  readonly detail: string
+  constructor (invariant: string, detail: string, options?: ErrorOptions) {
+    super(`safety violation (${invariant}): ${detail}`, options)
+    this.invariant = invariant
+    this.detail = detail
+  }
+}
+
+/** Saving the node's state failed, so the node stopped; `cause` is the storage's error. */
+export class StorageFailedError extends QuorumError {
+  static readonly code = 'ERR_STORAGE_FAILED'
+  readonly code = StorageFailedError.code
+  override readonly name = 'StorageFailedError'
+  constructor (cause: unknown) {
+    super(`storage failed, node stopped: ${messageOf(cause)}`, { cause })
+  }
+}
+
+/**
+ * More voters than `clusterSize` are voting: a misconfigured cluster. The node
+ * does not vote until that is fixed; `voters` lists those it saw.
+ */
+export class TooManyVotersError extends QuorumError {
+  static readonly code = 'ERR_TOO_MANY_VOTERS'
+  readonly code = TooManyVotersError.code
+  override readonly name = 'TooManyVotersError'
+  readonly clusterSize: number
+  readonly voters: readonly NodeId[]
+  constructor (clusterSize: number, voters: readonly NodeId[]) {
+    super(`more voters than clusterSize (${clusterSize}) are voting: ${voters.join(', ')}; not voting until that is fixed`)
+    this.clusterSize = clusterSize
+    this.voters = voters
+  }
+}
+
+/** One of the application's own event listeners threw; `cause` is what it threw. The election carries on. */
+export class ListenerError extends QuorumError {
+  static readonly code = 'ERR_LISTENER'
+  readonly code = ListenerError.code
+  override readonly name = 'ListenerError'
+  /** The event whose listener threw. */
+  readonly event: string
+  constructor (event: string, cause: unknown) {
+    super(`a '${event}' listener threw: ${messageOf(cause)}`, { cause })
+    this.event = event
+  }
+}
+
+/** The transport failed: a message could not be sent, or it was misused; `cause` is the underlying error, if any. */
+export class TransportError extends QuorumError {
+  static readonly code = 'ERR_TRANSPORT'
+  readonly code = TransportError.code
+  override readonly name = 'TransportError'
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+  }
+}
+
+/** A frame that is not a valid protocol message; the message says why. The transport drops it. */
+export class CodecError extends QuorumError {
+  static readonly code = 'ERR_CODEC'
+  readonly code = CodecError.code
+  override readonly name = 'CodecError'
+}
+
+/** `waitForLeader` found no leader within `timeoutMs`. */
+export class LeaderTimeoutError extends QuorumError {
+  static readonly code = 'ERR_LEADER_TIMEOUT'
+  readonly code = LeaderTimeoutError.code
+  override readonly name = 'LeaderTimeoutError'
+  readonly timeoutMs: number
+  constructor (timeoutMs: number) {
+    super(`no leader within ${timeoutMs} ms`)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** The election is not running (it stopped, or never started), so it cannot do what was asked. */
+export class ElectionStoppedError extends QuorumError {
+  static readonly code = 'ERR_ELECTION_STOPPED'
+  readonly code = ElectionStoppedError.code
+  override readonly name = 'ElectionStoppedError'
+}
+
+function messageOf (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

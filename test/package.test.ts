@@ -1,0 +1,97 @@
+/**
+ * The published surface: what `tsc -p tsconfig.build.json` emits for the
+ * package root and `quorum-election/core`, and that nothing marked @internal
+ * reaches the .d.ts files.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { promisify } from 'node:util'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const SRC = join(ROOT, 'src')
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+const CORE_ONLY = ['Node', 'NodeRunner', 'Acceptor', 'Proposer', 'Learner', 'encodeMessage', 'decodeMessage', 'MemoryNetwork', 'Libp2pTransport', 'protocolFor', 'resolveConfig']
+
+let out = ''
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'quorum-build-'))
+  // The project's Node (npm test puts it first on PATH), not whatever `node` the shell finds.
+  await promisify(execFile)(process.execPath, [TSC, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out], { cwd: ROOT })
+}, 120_000)
+afterAll(async () => { if (out !== '') await rm(out, { recursive: true, force: true }) })
+
+async function files (dir: string, ext: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  return entries.filter(e => e.isFile() && e.name.endsWith(ext)).map(e => join(e.parentPath, e.name))
+}
+
+/** The names a .d.ts exports by name, and the modules it re-exports whole. */
+function exportsOf (dts: string): { names: Set<string>, star: string[] } {
+  const names = new Set<string>()
+  for (const [, list] of dts.matchAll(/export (?:type )?\{([^}]*)\}/g)) {
+    for (const item of list!.split(',')) {
+      const name = item.trim().replace(/^type /, '').split(/\s+as\s+/).pop()!.trim()
+      if (name !== '') names.add(name)
+    }
+  }
+  for (const [, name] of dts.matchAll(/export (?:declare )?(?:abstract )?(?:class|function|const|interface|type) ([A-Za-z_$][\w$]*)/g)) names.add(name!)
+  const star = [...dts.matchAll(/export (?:type )?\* from '([^']+)'/g)].map(m => m[1]!)
+  return { names, star }
+}
+
+describe('the published package', () => {
+  it('the root exports the election, errors and storage but not the core, which core does', async () => {
+    const root = exportsOf(await readFile(join(out, 'index.d.ts'), 'utf8'))
+    const core = exportsOf(await readFile(join(out, 'core.d.ts'), 'utf8'))
+    for (const name of CORE_ONLY) {
+      expect(root.names.has(name), `root exports ${name}`).toBe(false)
+      expect(core.names.has(name), `core does not export ${name}`).toBe(true)
+    }
+    // The root re-exports one module whole: the errors.
+    expect(root.star).toEqual(['./errors.js'])
+    for (const name of ['createElection', 'leaderElection', 'Election', 'ElectionEvents', 'ElectionOptions', 'MemoryStorage', 'FileStorage', 'Storage', 'mdnsServiceTag', 'newSwarmKey']) {
+      expect(root.names.has(name), `root does not export ${name}`).toBe(true)
+    }
+    // What the modules give at run time agrees with the declarations.
+    const rootModule = await import('../src/index.js')
+    const coreModule = await import('../src/core.js')
+    for (const name of CORE_ONLY) {
+      expect(Object.keys(rootModule)).not.toContain(name)
+      expect(Object.keys(coreModule)).toContain(name)
+    }
+    expect(rootModule.ConfigError.code).toBe('ERR_CONFIG')
+  })
+
+  it('package.json maps "." and "./core" to the emitted files', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types: string, import: string }> }
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' })
+    expect(pkg.exports['./core']).toEqual({ types: './dist/core.d.ts', import: './dist/core.js' })
+  })
+
+  it('no declaration marked @internal appears in the emitted .d.ts', async () => {
+    const dts = await files(out, '.d.ts')
+    expect(dts.length).toBeGreaterThan(10)
+    let internal = 0
+    for (const source of await files(SRC, '.ts')) {
+      const text = await readFile(source, 'utf8')
+      const names = [...text.matchAll(/\/\*\*(?:(?!\*\/)[^])*@internal(?:(?!\*\/)[^])*\*\/\s*(?:(?:get|set|static|readonly|async|public|protected) )*([A-Za-z_$][\w$]*)/g)].map(m => m[1]!)
+      if (names.length === 0) continue
+      internal += names.length
+      const emitted = await readFile(join(out, relative(SRC, source).replace(/\.ts$/, '.d.ts')), 'utf8')
+      expect(emitted).not.toMatch(/@internal/)
+      for (const name of names) {
+        expect(emitted, `${relative(ROOT, source)}: ${name}`).not.toMatch(new RegExp(`^\\s*(?:(?:get|set|static|readonly|public|protected) )*${name.replace('$', '\\$')}\\b\\s*[(<:?]`, 'm'))
+      }
+    }
+    // Node's leaseUntil and grant, Election's setOwner, the memory network's hooks.
+    expect(internal).toBeGreaterThanOrEqual(4)
+    const node = await readFile(join(out, 'node', 'node.d.ts'), 'utf8')
+    expect(node).not.toMatch(/get leaseUntil\(/)
+    expect(node).not.toMatch(/get grant\(/)
+    for (const f of dts) expect(await readFile(f, 'utf8'), relative(out, f)).not.toMatch(/@internal/)
+  })
+})
