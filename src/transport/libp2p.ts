@@ -21,7 +21,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import type { Message } from '../paxos/message.js'
 import type { NodeId } from '../paxos/proposal.js'
 import { CodecError, decodeMessage, encodeMessage } from './codec.js'
-import { batchWindowUpdates } from './window.js'
+import { batchWindowUpdates } from './patches/window.js'
 import type { Transport, TransportHandlers } from './transport.js'
 
 /** Version of the wire protocol, part of the protocol ID. */

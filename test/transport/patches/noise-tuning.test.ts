@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { ConnectionEncrypter, MessageStream } from '@libp2p/interface'
 import { LengthPrefixedDecoder } from '@libp2p/utils'
-import { cheapShortReads, noiseFrameLength, oneChunkPerWrite, tunedNoise } from '../../src/transport/noise-tuning.js'
+import { cheapShortReads, noiseFrameLength, oneChunkPerWrite, tunedNoise } from '../../../src/transport/patches/noise-tuning.js'
 
 /** A connection whose sendData writes one "socket write" per chunk, like @libp2p/tcp's. */
 function fakeConnection (): { conn: MessageStream, writes: Uint8Array[] } {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { multiaddrConnectionPair } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
-import { batchWindowUpdates } from '../../src/transport/window.js'
+import { batchWindowUpdates } from '../../../src/transport/patches/window.js'
 
 /** A yamux stream pair over an in-memory connection; counts the window-update frames the reader sends. */
 async function pair (): Promise<{ writer: Stream, reader: Stream, updates: () => number }> {
