@@ -72,6 +72,8 @@ export interface TransportStats {
   disconnectedForAbuse: number
   streamsOpened: number
   refusedPeers: number
+  /** Inbound streams whose window updates were left to their muxer: not js-yamux's, or not of the shape patches/window.ts expects. */
+  unbatchedStreams: number
 }
 
 interface Outbound {
@@ -89,7 +91,7 @@ const MAX_PENDING = 64
 export class Libp2pTransport implements Transport {
   readonly localId: NodeId
   readonly stats: TransportStats = {
-    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, oversizedFrames: 0, droppedBackpressure: 0, disconnectedForAbuse: 0, streamsOpened: 0, refusedPeers: 0
+    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, oversizedFrames: 0, droppedBackpressure: 0, disconnectedForAbuse: 0, streamsOpened: 0, refusedPeers: 0, unbatchedStreams: 0
   }
 
   readonly #components: Libp2pTransportComponents
@@ -247,7 +249,10 @@ export class Libp2pTransport implements Transport {
     }
     this.#inbound.add(stream)
     // This side only reads here: without this, every frame read is answered with a window update.
-    batchWindowUpdates(stream)
+    if (!batchWindowUpdates(stream, this.#log)) {
+      this.stats.unbatchedStreams++
+      this.#log('stream from %s: window updates left to its muxer %s', from, connection.multiplexer)
+    }
     const maxDataLength = this.#maxFrame
     void pipe(
       stream,
