@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
-import { tunedNoise } from './transport/noise-tuning.js'
+import { tunedNoise } from './transport/patches/noise-tuning.js'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
@@ -95,7 +95,7 @@ export async function createElection (options: CreateElectionOptions): Promise<E
       logger: options.logger ?? defaultLogger(),
       addresses: { listen: [...listen] },
       transports: [tcp()],
-      // One socket write per Noise message instead of two, and no exception per received chunk (see noise-tuning.ts).
+      // One socket write per Noise message instead of two, and no exception per received chunk (see transport/patches/noise-tuning.ts).
       connectionEncrypters: [tunedNoise(noise())],
       streamMuxers: [yamux()],
       // Heartbeats already watch every peer; libp2p's ping monitor would only add streams and CPU.

@@ -22,7 +22,7 @@ import type { Message } from '../paxos/message.js'
 import type { NodeId } from '../paxos/proposal.js'
 import { decodeMessage, encodeMessage } from './codec.js'
 import { CodecError, TransportError } from '../errors.js'
-import { batchWindowUpdates } from './window.js'
+import { batchWindowUpdates } from './patches/window.js'
 import type { Transport, TransportHandlers } from './transport.js'
 
 /** Version of the wire protocol, part of the protocol ID. */
@@ -73,6 +73,8 @@ export interface TransportStats {
   disconnectedForAbuse: number
   streamsOpened: number
   refusedPeers: number
+  /** Inbound streams whose window updates were left to their muxer: not js-yamux's, or not of the shape patches/window.ts expects. */
+  unbatchedStreams: number
 }
 
 interface Outbound {
@@ -90,7 +92,7 @@ const MAX_PENDING = 64
 export class Libp2pTransport implements Transport {
   readonly localId: NodeId
   readonly stats: TransportStats = {
-    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, oversizedFrames: 0, droppedBackpressure: 0, disconnectedForAbuse: 0, streamsOpened: 0, refusedPeers: 0
+    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, oversizedFrames: 0, droppedBackpressure: 0, disconnectedForAbuse: 0, streamsOpened: 0, refusedPeers: 0, unbatchedStreams: 0
   }
 
   readonly #components: Libp2pTransportComponents
@@ -248,7 +250,10 @@ export class Libp2pTransport implements Transport {
     }
     this.#inbound.add(stream)
     // This side only reads here: without this, every frame read is answered with a window update.
-    batchWindowUpdates(stream)
+    if (!batchWindowUpdates(stream, this.#log)) {
+      this.stats.unbatchedStreams++
+      this.#log('stream from %s: window updates left to its muxer %s', from, connection.multiplexer)
+    }
     const maxDataLength = this.#maxFrame
     void pipe(
       stream,
