@@ -7,7 +7,8 @@
  * Invariant kept here: leaderChosen is reported once per epoch, in increasing
  * order, and never for an epoch at or below one announced before a restart.
  */
-import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
+import { invariant } from '../invariant.js'
+import { leaderRecordEquals, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
 import type { Outbox } from './io.js'
 
 export class LeaderView {
@@ -19,6 +20,8 @@ export class LeaderView {
   #lost = false
   /** The newest epoch whose leader was announced (leaderChosen) to the host. */
   #announcedThrough: Epoch
+  /** The record announced last in this incarnation. */
+  #announced: LeaderRecord | null = null
 
   constructor (selfId: NodeId, leaseMs: number, out: Outbox, announcedThrough: Epoch) {
     this.#selfId = selfId
@@ -41,7 +44,14 @@ export class LeaderView {
 
   /** Tells the host of `record`'s leader, once per epoch and in order. */
   announce (record: LeaderRecord): void {
+    const announced = this.#announced
+    // The learner hands out only what it learned: the same epoch must come with the same value.
+    invariant(announced === null || announced.epoch !== record.epoch || leaderRecordEquals(announced, record), 'chosen-never-changes',
+      () => `epoch ${record.epoch} announced as ${announced!.leaderId}, now reported as ${record.leaderId}`)
+    invariant(announced === null || record.epoch >= announced.epoch, 'epochs-learned-in-order',
+      () => `epoch ${record.epoch} after epoch ${announced!.epoch} was announced`)
     if (record.epoch <= this.#announcedThrough) return
+    this.#announced = record
     this.#announcedThrough = record.epoch
     this.#out.event({ type: 'leaderChosen', record })
   }

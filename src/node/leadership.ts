@@ -10,6 +10,8 @@
 import { leaderRecordEquals, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
 import type { OwnAccept } from './candidacy.js'
 import type { DemotionReason, Outbox } from './io.js'
+import { invariant } from '../invariant.js'
+import { Votes } from '../paxos/votes.js'
 import { AskTracker, type Beat } from './tracker.js'
 
 export interface LeadershipConfig {
@@ -37,6 +39,8 @@ export class Leadership {
   /** Beats young enough to extend the lease, by sequence number. */
   readonly #beats = new Map<number, Beat>()
   #leaseUntil = -Infinity
+  /** When the newest beat left (beat 0 included): no lease reaches past it plus leaderLeaseMs. */
+  #newestSentAt = -Infinity
   #elected = false
   #nextBeatAt: number
   /** A leader that gets no majority by then gives the epoch up. */
@@ -73,8 +77,9 @@ export class Leadership {
    */
   start (own: OwnAccept | null, now: number): void {
     if (own !== null && own.accept.epoch === this.record.epoch && leaderRecordEquals(own.accept.value, this.record)) {
-      const first: Beat = { sentAt: own.sentAt, acks: new Set(own.grantedBy) }
+      const first: Beat = { sentAt: own.sentAt, acks: new Votes(own.grantedBy.ids()) }
       this.#beats.set(0, first)
+      this.#newestSentAt = own.sentAt
       this.#count(first, now)
     }
     this.#beat(now)
@@ -106,7 +111,8 @@ export class Leadership {
 
   #beat (now: number): void {
     const seq = ++this.#seq
-    this.#beats.set(seq, { sentAt: now, acks: new Set() })
+    this.#beats.set(seq, { sentAt: now, acks: new Votes() })
+    this.#newestSentAt = now
     // Beats older than a lease can no longer extend it.
     for (const [old, beat] of this.#beats) if (beat.sentAt + this.#config.leaderLeaseMs <= now) this.#beats.delete(old)
     this.#nextBeatAt = now + this.#config.heartbeatMs
@@ -125,9 +131,11 @@ export class Leadership {
 
   /** A beat acknowledged by a majority extends the lease from its send time; the first such lease elects. */
   #count (beat: Beat, now: number): void {
-    if (beat.acks.size < this.#config.quorum) return
+    if (!beat.acks.reached(this.#config.quorum)) return
     const until = beat.sentAt + this.#config.leaderLeaseMs
     if (until > this.#leaseUntil) this.#leaseUntil = until
+    invariant(beat.sentAt <= now && this.#leaseUntil <= this.#newestSentAt + this.#config.leaderLeaseMs, 'lease-within-bound',
+      () => `lease until ${this.#leaseUntil} from a beat sent at ${beat.sentAt} (now ${now}, newest beat ${this.#newestSentAt}, bound ${this.#config.leaderLeaseMs} ms)`)
     if (this.#elected || !this.#config.leaseHeld(this.#leaseUntil, now)) return
     this.#elected = true
     this.#out.event({ type: 'elected', epoch: this.record.epoch })

@@ -16,6 +16,7 @@
  * (proposer, ballots, deadlines, round 0), leadership.ts with tracker.ts
  * (beats, the lease, whom to ask), io.ts (the batch being gathered).
  */
+import { invariant } from '../invariant.js'
 import { Acceptor } from '../paxos/acceptor.js'
 import { Learner, type LearnResult } from '../paxos/learner.js'
 import { majority, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
@@ -35,11 +36,6 @@ export type { DemotionReason, NodeDeps, NodeEvent, Outbound, PersistMode, Ready 
 
 /** What this node does: follow (vote, watch the leader), stand for election, or lead an epoch chosen for it. */
 export type Role = 'follower' | 'candidate' | 'leader'
-
-/** An illegal role change: a bug, never a fault of the network or the operator. */
-function illegal (from: Role, to: Role, why: string): never {
-  throw new Error(`illegal role change ${from} → ${to}: ${why}`)
-}
 
 /** One Quorum node as a deterministic state machine (see the file header). */
 export class Node {
@@ -204,14 +200,14 @@ export class Node {
 
   /** Stands for `epoch`: from following, or from an earlier candidacy; never while leading. */
   #becomeCandidate (epoch: Epoch): void {
-    if (this.#role === 'leader') illegal(this.#role, 'candidate', `stands for epoch ${epoch} while leading epoch ${this.#leadership!.epoch}`)
+    invariant(this.#role !== 'leader', 'legal-role-change', () => `leader → candidate: stands for epoch ${epoch} while leading epoch ${this.#leadership!.epoch}`)
     this.#role = 'candidate'
     this.#out.event({ type: 'candidate', epoch })
   }
 
   /** Leads `record`, chosen for this node; never while leading another epoch. */
   #becomeLeader (record: LeaderRecord, now: number): void {
-    if (this.#role === 'leader') illegal(this.#role, 'leader', `epoch ${record.epoch} chosen while leading epoch ${this.#leadership!.epoch}`)
+    invariant(this.#role !== 'leader', 'legal-role-change', () => `leader → leader: epoch ${record.epoch} chosen while leading epoch ${this.#leadership!.epoch}`)
     this.#role = 'leader'
     this.#leadership = new Leadership(record, now, {
       selfId: this.id,

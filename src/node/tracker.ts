@@ -8,12 +8,13 @@
  */
 import { MAX_ACK_FROM, type Heartbeat } from '../paxos/message.js'
 import type { NodeId } from '../paxos/proposal.js'
+import type { Votes } from '../paxos/votes.js'
 
 /** How long a leader asks every voter in every beat after an ask went unanswered, in leases (rule 2). */
 export const CAREFUL_LEASES = 10
 
 /** One heartbeat round: when it left, and the distinct voters that acknowledged it. */
-export interface Beat { readonly sentAt: number, readonly acks: Set<NodeId> }
+export interface Beat { readonly sentAt: number, readonly acks: Votes }
 
 export interface TrackerConfig {
   readonly quorum: number

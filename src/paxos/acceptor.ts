@@ -11,8 +11,9 @@
  * a reply sent from state that a crash could lose is a promise the node may
  * later break.
  */
-import { ballotAbove, ballotAtLeast, ballotEquals, type Ballot, type Epoch } from './proposal.js'
+import { ballotAbove, ballotAtLeast, ballotEquals, formatBallot, type Ballot, type Epoch } from './proposal.js'
 import type { Accept, Accepted, AcceptedValue, Nack, Prepare, PromiseMsg } from './message.js'
+import { invariant } from '../invariant.js'
 
 /** An acceptor's state in one epoch: its promise and what it accepted. */
 export interface AcceptorEpochState {
@@ -60,7 +61,7 @@ export class Acceptor {
     if (!ballotAbove(m.ballot, s.promised)) {
       return { changed: false, reply: this.#nack(m.epoch, m.ballot, s.promised, chosenEpoch) }
     }
-    this.#epochs.set(m.epoch, { promised: m.ballot, accepted: s.accepted })
+    this.#set(m.epoch, s, { promised: m.ballot, accepted: s.accepted })
     return { changed: true, reply: { type: 'promise', epoch: m.epoch, ballot: m.ballot, accepted: s.accepted } }
   }
 
@@ -71,7 +72,7 @@ export class Acceptor {
     }
     const reply: Accepted = { type: 'accepted', epoch: m.epoch, ballot: m.ballot, value: m.value, lease: false }
     if (s.accepted !== null && ballotEquals(s.accepted.ballot, m.ballot)) return { changed: false, reply }
-    this.#epochs.set(m.epoch, { promised: m.ballot, accepted: { ballot: m.ballot, value: m.value } })
+    this.#set(m.epoch, s, { promised: m.ballot, accepted: { ballot: m.ballot, value: m.value } })
     return { changed: true, reply }
   }
 
@@ -90,6 +91,15 @@ export class Acceptor {
 
   snapshot (): AcceptorSnapshot {
     return [...this.#epochs.entries()].sort((a, b) => a[0] - b[0])
+  }
+
+  /** The one place an epoch's state changes; the two invariants of the file header are asserted here. */
+  #set (epoch: Epoch, before: AcceptorEpochState, after: AcceptorEpochState): void {
+    invariant(after.promised !== null && ballotAtLeast(after.promised, before.promised), 'promise-never-decreases',
+      () => `epoch ${epoch}: promise ${formatBallot(before.promised)} would become ${formatBallot(after.promised)}`)
+    invariant(after.accepted === before.accepted || (after.accepted !== null && ballotAtLeast(after.accepted.ballot, before.promised)), 'accept-at-or-above-promise',
+      () => `epoch ${epoch}: accepting at ${formatBallot(after.accepted?.ballot ?? null)} below the promise ${formatBallot(before.promised)}`)
+    this.#epochs.set(epoch, after)
   }
 
   #nack (epoch: Epoch, ballot: Ballot, promised: Ballot | null, chosenEpoch: Epoch): Nack {

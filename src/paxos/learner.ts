@@ -10,6 +10,8 @@
  */
 import { leaderRecordEquals, majority, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
 import type { Accepted } from './message.js'
+import { invariant } from '../invariant.js'
+import { Votes } from './votes.js'
 
 /** What a learner made of a report. */
 export type LearnResult =
@@ -19,7 +21,7 @@ export type LearnResult =
 
 const IGNORED: LearnResult = { kind: 'ignored' }
 
-interface Tally { readonly value: LeaderRecord, readonly voters: Set<NodeId> }
+interface Tally { readonly value: LeaderRecord, readonly voters: Votes }
 
 /** The learner role (see the file header for its invariants). */
 export class Learner {
@@ -46,11 +48,11 @@ export class Learner {
     if (byBallot === undefined) { byBallot = new Map(); this.#tallies.set(m.epoch, byBallot) }
     const key = `${m.ballot.round}\u0000${m.ballot.nodeId}`
     let tally = byBallot.get(key)
-    if (tally === undefined) { tally = { value: m.value, voters: new Set() }; byBallot.set(key, tally) }
+    if (tally === undefined) { tally = { value: m.value, voters: new Votes() }; byBallot.set(key, tally) }
     // One ballot carries one value; a mismatch can only be a corrupt message.
     if (!leaderRecordEquals(tally.value, m.value)) return IGNORED
     tally.voters.add(from)
-    if (tally.voters.size < this.#quorum) return IGNORED
+    if (!tally.voters.reached(this.#quorum)) return IGNORED
     return this.#learn(m.value)
   }
 
@@ -60,6 +62,7 @@ export class Learner {
   }
 
   #learn (value: LeaderRecord): LearnResult {
+    invariant(value.epoch > this.newestEpoch, 'epochs-learned-in-order', () => `learning epoch ${value.epoch} after epoch ${this.newestEpoch}`)
     this.#newest = value
     for (const e of [...this.#tallies.keys()]) if (e <= value.epoch) this.#tallies.delete(e)
     return { kind: 'learned', value }

@@ -11,6 +11,7 @@
  */
 import { ballotEquals, compareBallots, majority, type Ballot, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
 import type { Accept, AcceptedValue, Nack, Prepare, PromiseMsg } from './message.js'
+import { Votes } from './votes.js'
 
 /** Where a proposer stands in its current ballot. */
 export type ProposerPhase = 'idle' | 'preparing' | 'accepting' | 'defeated'
@@ -22,7 +23,7 @@ export class Proposer {
   readonly #ownValue: LeaderRecord
   #phase: ProposerPhase = 'idle'
   #ballot: Ballot | null = null
-  #promises = new Set<NodeId>()
+  #promises = new Votes()
   #highestAccepted: AcceptedValue | null = null
   /** The highest ballot any Nack or promise reported; the next try must beat it. */
   #highestSeen: Ballot | null = null
@@ -45,7 +46,7 @@ export class Proposer {
   prepare (ballot: Ballot): Prepare {
     this.#ballot = ballot
     this.#phase = 'preparing'
-    this.#promises = new Set()
+    this.#promises = new Votes()
     this.#highestAccepted = null
     this.#proposed = null
     this.#see(ballot)
@@ -55,15 +56,14 @@ export class Proposer {
   /** Counts a promise; returns the Accept to broadcast when a majority promised. */
   onPromise (from: NodeId, m: PromiseMsg): Accept | null {
     if (this.#phase !== 'preparing' || m.epoch !== this.epoch || !ballotEquals(m.ballot, this.#ballot)) return null
-    if (this.#promises.has(from)) return null
-    this.#promises.add(from)
+    if (!this.#promises.add(from)) return null
     if (m.accepted !== null) {
       this.#see(m.accepted.ballot)
       if (this.#highestAccepted === null || compareBallots(m.accepted.ballot, this.#highestAccepted.ballot) > 0) {
         this.#highestAccepted = m.accepted
       }
     }
-    if (this.#promises.size < this.#quorum) return null
+    if (!this.#promises.reached(this.#quorum)) return null
     this.#phase = 'accepting'
     const value = this.#highestAccepted?.value ?? this.#ownValue
     this.#proposed = value
@@ -82,7 +82,7 @@ export class Proposer {
     if (ballot.round !== 0) throw new RangeError('only the reserved round 0 may skip phase 1')
     this.#ballot = ballot
     this.#phase = 'accepting'
-    this.#promises = new Set()
+    this.#promises = new Votes()
     this.#highestAccepted = null
     this.#proposed = this.#ownValue
     this.#see(ballot)
