@@ -70,9 +70,9 @@ const byProperty = new Map<string, number>()
 // "Sometimes" properties: a run that never elects, fails over or resigns proves little.
 const sometimes = {
   elected: 0, failover: 0, resign: 0, crash: 0, partition: 0, pause: 0, lostWrite: 0,
-  ackPastHeartbeat: 0, staleAccept: 0, valueAtTwoBallots: 0, restartNearGrant: 0
+  ackPastHeartbeat: 0, staleAccept: 0, valueAtTwoBallots: 0, restartNearGrant: 0, saveCoalesced: 0
 }
-const totals = { lostWrites: 0, acksPastHeartbeat: 0, staleAccepts: 0, valuesAtTwoBallots: 0, restartsNearGrant: 0 }
+const totals = { savesCoalesced: 0, lostWrites: 0, acksPastHeartbeat: 0, staleAccepts: 0, valuesAtTwoBallots: 0, restartsNearGrant: 0 }
 const sizes = new Map<number, number>()
 const drivers = new Map<string, number>()
 let worstConvergence = 0
@@ -91,6 +91,7 @@ for (let seed = from; seed < from + n; seed++) {
   if (s.staleAccepts > 0) sometimes.staleAccept++
   if (s.valuesAtTwoBallots > 0) sometimes.valueAtTwoBallots++
   if (s.restartsNearGrant > 0) sometimes.restartNearGrant++
+  if (s.savesCoalesced > 0) sometimes.saveCoalesced++
   for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += s[k]
   sizes.set(r.options.clusterSize, (sizes.get(r.options.clusterSize) ?? 0) + 1)
   drivers.set(r.options.driver, (drivers.get(r.options.driver) ?? 0) + 1)

@@ -48,6 +48,9 @@ export interface SimStats extends NetworkStats, DiskStats {
   restartsNearGrant: number
   /** Epochs in which one value was accepted at two or more different ballots. */
   valuesAtTwoBallots: number
+  /** Runner driver: batches with state to persist, and how many of them a later write covered instead (group commit). */
+  persistBatches: number
+  savesCoalesced: number
   /** Accepted messages for the reserved round-0 ballot of a named successor (the fast handover). */
   fastAccepts: number
   /** Virtual ms from the end of faults until every node agreed on a live leader (-1: never). */
@@ -172,7 +175,7 @@ export class Cluster implements ClusterView {
       writes: 0,
       lostWrites: 0,
       events: 0, elections: 0, leadersElected: 0, distinctLeaders: 0, failovers: 0, resigns: 0, crashes: 0, pauses: 0,
-      bounces: 0, restartsNearGrant: 0, valuesAtTwoBallots: 0, fastAccepts: 0, convergenceMs: -1, virtualMs: 0
+      bounces: 0, restartsNearGrant: 0, persistBatches: 0, savesCoalesced: 0, valuesAtTwoBallots: 0, fastAccepts: 0, convergenceMs: -1, virtualMs: 0
     })
     const meta = new Map<NodeId, Record<string, string>>()
     const drift = options.maxDriftRatio
@@ -224,6 +227,7 @@ export class Cluster implements ClusterView {
     if (this.checker.ok) liveness.finish(this)
     this.stats.convergenceMs = liveness.convergenceMs
     this.stats.virtualMs = this.#now
+    if (runner) this.stats.savesCoalesced = Math.max(0, this.stats.persistBatches - this.stats.writes - this.stats.lostWrites)
     for (const r of this.replicas) if (r.runner !== null) void r.runner.crash()
     return { seed: this.#seed, options: this.options, violations: this.checker.violations, stats: this.stats, livenessBoundMs: this.#boundMs, trace: this.trace }
   }
@@ -297,6 +301,7 @@ export class Cluster implements ClusterView {
     const ready = node.ready.bind(node)
     node.ready = () => {
       const rd = ready()
+      if (rd.persist !== null) this.stats.persistBatches++
       for (const e of rd.events) {
         if (e.type === 'candidate' || e.type === 'conflict' || e.type === 'tooManyVoters') this.#onNodeEvent(r, e)
         else pending.push(e)

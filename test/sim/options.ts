@@ -119,7 +119,11 @@ export const ELECTION_ATTEMPTS = 8
  *    roundTimeoutMs until a majority answered (one retry, on a healed network);
  * 4. then up to ELECTION_ATTEMPTS attempts, each a wait (the first at most
  *    electionDelayMs at priority 0, later ones a backoff of at most
- *    1.5·electionDelayMs + roundTimeoutMs/4) and a round timeout;
+ *    1.5·electionDelayMs + roundTimeoutMs/4) and a round timeout. When a
+ *    round's worst case (four hops, each behind one disk write) takes longer
+ *    than roundTimeoutMs, an attempt can also fail for timing alone (a
+ *    jitter of 0.2·leaseMs against a round timeout of leaseMs/4): the
+ *    attempts allowed grow by that ratio;
  * 5. the winning round: Prepare, Promise, Accept, Accepted, then the first
  *    heartbeat and its acknowledgement, six hops each behind one disk write,
  *    and the lazy save of the learned record (the runner's LAZY_SAVE_DELAY_MS).
@@ -137,7 +141,8 @@ export function livenessBoundMs (o: SimOptions): number {
   const staleGrant = (o.slow > 0 ? o.slowMaxMs : 0) + netMs + real(c.leaseMs)
   const catchUp = real(c.roundTimeoutMs)
   const attempt = real(Math.max(c.electionDelayMs, 1.5 * c.electionDelayMs + c.roundTimeoutMs / 4) + c.roundTimeoutMs)
+  const attempts = ELECTION_ATTEMPTS * Math.max(1, 4 * (netMs + diskMs) / c.roundTimeoutMs)
   const winningRound = 6 * (netMs + diskMs) + (o.driver === 'runner' ? real(LAZY_SAVE_DELAY_MS) : 0)
   // 1 and 2 both start at the heal, and run side by side.
-  return Math.max(quarantine, staleGrant) + catchUp + ELECTION_ATTEMPTS * attempt + winningRound
+  return Math.max(quarantine, staleGrant) + catchUp + attempts * attempt + winningRound
 }

@@ -53,6 +53,7 @@ describe('simulated schedules', () => {
     expect(share(r => r.stats.convergenceMs > 0)).toBeGreaterThan(0.1)
     // The faults the seeds did not reach before the split.
     expect(share(r => r.stats.lostWrites > 0)).toBeGreaterThan(0.05)
+    expect(share(r => r.stats.savesCoalesced > 0)).toBeGreaterThan(0.1)
     expect(share(r => r.stats.acksPastHeartbeat > 0)).toBeGreaterThan(0.1)
     expect(share(r => r.stats.staleAccepts > 0)).toBeGreaterThan(0.1)
     expect(share(r => r.stats.valuesAtTwoBallots > 0)).toBeGreaterThan(0.2)
