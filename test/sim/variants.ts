@@ -104,9 +104,18 @@ function dropHighestRound (s: Storage): Storage {
   return { durable: s.durable, load: async () => await s.load(), save: async state => { await s.save({ ...state, highestRound: 0 }) } }
 }
 
+/**
+ * A storage layer that drops the stored grant: a voter restarted on durable
+ * storage then sees no grant and skips its quarantine, though it may still be
+ * bound by a lease it granted just before the crash.
+ */
+function dropGrant (s: Storage): Storage {
+  return { durable: s.durable, load: async () => await s.load(), save: async state => { await s.save({ ...state, grant: null }) } }
+}
+
 export type VariantName =
   | 'forgetful-acceptor' | 'minority-learner' | 'lease-ignoring-leader' | 'drift-unaware' | 'forgets-candidacy'
-  | 'lease-from-ack-arrival' | 'releases-before-save' | 'storage-drops-highest-round'
+  | 'lease-from-ack-arrival' | 'releases-before-save' | 'storage-drops-highest-round' | 'storage-drops-grant'
 
 export interface Variant {
   readonly makeNode?: NodeFactory
@@ -163,5 +172,11 @@ export const VARIANTS: Record<VariantName, Variant> = {
     wrapStorage: dropHighestRound,
     driver: 'runner',
     catches: 'S7'
+  },
+  /** S6 sees the restarted voter vote again while the grant it crashed with still runs. */
+  'storage-drops-grant': {
+    wrapStorage: dropGrant,
+    driver: 'runner',
+    catches: 'S6'
   }
 }
