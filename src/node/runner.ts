@@ -36,6 +36,17 @@ export interface RunnerEvents {
   error: [err: QuorumError]
 }
 
+/** The timers a runner arms (by default the global ones; the simulator passes virtual ones). */
+export interface Timers {
+  readonly setTimeout: (fn: () => void, ms: number) => unknown
+  readonly clearTimeout: (handle: unknown) => void
+}
+
+const systemTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: handle => { clearTimeout(handle as NodeJS.Timeout) }
+}
+
 /** Options of a {@link NodeRunner}. */
 export interface RunnerOptions {
   /** Node configuration; `nodeId` defaults to the transport's local ID. */
@@ -46,18 +57,21 @@ export interface RunnerOptions {
   readonly random?: Random
   /** Test hook: build the node (e.g. a broken variant). */
   readonly makeNode?: (config: NodeConfig, deps: NodeDeps) => Node
+  /** Test hook: timers in the clock's time (default: the global setTimeout and clearTimeout). */
+  readonly timers?: Timers
 }
 
 /** Runs a {@link Node} on real timers over a Storage and a Transport. */
 export class NodeRunner extends EventEmitter<RunnerEvents> {
   readonly #opts: RunnerOptions
   readonly #clock: Clock
+  readonly #timers: Timers
   #node: Node | null = null
-  #timer: NodeJS.Timeout | null = null
+  #timer: unknown = null
   #timerAt = Infinity
   #chain: Promise<void> = Promise.resolve()
   /** A background save waiting for the election's burst of messages to pass. */
-  #lazyTimer: NodeJS.Timeout | null = null
+  #lazyTimer: unknown = null
   /** Saves run one after another on this chain; each link resolves false once storage failed. */
   #saving: Promise<boolean> = Promise.resolve(true)
   #running = false
@@ -71,6 +85,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     super()
     this.#opts = opts
     this.#clock = opts.clock ?? systemClock
+    this.#timers = opts.timers ?? systemTimers
   }
 
   get node (): Node | null { return this.#node }
@@ -103,7 +118,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     if (node.isLeader) { node.resign(); this.#flush() }
     await this.#chain
     if (this.#lazyTimer !== null) {
-      clearTimeout(this.#lazyTimer)
+      this.#timers.clearTimeout(this.#lazyTimer)
       this.#lazyTimer = null
       await this.#save(this.#latest!.gen)
     }
@@ -139,9 +154,9 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
 
   #halt (): void {
     this.#running = false
-    if (this.#lazyTimer !== null) clearTimeout(this.#lazyTimer)
+    if (this.#lazyTimer !== null) this.#timers.clearTimeout(this.#lazyTimer)
     this.#lazyTimer = null
-    if (this.#timer !== null) clearTimeout(this.#timer)
+    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer)
     this.#timer = null
     this.#timerAt = Infinity
   }
@@ -233,7 +248,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
    */
   #saveSoon (): void {
     if (this.#lazyTimer !== null) return
-    this.#lazyTimer = setTimeout(() => {
+    this.#lazyTimer = this.#timers.setTimeout(() => {
       this.#lazyTimer = null
       if (this.#latest !== null && this.#latest.gen > this.#savedGen) void this.#save(this.#latest.gen)
     }, LAZY_SAVE_DELAY_MS)
@@ -270,11 +285,11 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   #arm (deadline: number | null): void {
     if (!this.#running) return
     if (this.#timer !== null && this.#timerAt === deadline) return
-    if (this.#timer !== null) clearTimeout(this.#timer)
+    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer)
     this.#timer = null
     this.#timerAt = deadline ?? Infinity
     if (deadline === null) return
     // +1 ms: setTimeout may fire a little early relative to performance.now().
-    this.#timer = setTimeout(() => { this.#onTimer() }, Math.max(0, deadline - this.#clock.now()) + 1)
+    this.#timer = this.#timers.setTimeout(() => { this.#onTimer() }, Math.max(0, deadline - this.#clock.now()) + 1)
   }
 }

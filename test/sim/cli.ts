@@ -1,12 +1,16 @@
 /**
  * Runs simulated schedules from the command line.
- *   npm run sim -- --seed S          replay one seed, print its parameters, stats and trace tail
+ *   npm run sim -- --seed S          replay one seed, print its options, stats and trace tail
  *   npm run sim -- --seeds N [--from F]   run N seeds and end with "seeds: N, violations: V"
  *   add --variant NAME to run a deliberately broken variant (see variants.ts)
+ *   add --driver runner|node to force one driver (the seed picks one otherwise)
+ *   add --disable S6,… to switch properties off (to see which other one catches a variant)
  */
 import { parseArgs } from 'node:util'
-import { simulate } from './simulator.js'
+import { simulate, type SimulateOptions } from './simulator.js'
+import type { Property } from './checker.js'
 import { VARIANTS, type VariantName } from './variants.js'
+import type { Driver } from './options.js'
 
 const { values } = parseArgs({
   options: {
@@ -14,6 +18,8 @@ const { values } = parseArgs({
     seeds: { type: 'string' },
     from: { type: 'string', default: '1' },
     variant: { type: 'string' },
+    driver: { type: 'string' },
+    disable: { type: 'string' },
     trace: { type: 'boolean', default: false }
   }
 })
@@ -29,19 +35,29 @@ if (variant !== undefined && !(variant in VARIANTS)) {
   console.error(`unknown --variant ${variant}; one of: ${Object.keys(VARIANTS).join(', ')}`)
   process.exit(2)
 }
-const makeNode = variant === undefined ? undefined : VARIANTS[variant].makeNode
+if (values.driver !== undefined && values.driver !== 'runner' && values.driver !== 'node') {
+  console.error(`--driver must be runner or node, got ${values.driver}`)
+  process.exit(2)
+}
+const v = variant === undefined ? undefined : VARIANTS[variant]
+const simOpts: SimulateOptions = {
+  makeNode: v?.makeNode,
+  wrapStorage: v?.wrapStorage,
+  driver: (values.driver as Driver | undefined) ?? v?.driver,
+  disable: values.disable === undefined ? undefined : values.disable.split(',') as Property[]
+}
 
 if (values.seed !== undefined) {
   const seed = int('seed', values.seed)
-  const r = simulate(seed, { makeNode, trace: true })
+  const r = await simulate(seed, { ...simOpts, trace: true })
   console.log(`seed ${seed}`)
-  console.log('params', JSON.stringify(r.params))
-  console.log('stats ', JSON.stringify(r.stats))
+  console.log('options', JSON.stringify(r.options))
+  console.log('stats  ', JSON.stringify(r.stats))
   const trace = r.trace ?? []
   const tail = values.trace ? trace : trace.slice(-60)
   if (!values.trace && trace.length > tail.length) console.log(`… ${trace.length - tail.length} earlier trace lines (use --trace for all)`)
   for (const line of tail) console.log('  ' + line)
-  for (const v of r.violations) console.log(`VIOLATION ${v.property} at ${v.time.toFixed(3)} ms: ${v.detail}`)
+  for (const x of r.violations) console.log(`VIOLATION ${x.property} at ${x.time.toFixed(3)} ms: ${x.detail}`)
   console.log(`seeds: 1, violations: ${r.violations.length}`)
   process.exit(r.violations.length === 0 ? 0 : 1)
 }
@@ -50,31 +66,50 @@ const n = int('seeds', values.seeds ?? '100')
 const from = int('from', values.from!)
 let violations = 0
 let failedSeeds = 0
+const byProperty = new Map<string, number>()
 // "Sometimes" properties: a run that never elects, fails over or resigns proves little.
-const sometimes = { elected: 0, failover: 0, resign: 0, crash: 0, partition: 0, pause: 0 }
+const sometimes = {
+  elected: 0, failover: 0, resign: 0, crash: 0, partition: 0, pause: 0, lostWrite: 0,
+  ackPastHeartbeat: 0, staleAccept: 0, valueAtTwoBallots: 0, restartNearGrant: 0, saveCoalesced: 0
+}
+const totals = { savesCoalesced: 0, lostWrites: 0, acksPastHeartbeat: 0, staleAccepts: 0, valuesAtTwoBallots: 0, restartsNearGrant: 0 }
 const sizes = new Map<number, number>()
+const drivers = new Map<string, number>()
 let worstConvergence = 0
 const started = performance.now()
 for (let seed = from; seed < from + n; seed++) {
-  const r = simulate(seed, { makeNode })
-  if (r.stats.leadersElected > 0) sometimes.elected++
-  if (r.stats.failovers > 0) sometimes.failover++
-  if (r.stats.resigns > 0) sometimes.resign++
-  if (r.stats.crashes > 0) sometimes.crash++
-  if (r.stats.partitions > 0) sometimes.partition++
-  if (r.stats.pauses > 0) sometimes.pause++
-  sizes.set(r.params.clusterSize, (sizes.get(r.params.clusterSize) ?? 0) + 1)
-  if (r.stats.convergenceMs >= 0) worstConvergence = Math.max(worstConvergence, r.stats.convergenceMs / r.params.leaseMs)
+  const r = await simulate(seed, simOpts)
+  const s = r.stats
+  if (s.leadersElected > 0) sometimes.elected++
+  if (s.failovers > 0) sometimes.failover++
+  if (s.resigns > 0) sometimes.resign++
+  if (s.crashes > 0) sometimes.crash++
+  if (s.partitions > 0) sometimes.partition++
+  if (s.pauses > 0) sometimes.pause++
+  if (s.lostWrites > 0) sometimes.lostWrite++
+  if (s.acksPastHeartbeat > 0) sometimes.ackPastHeartbeat++
+  if (s.staleAccepts > 0) sometimes.staleAccept++
+  if (s.valuesAtTwoBallots > 0) sometimes.valueAtTwoBallots++
+  if (s.restartsNearGrant > 0) sometimes.restartNearGrant++
+  if (s.savesCoalesced > 0) sometimes.saveCoalesced++
+  for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += s[k]
+  sizes.set(r.options.clusterSize, (sizes.get(r.options.clusterSize) ?? 0) + 1)
+  drivers.set(r.options.driver, (drivers.get(r.options.driver) ?? 0) + 1)
+  if (s.convergenceMs >= 0) worstConvergence = Math.max(worstConvergence, s.convergenceMs / r.options.leaseMs)
   if (r.violations.length > 0) {
     violations += r.violations.length
     failedSeeds++
-    const v = r.violations[0]!
-    if (failedSeeds <= 20) console.log(`seed ${seed}: ${v.property} at ${v.time.toFixed(3)} ms: ${v.detail}  (replay: npm run sim -- --seed ${seed}${variant !== undefined ? ` --variant ${variant}` : ''})`)
+    const x = r.violations[0]!
+    byProperty.set(x.property, (byProperty.get(x.property) ?? 0) + 1)
+    if (failedSeeds <= 20) console.log(`seed ${seed}: ${x.property} at ${x.time.toFixed(3)} ms: ${x.detail}  (replay: npm run sim -- --seed ${seed}${variant !== undefined ? ` --variant ${variant}` : ''})`)
   }
   if ((seed - from + 1) % 1000 === 0) console.error(`… ${seed - from + 1} seeds, ${failedSeeds} failing, ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
-console.log(`cluster sizes: ${[...sizes].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k} nodes × ${v}`).join(', ')}`)
-console.log(`runs with: ${Object.entries(sometimes).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+const list = (m: Map<number | string, number>): string => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, c]) => `${k} × ${c}`).join(', ')
+console.log(`cluster sizes: ${list(sizes)}; drivers: ${list(drivers)}`)
+console.log(`runs with: ${Object.entries(sometimes).map(([k, c]) => `${k} ${c}`).join(', ')}`)
+console.log(`fault counters (total over runs): ${Object.entries(totals).map(([k, c]) => `${k} ${c}`).join(', ')}`)
+if (byProperty.size > 0) console.log(`failing seeds by first property: ${list(byProperty)}`)
 console.log(`slowest convergence after healing: ${worstConvergence.toFixed(2)} × leaseMs; time ${((performance.now() - started) / 1000).toFixed(1)} s`)
 console.log(`seeds: ${n}, violations: ${violations}`)
 process.exit(violations === 0 || variant !== undefined ? 0 : 1)

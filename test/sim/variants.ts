@@ -1,12 +1,19 @@
 /**
  * Deliberately broken variants. Each must make the simulator report the
- * violation it causes: that is how we know the checkers bite.
+ * violation it causes: that is how we know the checkers bite. They are built
+ * only through the hooks the code has (makeAcceptor/makeLearner, config and
+ * state edits, Node's protected leaseHeld, public methods a subclass may
+ * wrap, storage wrappers), never by editing node.ts.
  */
 import { Acceptor, type AcceptorStep } from '../../src/paxos/acceptor.js'
 import { Learner } from '../../src/paxos/learner.js'
 import { majority } from '../../src/paxos/proposal.js'
-import type { Accept, Accepted, Prepare, PromiseMsg } from '../../src/paxos/message.js'
-import { Node } from '../../src/node/node.js'
+import type { Accept, Accepted, Message, Prepare, PromiseMsg } from '../../src/paxos/message.js'
+import { Node, type NodeDeps, type Ready } from '../../src/node/node.js'
+import type { NodeConfig } from '../../src/node/config.js'
+import type { Clock } from '../../src/node/clock.js'
+import type { Storage } from '../../src/storage/storage.js'
+import type { Driver } from './options.js'
 import type { NodeFactory } from './simulator.js'
 import type { Property } from './checker.js'
 
@@ -32,25 +39,117 @@ class LeaseIgnoringNode extends Node {
   }
 }
 
-export type VariantName = 'forgetful-acceptor' | 'minority-learner' | 'lease-ignoring-leader' | 'drift-unaware' | 'forgets-candidacy'
+/**
+ * A leader that counts each heartbeat round's lease from the arrival of the
+ * acknowledgement that completed its majority, instead of from the round's
+ * send time: its lease runs a round trip too long. It watches its own
+ * heartbeats leave (ready) and the acknowledgements come in (step), and
+ * answers leaseHeld by the arrival time of the round that set the lease.
+ */
+class AckArrivalLeaseNode extends Node {
+  readonly #clock: Clock
+  readonly #leaderLeaseMs: number
+  /** The lease end a round sets (send time + leaderLeaseMs, computed as Node does) → "epoch/seq". */
+  readonly #roundByLeaseEnd = new Map<number, string>()
+  readonly #acks = new Map<string, Set<string>>()
+  /** "epoch/seq" → when the acknowledgement completing its majority arrived. */
+  readonly #completedAt = new Map<string, number>()
 
-export const VARIANTS: Record<VariantName, { readonly makeNode: NodeFactory, readonly catches: Property }> = {
+  constructor (config: NodeConfig, deps: NodeDeps) {
+    super(config, deps)
+    this.#clock = deps.clock
+    const rho = this.config.maxDriftRatio
+    this.#leaderLeaseMs = this.config.leaseMs * (1 - rho) / (1 + rho)
+  }
+
+  override ready (): Ready {
+    const rd = super.ready()
+    const now = this.#clock.now()
+    for (const out of rd.messages) {
+      const m = out.msg
+      if (m.type === 'heartbeat' && m.value.leaderId === this.id) this.#roundByLeaseEnd.set(now + this.#leaderLeaseMs, `${m.epoch}/${m.seq}`)
+    }
+    return rd
+  }
+
+  override step (from: string, msg: Message): void {
+    if (msg.type === 'heartbeatAck') {
+      const key = `${msg.epoch}/${msg.seq}`
+      let acks = this.#acks.get(key)
+      if (acks === undefined) { acks = new Set(); this.#acks.set(key, acks) }
+      acks.add(from)
+      // This node acknowledges its own round at once; the others complete the majority.
+      if (acks.size === majority(this.config.clusterSize) - 1) this.#completedAt.set(key, this.#clock.now())
+    }
+    super.step(from, msg)
+  }
+
+  protected override leaseHeld (leaseUntil: number, now: number): boolean {
+    const round = this.#roundByLeaseEnd.get(leaseUntil)
+    const completed = round === undefined ? undefined : this.#completedAt.get(round)
+    return completed === undefined ? now < leaseUntil : now < completed + this.#leaderLeaseMs
+  }
+}
+
+/** A driver-facing bug: every batch is marked safe to release before its save, so the runner sends first and saves later. */
+class EagerReleaseNode extends Node {
+  override ready (): Ready {
+    const rd = super.ready()
+    return rd.sync ? { ...rd, sync: false } : rd
+  }
+}
+
+/** A storage layer that drops a field: highestRound is always stored as 0. */
+function dropHighestRound (s: Storage): Storage {
+  return { durable: s.durable, load: async () => await s.load(), save: async state => { await s.save({ ...state, highestRound: 0 }) } }
+}
+
+/**
+ * A storage layer that drops the stored grant: a voter restarted on durable
+ * storage then sees no grant and skips its quarantine, though it may still be
+ * bound by a lease it granted just before the crash.
+ */
+function dropGrant (s: Storage): Storage {
+  return { durable: s.durable, load: async () => await s.load(), save: async state => { await s.save({ ...state, grant: null }) } }
+}
+
+export type VariantName =
+  | 'forgetful-acceptor' | 'minority-learner' | 'lease-ignoring-leader' | 'drift-unaware' | 'forgets-candidacy'
+  | 'lease-from-ack-arrival' | 'releases-before-save' | 'storage-drops-highest-round' | 'storage-drops-grant'
+
+export interface Variant {
+  readonly makeNode?: NodeFactory
+  readonly wrapStorage?: (s: Storage) => Storage
+  /** The driver the bug lives in (default: the seed's). */
+  readonly driver?: Driver
+  /** The property that reports it first. */
+  readonly catches: Property
+  /** The property that still reports it with `catches` switched off. */
+  readonly alsoCaughtBy?: Property
+}
+
+export const VARIANTS: Record<VariantName, Variant> = {
   'forgetful-acceptor': {
     makeNode: (c, d) => new Node(c, { ...d, makeAcceptor: s => new ForgetfulAcceptor(s) }),
-    catches: 'S1'
+    // A promise it does not record is a vote out before its state is durable (S7); S1 once two values are chosen.
+    catches: 'S7',
+    alsoCaughtBy: 'S1'
   },
   'minority-learner': {
     makeNode: (c, d) => new Node(c, { ...d, makeLearner: (n, newest) => new Learner(n, newest, majority(n) - 1) }),
     catches: 'S1'
   },
+  /** S6 reports it the moment the lease outlives the grants; S4 once a second leader appears. */
   'lease-ignoring-leader': {
     makeNode: (c, d) => new LeaseIgnoringNode(c, d),
-    catches: 'S4'
+    catches: 'S6',
+    alsoCaughtBy: 'S4'
   },
   /** Configured for perfect clocks while the simulated clocks drift: leases are not shortened. */
   'drift-unaware': {
     makeNode: (c, d) => new Node({ ...c, maxDriftRatio: 0 }, d),
-    catches: 'S4'
+    catches: 'S6',
+    alsoCaughtBy: 'S4'
   },
   /**
    * Restarts without the epoch it last stood in, so it may lead again an epoch its previous
@@ -59,5 +158,25 @@ export const VARIANTS: Record<VariantName, { readonly makeNode: NodeFactory, rea
   'forgets-candidacy': {
     makeNode: (c, d) => new Node(c, { ...d, state: d.state === null ? null : { ...d.state, candidateEpoch: 0 } }),
     catches: 'S5'
+  },
+  'lease-from-ack-arrival': {
+    makeNode: (c, d) => new AckArrivalLeaseNode(c, d),
+    catches: 'S6'
+  },
+  'releases-before-save': {
+    makeNode: (c, d) => new EagerReleaseNode(c, d),
+    driver: 'runner',
+    catches: 'S7'
+  },
+  'storage-drops-highest-round': {
+    wrapStorage: dropHighestRound,
+    driver: 'runner',
+    catches: 'S7'
+  },
+  /** S6 sees the restarted voter vote again while the grant it crashed with still runs. */
+  'storage-drops-grant': {
+    wrapStorage: dropGrant,
+    driver: 'runner',
+    catches: 'S6'
   }
 }

@@ -1,0 +1,567 @@
+/**
+ * The simulated cluster: virtual time, a seeded PRNG, the network
+ * (network.ts), a disk per node (disk.ts), crashes and restarts, pauses,
+ * resignations and per-node clock-rate drift within the configured bound.
+ * Each node runs either under the real NodeRunner (persist-before-release,
+ * save coalescing and the lazy save run under faults, on virtual timers, a
+ * simulated transport and a slow disk that loses in-flight writes at a crash)
+ * or as a bare Node stepped directly (faster). The same seed always yields the
+ * same run, so a failing seed replays exactly.
+ */
+import { Node, type NodeDeps, type NodeEvent } from '../../src/node/node.js'
+import { NodeRunner, type Timers } from '../../src/node/runner.js'
+import type { NodeConfig } from '../../src/node/config.js'
+import type { Message } from '../../src/paxos/message.js'
+import type { NodeId } from '../../src/paxos/proposal.js'
+import type { PersistentState, Storage } from '../../src/storage/storage.js'
+import type { Transport, TransportHandlers } from '../../src/transport/transport.js'
+import { Checker, type ClusterView, type Ghost, type Property, type ReplicaView, type Violation } from './checker.js'
+import { SimDisk, type DiskStats } from './disk.js'
+import { Network, type NetworkStats, type Packet } from './network.js'
+import { livenessBoundMs, type SimOptions } from './options.js'
+import { EventQueue } from './queue.js'
+import { Rng } from './rng.js'
+
+export type NodeFactory = (config: NodeConfig, deps: NodeDeps) => Node
+
+/** Ways to break the system under test on purpose (see variants.ts). */
+export interface ClusterHooks {
+  readonly makeNode?: NodeFactory
+  /** Wraps each node's storage (the runner driver only). */
+  readonly wrapStorage?: (s: Storage) => Storage
+  /** A broken disk: a save is acknowledged at once but durable only this many ms later. */
+  readonly lossyStorageMs?: number
+}
+
+export interface SimStats extends NetworkStats, DiskStats {
+  events: number
+  elections: number
+  leadersElected: number
+  distinctLeaders: number
+  failovers: number
+  resigns: number
+  crashes: number
+  pauses: number
+  /** Voters crashed just after a grant (and restarted within 2ρ·leaseMs of it). */
+  bounces: number
+  /** Restarts within 2ρ·leaseMs (real time) of the node's last grant. */
+  restartsNearGrant: number
+  /** Epochs in which one value was accepted at two or more different ballots. */
+  valuesAtTwoBallots: number
+  /** Runner driver: batches with state to persist, and how many of them a later write covered instead (group commit). */
+  persistBatches: number
+  savesCoalesced: number
+  /** Accepted messages for the reserved round-0 ballot of a named successor (the fast handover). */
+  fastAccepts: number
+  /** Virtual ms from the end of faults until every node agreed on a live leader (-1: never). */
+  convergenceMs: number
+  virtualMs: number
+}
+
+export interface SimResult {
+  readonly seed: number
+  readonly options: SimOptions
+  readonly violations: readonly Violation[]
+  readonly stats: SimStats
+  readonly livenessBoundMs: number
+  readonly trace: string[] | null
+}
+
+interface Token { cancelled: boolean }
+
+type SimEvent =
+  | { time: number, seq: number, kind: 'deliver', packet: Packet }
+  | { time: number, seq: number, kind: 'wake', node: number, gen: number }
+  /** Code of a node's process (a runner timer, a completed write handed back): skipped once it crashed, deferred while paused. */
+  | { time: number, seq: number, kind: 'call', node: number, life: number, token: Token, fn: () => void }
+  /** The disk, which runs on while its process is paused. */
+  | { time: number, seq: number, kind: 'disk', fn: () => void }
+  | { time: number, seq: number, kind: 'fault' }
+  | { time: number, seq: number, kind: 'restart', node: number }
+  | { time: number, seq: number, kind: 'heal' }
+
+/** A transport over the simulated network, for a NodeRunner. */
+class SimTransport implements Transport {
+  readonly localId: NodeId
+  handlers: TransportHandlers | null = null
+  readonly #peers: NodeId[]
+  readonly #out: (to: NodeId | null, msg: Message, first?: NodeId, fanout?: number) => void
+
+  constructor (localId: NodeId, peers: NodeId[], out: (to: NodeId | null, msg: Message, first?: NodeId, fanout?: number) => void) {
+    this.localId = localId
+    this.#peers = peers
+    this.#out = out
+  }
+
+  async start (handlers: TransportHandlers): Promise<void> { this.handlers = handlers }
+  async stop (): Promise<void> { this.handlers = null }
+  send (to: NodeId, msg: Message): void { if (this.handlers !== null) this.#out(to, msg) }
+  broadcast (msg: Message, first?: NodeId, fanout?: number): void { if (this.handlers !== null) this.#out(null, msg, first, fanout) }
+  peers (): NodeId[] { return [...this.#peers] }
+}
+
+class Replica implements ReplicaView {
+  readonly id: NodeId
+  readonly index: number
+  readonly metadata: Readonly<Record<string, string>>
+  readonly rate: number
+  readonly disk: SimDisk
+  readonly storage: Storage
+  offset = 0
+  incarnation = 0
+  gen = 0
+  pausedUntil = 0
+  bare: Node | null = null
+  runner: NodeRunner | null = null
+  transport: SimTransport | null = null
+  ghost: Ghost | null = null
+  silentUntilReal = -Infinity
+  /** The bare driver's background saves not yet on the disk (lost if the node crashes before `at`). */
+  readonly unsynced: Array<{ readonly state: PersistentState, readonly at: number }> = []
+  /** The last grant seen (its local expiry) and when it was given or renewed, in real time. */
+  lastGrantExpires: number | null = null
+  lastGrantAtReal = -Infinity
+  bounceArmed = false
+
+  constructor (id: NodeId, index: number, rate: number, disk: SimDisk, storage: Storage) {
+    this.id = id
+    this.index = index
+    this.rate = rate
+    this.metadata = { url: `http://${id}.example:8080` }
+    this.disk = disk
+    this.storage = storage
+  }
+
+  get up (): boolean { return this.bare !== null || this.runner !== null }
+  get node (): Node | null { return this.bare ?? (this.runner?.running === true ? this.runner.node : null) }
+  get stored (): PersistentState | null { return this.disk.stored }
+  local (now: number): number { return this.offset + this.rate * now }
+  toReal (local: number): number { return (local - this.offset) / this.rate }
+}
+
+/** The runner's event for a node event (it reports leaderFound as leaderChosen, and the rest as errors or not at all). */
+function runnerEventType (e: NodeEvent): string { return e.type === 'leaderFound' ? 'leaderChosen' : e.type }
+const RUNNER_EVENTS = ['leaderChosen', 'elected', 'demoted', 'leaderLost'] as const
+
+export class Cluster implements ClusterView {
+  readonly options: SimOptions
+  readonly checker: Checker
+  readonly stats: SimStats
+  readonly trace: string[] | null
+  readonly replicas: Replica[] = []
+  readonly #seed: number
+  readonly #hooks: ClusterHooks
+  readonly #rng: Rng
+  readonly #diskRng: Rng
+  readonly #network: Network
+  readonly #queue = new EventQueue<SimEvent>()
+  readonly #boundMs: number
+  readonly #seenLeaders = new Set<NodeId>()
+  readonly #ballotsOfValue = new Map<string, Set<string>>()
+  #lastElected: NodeId | null = null
+  #seq = 0
+  #now = 0
+
+  constructor (seed: number, options: SimOptions, hooks: ClusterHooks = {}, opts: { trace?: boolean, disable?: readonly Property[] } = {}) {
+    this.#seed = seed
+    this.options = options
+    this.#hooks = hooks
+    this.trace = opts.trace === true ? [] : null
+    this.#rng = new Rng(seed)
+    const netRng = this.#rng.fork()
+    this.#diskRng = this.#rng.fork()
+    this.#network = new Network(options, netRng, (p, delay) => { this.#schedule({ kind: 'deliver', packet: p }, delay) })
+    this.stats = Object.assign(this.#network.stats, {
+      writes: 0,
+      lostWrites: 0,
+      events: 0, elections: 0, leadersElected: 0, distinctLeaders: 0, failovers: 0, resigns: 0, crashes: 0, pauses: 0,
+      bounces: 0, restartsNearGrant: 0, persistBatches: 0, savesCoalesced: 0, valuesAtTwoBallots: 0, fastAccepts: 0, convergenceMs: -1, virtualMs: 0
+    })
+    const meta = new Map<NodeId, Record<string, string>>()
+    const drift = options.maxDriftRatio
+    for (let i = 0; i < options.clusterSize; i++) {
+      const id = `n${i + 1}`
+      // Extremes are where drift bugs live, so pick them often.
+      const rate = this.#rng.chance(0.5) ? this.#rng.pick([1 - drift, 1 + drift]) : this.#rng.float(1 - drift, 1 + drift)
+      const disk = new SimDisk(options.durable, {
+        schedule: (delay, fn) => { this.#schedule({ kind: 'disk', fn }, delay) },
+        resume: fn => { this.#inProcess(this.replicas[i]!, fn) },
+        latency: () => this.#diskLatency()
+      }, () => this.#now, this.stats, { acknowledgeEarlyMs: options.driver === 'runner' ? hooks.lossyStorageMs : 0 })
+      const r = new Replica(id, i, rate, disk, hooks.wrapStorage?.(disk) ?? disk)
+      meta.set(id, r.metadata)
+      this.replicas.push(r)
+    }
+    this.#boundMs = livenessBoundMs(options)
+    this.checker = new Checker(options, meta, this.#boundMs, opts.disable)
+  }
+
+  get now (): number { return this.#now }
+
+  /** Runs the faulty phase, then the healed phase until L1 holds (or its bound passes). */
+  async run (): Promise<SimResult> {
+    const runner = this.options.driver === 'runner'
+    for (const r of this.replicas) this.#boot(r)
+    if (runner) await settle()
+    this.#schedule({ kind: 'fault' }, this.#nextFaultDelay())
+    this.#schedule({ kind: 'heal' }, this.options.faultMs)
+    const liveness = this.checker.liveness
+    let stableUntil = Infinity
+    let guard = 0
+    while (this.#queue.size > 0 && this.checker.ok) {
+      const ev = this.#queue.peek()!
+      if (ev.time > liveness.deadline || ev.time > stableUntil) break
+      this.#queue.pop()
+      this.#now = ev.time
+      this.#process(ev)
+      if (runner) await settle()
+      this.stats.events++
+      this.#observeGrants()
+      this.checker.onStep(this)
+      if (liveness.convergenceMs >= 0 && stableUntil === Infinity) {
+        // Keep running a while in the healed state: the leader must stay put.
+        stableUntil = this.#now + 2 * this.options.leaseMs
+      }
+      if (++guard > 5_000_000) throw new Error(`seed ${this.#seed}: simulation did not finish (event storm)`)
+    }
+    if (this.checker.ok) liveness.finish(this)
+    this.stats.convergenceMs = liveness.convergenceMs
+    this.stats.virtualMs = this.#now
+    if (runner) this.stats.savesCoalesced = Math.max(0, this.stats.persistBatches - this.stats.writes - this.stats.lostWrites)
+    for (const r of this.replicas) if (r.runner !== null) void r.runner.crash()
+    return { seed: this.#seed, options: this.options, violations: this.checker.violations, stats: this.stats, livenessBoundMs: this.#boundMs, trace: this.trace }
+  }
+
+  // ---- nodes ------------------------------------------------------------------
+
+  #boot (r: Replica): void {
+    r.incarnation++
+    r.gen++
+    if (r.incarnation > 1) {
+      const sinceGrant = this.#now - r.lastGrantAtReal
+      if (this.options.maxDriftRatio > 0 && sinceGrant < 2 * this.options.maxDriftRatio * this.options.leaseMs) this.stats.restartsNearGrant++
+    }
+    r.lastGrantExpires = null
+    // A new process: its monotonic clock starts anywhere.
+    r.offset = this.#rng.float(0, 1e6) - r.rate * this.#now
+    const config: NodeConfig = {
+      nodeId: r.id,
+      clusterSize: this.options.clusterSize,
+      leaseMs: this.options.leaseMs,
+      heartbeatMs: this.options.heartbeatMs,
+      maxDriftRatio: this.options.maxDriftRatio,
+      priority: this.options.priorities[r.index] ?? 0,
+      metadata: r.metadata
+    }
+    const clock = { now: () => r.local(this.#now) }
+    const random = this.#rng.fork()
+    const make = this.#hooks.makeNode ?? ((c: NodeConfig, d: NodeDeps) => new Node(c, d))
+    if (this.options.driver === 'node') {
+      r.bare = make(config, { clock, random, state: r.disk.stored, durableStorage: r.disk.durable })
+      r.bare.start()
+      this.#started(r)
+      this.#afterStep(r)
+      return
+    }
+    const life = r.incarnation
+    const pending: NodeEvent[] = []
+    const timers: Timers = {
+      // The runner's timeouts are in its own clock's ms.
+      setTimeout: (fn, ms) => {
+        const token: Token = { cancelled: false }
+        this.#schedule({ kind: 'call', node: r.index, life, token, fn }, ms / r.rate)
+        return token
+      },
+      clearTimeout: token => { (token as Token).cancelled = true }
+    }
+    const peers = this.replicas.filter(p => p !== r).map(p => p.id)
+    r.transport = new SimTransport(r.id, peers, (to, msg, first, fanout) => { this.#send(r, to, msg, first, fanout) })
+    const runner = new NodeRunner({
+      config,
+      storage: r.storage,
+      transport: r.transport,
+      clock,
+      random,
+      timers,
+      makeNode: (c, d) => this.#instrument(r, make(c, d), pending)
+    })
+    r.runner = runner
+    for (const type of RUNNER_EVENTS) {
+      runner.on(type, () => {
+        const i = pending.findIndex(e => runnerEventType(e) === type)
+        if (i >= 0) this.#onNodeEvent(r, pending.splice(i, 1)[0]!)
+      })
+    }
+    runner.on('error', err => { this.#log(`${r.id} error ${err.message}`) })
+    void runner.start().then(() => { if (r.runner === runner) this.#started(r) })
+  }
+
+  /** Events the runner drops or reports as errors are seen as the node makes them; the rest as the runner emits them. */
+  #instrument (r: Replica, node: Node, pending: NodeEvent[]): Node {
+    const ready = node.ready.bind(node)
+    node.ready = () => {
+      const rd = ready()
+      if (rd.persist !== null) this.stats.persistBatches++
+      for (const e of rd.events) {
+        if (e.type === 'candidate' || e.type === 'conflict' || e.type === 'tooManyVoters') this.#onNodeEvent(r, e)
+        else pending.push(e)
+      }
+      return rd
+    }
+    return node
+  }
+
+  /** A node just started: until when does it keep from voting (its quarantine)? */
+  #started (r: Replica): void {
+    const n = r.node
+    const quarantineMs = this.options.leaseMs * (1 + this.options.maxDriftRatio) / (1 - this.options.maxDriftRatio)
+    r.silentUntilReal = n?.quarantined === true ? this.#now + quarantineMs / r.rate : this.#now
+  }
+
+  #crash (r: Replica): void {
+    if (!r.up) return
+    this.#log(`crash ${r.id}`)
+    const g = r.node?.grant ?? null
+    if (g !== null) r.ghost = { epoch: g.epoch, leaderId: g.leaderId, untilReal: r.toReal(g.expiresAt) }
+    r.silentUntilReal = Infinity
+    // What reached the disk survives; what was still in the page cache or in flight is gone.
+    for (const u of r.unsynced) if (u.at <= this.#now) r.disk.put(u.state)
+    r.unsynced.length = 0
+    r.disk.crash()
+    r.bare = null
+    if (r.runner !== null) void r.runner.crash()
+    r.runner = null
+    r.transport = null
+    r.gen++
+    r.pausedUntil = 0
+    r.bounceArmed = false
+    this.stats.crashes++
+  }
+
+  /** The bare driver: persist, then send, then report, the order a real driver must keep. */
+  #afterStep (r: Replica): void {
+    const node = r.bare
+    if (node === null) return
+    const rd = node.ready()
+    if (rd.persist !== null) {
+      const lossy = this.#hooks.lossyStorageMs ?? 0
+      if (lossy > 0) r.unsynced.push({ state: rd.persist, at: this.#now + lossy })
+      // A background save (rd.sync false) on a slow disk: a crash within half a lease loses it.
+      else if (!rd.sync) r.unsynced.push({ state: rd.persist, at: this.#now + this.options.leaseMs / 2 })
+      else {
+        // A save the messages wait for; it covers the background saves before it.
+        r.unsynced.length = 0
+        r.disk.put(rd.persist)
+      }
+    }
+    for (const out of rd.messages) this.#send(r, out.to, out.msg, out.first, out.fanout)
+    for (const e of rd.events) this.#onNodeEvent(r, e)
+    this.#scheduleWake(r)
+  }
+
+  #onNodeEvent (r: Replica, e: NodeEvent): void {
+    this.#log(`${r.id} ${e.type} ${JSON.stringify(e)}`)
+    this.checker.onEvent(this.#now, r, e)
+    if (e.type === 'candidate') this.stats.elections++
+    if (e.type === 'elected') {
+      this.stats.leadersElected++
+      if (!this.#seenLeaders.has(r.id)) { this.#seenLeaders.add(r.id); this.stats.distinctLeaders++ }
+      if (this.#lastElected !== null && this.#lastElected !== r.id) this.stats.failovers++
+      this.#lastElected = r.id
+    }
+  }
+
+  #scheduleWake (r: Replica): void {
+    const node = r.bare
+    if (node === null) return
+    const deadline = node.nextDeadline()
+    r.gen++
+    if (deadline === null) return
+    // Local deadline to virtual time, rounded up past it so the node sees it due.
+    // A deadline already past (a node that keeps one due) is polled every ms, not spun on.
+    const t = deadline <= r.local(this.#now) ? this.#now + 1 : r.toReal(deadline) + 0.001
+    this.#schedule({ kind: 'wake', node: r.index, gen: r.gen }, t - this.#now)
+  }
+
+  /** Runs `fn` in r's process: now, or once its pause ends; never once it crashed. */
+  #inProcess (r: Replica, fn: () => void): void {
+    if (r.pausedUntil > this.#now) this.#schedule({ kind: 'call', node: r.index, life: r.incarnation, token: { cancelled: false }, fn }, r.pausedUntil - this.#now)
+    else fn()
+  }
+
+  #diskLatency (): number {
+    const o = this.options
+    return o.diskMs + this.#diskRng.next() * o.diskJitterMs + (this.#diskRng.chance(o.slowDisk) ? this.#diskRng.float(0, o.slowDiskMs) : 0)
+  }
+
+  /** A grant given or renewed since the last step: note when (and crash a voter armed to crash right after one). */
+  #observeGrants (): void {
+    for (const r of this.replicas) {
+      const g = r.node?.grant ?? null
+      if (g === null || g.expiresAt === r.lastGrantExpires) continue
+      r.lastGrantExpires = g.expiresAt
+      r.lastGrantAtReal = this.#now
+      if (r.bounceArmed && this.#network.faulty) {
+        this.#log(`bounce ${r.id}`)
+        this.#crash(r)
+        this.stats.bounces++
+        this.#schedule({ kind: 'restart', node: r.index }, this.#rng.float(0, 2 * this.options.maxDriftRatio * this.options.leaseMs))
+      }
+    }
+  }
+
+  // ---- network ----------------------------------------------------------------
+
+  #send (r: Replica, to: NodeId | null, msg: Message, first?: NodeId, fanout?: number): void {
+    this.checker.onSend(this.#now, r, msg)
+    if (msg.type === 'accepted') this.#noteAccepted(msg)
+    if (to !== null) {
+      const target = this.replicas.find(p => p.id === to)
+      if (target !== undefined) this.#network.transmit(r.index, target.index, msg, this.#now)
+      return
+    }
+    let left = fanout ?? Infinity
+    const head = first === undefined ? undefined : this.replicas.find(p => p.id === first && p !== r)
+    if (head !== undefined && left-- > 0) this.#network.transmit(r.index, head.index, msg, this.#now)
+    for (const p of this.replicas) if (p !== r && p !== head && left-- > 0) this.#network.transmit(r.index, p.index, msg, this.#now)
+  }
+
+  #noteAccepted (msg: Extract<Message, { type: 'accepted' }>): void {
+    if (msg.ballot.round === 0) this.stats.fastAccepts++
+    const key = `${msg.epoch}/${msg.value.leaderId}`
+    let ballots = this.#ballotsOfValue.get(key)
+    if (ballots === undefined) { ballots = new Set(); this.#ballotsOfValue.set(key, ballots) }
+    const b = `${msg.ballot.round}/${msg.ballot.nodeId}`
+    if (ballots.has(b)) return
+    ballots.add(b)
+    if (ballots.size === 2) this.stats.valuesAtTwoBallots++
+  }
+
+  // ---- events -----------------------------------------------------------------
+
+  #schedule (e: Omit<SimEvent, 'time' | 'seq'> & Record<string, unknown>, delay: number): void {
+    this.#queue.push({ ...e, time: this.#now + Math.max(0, delay), seq: this.#seq++ } as SimEvent)
+  }
+
+  #defer (r: Replica, ev: SimEvent): boolean {
+    if (r.pausedUntil <= this.#now) return false
+    this.#schedule({ ...ev }, r.pausedUntil - this.#now)
+    return true
+  }
+
+  #process (ev: SimEvent): void {
+    switch (ev.kind) {
+      case 'deliver': {
+        const p = ev.packet
+        const r = this.replicas[p.to]!
+        if (!r.up) return
+        if (this.#defer(r, ev)) return
+        if (!this.#network.arrives(p, this.#now)) return
+        const from = this.replicas[p.from]!.id
+        if (r.bare !== null) {
+          r.bare.step(from, p.msg)
+          this.#afterStep(r)
+        } else {
+          r.transport?.handlers?.message(from, p.msg)
+        }
+        return
+      }
+      case 'wake': {
+        const r = this.replicas[ev.node]!
+        if (r.bare === null || ev.gen !== r.gen) return
+        if (this.#defer(r, ev)) return
+        r.bare.tick()
+        this.#afterStep(r)
+        return
+      }
+      case 'call': {
+        const r = this.replicas[ev.node]!
+        if (ev.token.cancelled || ev.life !== r.incarnation || !r.up) return
+        if (this.#defer(r, ev)) return
+        ev.fn()
+        return
+      }
+      case 'disk':
+        ev.fn()
+        return
+      case 'restart': {
+        const r = this.replicas[ev.node]!
+        if (!r.up) { this.#log(`restart ${r.id}`); this.#boot(r) }
+        return
+      }
+      case 'fault':
+        if (!this.#network.faulty) return
+        this.#injectFault()
+        this.#schedule({ kind: 'fault' }, this.#nextFaultDelay())
+        return
+      case 'heal':
+        this.#heal()
+    }
+  }
+
+  #nextFaultDelay (): number {
+    const o = this.options
+    const rate = o.crashRate + o.pauseRate + o.partitionRate + o.resignRate + o.bounceRate
+    if (rate <= 0) return o.faultMs + 1
+    return -Math.log(1 - this.#rng.next()) * 1000 / rate
+  }
+
+  #injectFault (): void {
+    const o = this.options
+    const total = o.crashRate + o.pauseRate + o.partitionRate + o.resignRate + o.bounceRate
+    let x = this.#rng.next() * total
+    // Faults often hit the leader: that is where failover bugs hide.
+    const leader = this.replicas.find(r => r.node?.isLeader === true)
+    const target = leader !== undefined && this.#rng.chance(0.5) ? leader : this.#rng.pick(this.replicas)
+    if ((x -= o.crashRate) < 0) {
+      if (!target.up) return
+      this.#crash(target)
+      this.#schedule({ kind: 'restart', node: target.index }, this.#rng.float(0, 3 * o.leaseMs))
+    } else if ((x -= o.pauseRate) < 0) {
+      if (!target.up) return
+      const d = this.#rng.float(0.1, 2.5) * o.leaseMs
+      this.#log(`pause ${target.id} for ${d.toFixed(1)}`)
+      target.pausedUntil = Math.max(target.pausedUntil, this.#now + d)
+      this.stats.pauses++
+    } else if ((x -= o.partitionRate) < 0) {
+      this.#log(`partition ${this.#network.partition(this.#rng)}`)
+    } else if ((x -= o.resignRate) < 0) {
+      for (const r of this.replicas) {
+        if (r.node?.isLeader !== true || r.pausedUntil > this.#now) continue
+        this.#log(`resign ${r.id}`)
+        if (r.bare !== null) {
+          if (r.bare.resign()) this.stats.resigns++
+          this.#afterStep(r)
+        } else if (r.runner !== null) {
+          this.stats.resigns++
+          void r.runner.resign()
+        }
+      }
+    } else {
+      // Crash a voter the moment it next grants a lease (see #observeGrants).
+      const voter = this.#rng.pick(this.replicas)
+      if (voter.up) voter.bounceArmed = true
+    }
+  }
+
+  #heal (): void {
+    this.#log('heal')
+    this.#network.heal()
+    this.checker.liveness.heal(this.#now)
+    for (const r of this.replicas) {
+      r.bounceArmed = false
+      if (r.pausedUntil > this.#now) r.pausedUntil = this.#now
+      if (!r.up) this.#boot(r)
+      else this.#scheduleWake(r)
+    }
+  }
+
+  #log (line: string): void {
+    if (this.trace !== null) this.trace.push(`${this.#now.toFixed(3)} ${line}`)
+  }
+}
+
+/** Lets every promise continuation queued so far run (no real I/O runs here, so this stays deterministic). */
+async function settle (): Promise<void> {
+  await new Promise<void>(resolve => { setImmediate(resolve) })
+}
