@@ -104,7 +104,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     this.#node = node
     this.#running = true
     await transport.start({ message: (from, msg) => { this.#onMessage(from, msg) } })
-    node.start()
+    try { node.start() } catch (err) { return this.#broke(err) }
     this.#flush()
   }
 
@@ -115,7 +115,10 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   async stop (): Promise<void> {
     if (!this.#running) return
     const node = this.#node!
-    if (node.isLeader) { node.resign(); this.#flush() }
+    if (node.isLeader) {
+      try { node.resign() } catch (err) { return this.#broke(err) }
+      this.#flush()
+    }
     await this.#chain
     if (this.#lazyTimer !== null) {
       this.#timers.clearTimeout(this.#lazyTimer)
@@ -137,7 +140,8 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   /** Steps down if leading; resolves once the Resign is sent. */
   async resign (): Promise<boolean> {
     if (!this.#running) return false
-    const done = this.#node!.resign()
+    let done: boolean
+    try { done = this.#node!.resign() } catch (err) { this.#broke(err); return false }
     this.#flush()
     await this.#chain
     return done
@@ -152,6 +156,19 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   /** The last error reported, whether or not anyone listened. */
   lastError: QuorumError | null = null
 
+  /**
+   * An input of the node threw: a broken invariant (SafetyViolationError) or
+   * another bug. The node's state can no longer be trusted, so nothing of that
+   * step is stored, sent or emitted; the node stops and the error is reported
+   * (a SafetyViolationError, invariant 'node-threw' for any other throw). It
+   * never carries on, and never throws into the host application.
+   */
+  #broke (err: unknown): void {
+    this.#halt()
+    this.#opts.transport.stop().catch(() => {})
+    this.#fail(err instanceof SafetyViolationError ? err : new SafetyViolationError('node-threw', err instanceof Error ? err.message : String(err), { cause: err }))
+  }
+
   #halt (): void {
     this.#running = false
     if (this.#lazyTimer !== null) this.#timers.clearTimeout(this.#lazyTimer)
@@ -164,7 +181,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   #onMessage (from: string, msg: Message): void {
     if (!this.#running) return
     this.received++
-    this.#node!.step(from, msg)
+    try { this.#node!.step(from, msg) } catch (err) { return this.#broke(err) }
     this.#flush()
   }
 
@@ -172,7 +189,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     this.#timer = null
     this.#timerAt = Infinity
     if (!this.#running) return
-    this.#node!.tick()
+    try { this.#node!.tick() } catch (err) { return this.#broke(err) }
     this.#flush()
   }
 

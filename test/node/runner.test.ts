@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { NodeRunner } from '../../src/node/runner.js'
 import { Node } from '../../src/node/node.js'
+import { Learner, type LearnResult } from '../../src/paxos/learner.js'
+import type { LeaderRecord } from '../../src/paxos/proposal.js'
 import { MemoryNetwork } from '../../src/transport/memory.js'
 import { MemoryStorage } from '../../src/storage/memory.js'
 import type { PersistentState, Storage } from '../../src/storage/storage.js'
@@ -182,6 +184,38 @@ describe('NodeRunner over the memory transport', () => {
     // A timer left at the first deadline would have fired twice in these 2.5 leases.
     expect(ticks).toBe(0)
     await r.stop()
+  })
+
+  it('stops the node and reports a SafetyViolationError when an invariant breaks, sending and storing nothing of that step', async () => {
+    const { transport, storage, deliver, sent, saved } = slowDisk(1)
+    // A broken learner that adopts every report, so a second value for a decided epoch reaches
+    // the node's view of the leader, which asserts that a chosen value never changes.
+    class AdoptingLearner extends Learner {
+      override onChosen (value: LeaderRecord): LearnResult { return { kind: 'learned', value } }
+    }
+    const r = new NodeRunner({
+      config: { clusterSize: 3, leaseMs: LEASE },
+      storage,
+      transport,
+      makeNode: (config, deps) => new Node(config, { ...deps, makeLearner: (n, newest) => new AdoptingLearner(n, newest) })
+    })
+    const errors: QuorumError[] = []
+    r.on('error', e => errors.push(e))
+    await r.start()
+    deliver('y', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'y', metadata: {} } })
+    await until(() => saved.length >= 1, 5000)
+    const before = { sent: sent.length, saved: saved.length }
+    expect(() => { deliver('z', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'z', metadata: {} } }) }).not.toThrow()
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toBeInstanceOf(SafetyViolationError)
+    expect(errors[0]!.code).toBe('ERR_SAFETY_VIOLATION')
+    expect((errors[0] as SafetyViolationError).invariant).toBe('chosen-never-changes')
+    expect(r.running).toBe(false)
+    expect(r.leader).toBeNull()
+    // Stopped for good: later input is ignored, and nothing of the broken step left.
+    deliver('y', { type: 'heartbeat', epoch: 1, seq: 1, value: { epoch: 1, leaderId: 'y', metadata: {} }, ackFrom: 'all' })
+    await new Promise(resolve => setTimeout(resolve, 3 * LEASE))
+    expect({ sent: sent.length, saved: saved.length }).toEqual(before)
   })
 
   it('reports a listener that throws as an error and keeps going', async () => {
