@@ -20,8 +20,15 @@ export type InvariantName =
 
 /**
  * Throws SafetyViolationError(`name`, detail) unless `condition` holds. The
- * detail is a function so that the hot paths build no string while it holds.
+ * detail is a function, called only on failure. On a path taken per message,
+ * write `if (!condition) violated(name, …)` instead: a closure would be
+ * allocated at every call, and a template string built.
  */
 export function invariant (condition: boolean, name: InvariantName, detail: () => string): asserts condition {
-  if (!condition) throw new SafetyViolationError(name, detail())
+  if (!condition) violated(name, detail())
+}
+
+/** Throws SafetyViolationError(`name`, `detail`): the failure branch of an invariant. */
+export function violated (name: InvariantName, detail: string): never {
+  throw new SafetyViolationError(name, detail)
 }

@@ -20,7 +20,8 @@ describe('invariant()', () => {
 
 describe('Votes', () => {
   it('counts each voter once', () => {
-    const votes = new Votes(['a'])
+    const votes = new Votes()
+    votes.add('a')
     expect(votes.add('b')).toBe(true)
     expect(votes.add('b')).toBe(false)
     expect(votes.add('a')).toBe(false)
@@ -30,6 +31,12 @@ describe('Votes', () => {
   })
 })
 
+function votes (...ids: string[]): Votes {
+  const v = new Votes()
+  for (const id of ids) v.add(id)
+  return v
+}
+
 describe('Leadership', () => {
   const config = { selfId: 'a', quorum: 2, leaseMs: 1000, heartbeatMs: 250, leaderLeaseMs: 980, leaseHeld: (until: number, now: number) => now < until }
   const record = { epoch: 1, leaderId: 'a', metadata: {} }
@@ -37,14 +44,14 @@ describe('Leadership', () => {
 
   it('counts a lease from the send time of the beat a majority acknowledged', () => {
     const leadership = new Leadership(record, 100, config, new Outbox(false))
-    leadership.start({ accept, sentAt: 90, grantedBy: new Votes(['a', 'b']) }, 100)
+    leadership.start({ accept, sentAt: 90, grantedBy: votes('a', 'b') }, 100)
     expect(leadership.elected).toBe(true)
     expect(leadership.leaseUntil).toBe(90 + 980)
   })
 
   it('refuses a lease counted from a beat that has not been sent yet (lease-within-bound)', () => {
     const leadership = new Leadership(record, 100, config, new Outbox(false))
-    expect(() => { leadership.start({ accept, sentAt: 150, grantedBy: new Votes(['a', 'b']) }, 100) })
+    expect(() => { leadership.start({ accept, sentAt: 150, grantedBy: votes('a', 'b') }, 100) })
       .toThrow(expect.objectContaining({ invariant: 'lease-within-bound' }))
   })
 })

@@ -129,11 +129,14 @@ export class Outbox {
     this.#messages.push({ to: null, msg, ...(first === undefined ? {} : { first }), ...(fanout === undefined ? {} : { fanout }) })
   }
 
-  /** Hands out the batch; `snapshot` is called only when something must be stored. */
-  drain (snapshot: () => PersistentState): Ready {
+  /** Whether this batch must store anything: then `drain` needs the state. */
+  get storing (): boolean { return this.#persist !== 'none' }
+
+  /** Hands out the batch, with `state` to store (non-null exactly when `storing`). */
+  drain (state: PersistentState | null): Ready {
     if (this.#persist === 'none' && this.#messages.length === 0 && this.#events.length === 0) return EMPTY_READY
     const rd: Ready = {
-      persist: this.#persist === 'none' ? null : snapshot(),
+      persist: this.#persist === 'none' ? null : state,
       sync: this.#persist === 'sync',
       messages: this.#messages,
       events: this.#events

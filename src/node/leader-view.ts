@@ -7,7 +7,7 @@
  * Invariant kept here: leaderChosen is reported once per epoch, in increasing
  * order, and never for an epoch at or below one announced before a restart.
  */
-import { invariant } from '../invariant.js'
+import { violated } from '../invariant.js'
 import { leaderRecordEquals, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
 import type { Outbox } from './io.js'
 
@@ -46,10 +46,12 @@ export class LeaderView {
   announce (record: LeaderRecord): void {
     const announced = this.#announced
     // The learner hands out only what it learned: the same epoch must come with the same value.
-    invariant(announced === null || announced.epoch !== record.epoch || leaderRecordEquals(announced, record), 'chosen-never-changes',
-      () => `epoch ${record.epoch} announced as ${announced!.leaderId}, now reported as ${record.leaderId}`)
-    invariant(announced === null || record.epoch >= announced.epoch, 'epochs-learned-in-order',
-      () => `epoch ${record.epoch} after epoch ${announced!.epoch} was announced`)
+    if (announced !== null && announced !== record) {
+      if (announced.epoch === record.epoch && !leaderRecordEquals(announced, record)) {
+        violated('chosen-never-changes', `epoch ${record.epoch} announced as ${announced.leaderId}, now reported as ${record.leaderId}`)
+      }
+      if (record.epoch < announced.epoch) violated('epochs-learned-in-order', `epoch ${record.epoch} after epoch ${announced.epoch} was announced`)
+    }
     if (record.epoch <= this.#announcedThrough) return
     this.#announced = record
     this.#announcedThrough = record.epoch

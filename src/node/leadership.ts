@@ -10,7 +10,7 @@
 import { leaderRecordEquals, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
 import type { OwnAccept } from './candidacy.js'
 import type { DemotionReason, Outbox } from './io.js'
-import { invariant } from '../invariant.js'
+import { violated } from '../invariant.js'
 import { Votes } from '../paxos/votes.js'
 import { AskTracker, type Beat } from './tracker.js'
 
@@ -77,7 +77,7 @@ export class Leadership {
    */
   start (own: OwnAccept | null, now: number): void {
     if (own !== null && own.accept.epoch === this.record.epoch && leaderRecordEquals(own.accept.value, this.record)) {
-      const first: Beat = { sentAt: own.sentAt, acks: new Votes(own.grantedBy.ids()) }
+      const first: Beat = { sentAt: own.sentAt, acks: new Votes(own.grantedBy) }
       this.#beats.set(0, first)
       this.#newestSentAt = own.sentAt
       this.#count(first, now)
@@ -134,8 +134,9 @@ export class Leadership {
     if (!beat.acks.reached(this.#config.quorum)) return
     const until = beat.sentAt + this.#config.leaderLeaseMs
     if (until > this.#leaseUntil) this.#leaseUntil = until
-    invariant(beat.sentAt <= now && this.#leaseUntil <= this.#newestSentAt + this.#config.leaderLeaseMs, 'lease-within-bound',
-      () => `lease until ${this.#leaseUntil} from a beat sent at ${beat.sentAt} (now ${now}, newest beat ${this.#newestSentAt}, bound ${this.#config.leaderLeaseMs} ms)`)
+    if (beat.sentAt > now || this.#leaseUntil > this.#newestSentAt + this.#config.leaderLeaseMs) {
+      violated('lease-within-bound', `lease until ${this.#leaseUntil} from a beat sent at ${beat.sentAt} (now ${now}, newest beat ${this.#newestSentAt}, bound ${this.#config.leaderLeaseMs} ms)`)
+    }
     if (this.#elected || !this.#config.leaseHeld(this.#leaseUntil, now)) return
     this.#elected = true
     this.#out.event({ type: 'elected', epoch: this.record.epoch })

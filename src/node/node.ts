@@ -28,8 +28,8 @@ import { Candidacy } from './candidacy.js'
 import { CatchUp } from './catch-up.js'
 import { Outbox, type DemotionReason, type NodeDeps, type Ready } from './io.js'
 import { LeaderView } from './leader-view.js'
-import { Leadership } from './leadership.js'
-import { Voter, type Answer, type VoteContext } from './voter.js'
+import { Leadership, type LeadershipConfig } from './leadership.js'
+import { Voter } from './voter.js'
 import { VoterCount } from './voter-count.js'
 
 export type { DemotionReason, NodeDeps, NodeEvent, Outbound, PersistMode, Ready } from './io.js'
@@ -48,6 +48,7 @@ export class Node {
   readonly #quarantineMs: number
   readonly #mustQuarantine: boolean
   readonly #out: Outbox
+  readonly #leadershipConfig: LeadershipConfig
   readonly #voter: Voter
   readonly #learner: Learner
   readonly #candidacy: Candidacy
@@ -70,8 +71,16 @@ export class Node {
     this.#quarantineMs = this.config.leaseMs * (1 + rho) / (1 - rho)
     const state = deps.state
     this.#out = new Outbox(this.config.clusterSize <= 1)
+    this.#leadershipConfig = {
+      selfId: this.id,
+      quorum: this.#quorum,
+      leaseMs: this.config.leaseMs,
+      heartbeatMs: this.config.heartbeatMs,
+      leaderLeaseMs: this.#leaderLeaseMs,
+      leaseHeld: (leaseUntil, at) => this.leaseHeld(leaseUntil, at)
+    }
     const acceptor = deps.makeAcceptor?.(state?.acceptor ?? []) ?? new Acceptor(state?.acceptor ?? [])
-    this.#voter = new Voter(acceptor, state?.grant ?? null, deps.durableStorage, this.config.leaseMs)
+    this.#voter = new Voter(this.id, this.#out, acceptor, state?.grant ?? null, deps.durableStorage, this.config.leaseMs)
     this.#learner = deps.makeLearner?.(this.config.clusterSize, state?.learned ?? null) ??
       new Learner(this.config.clusterSize, state?.learned ?? null)
     this.#candidacy = new Candidacy(this.config, deps.random, state, {
@@ -141,7 +150,7 @@ export class Node {
   }
 
   /** Drains what the node produced since the last call. Persist, then emit and send. */
-  ready (): Ready { return this.#out.drain(() => this.#snapshot()) }
+  ready (): Ready { return this.#out.drain(this.#out.storing ? this.#snapshot() : null) }
 
   // ---- inputs ---------------------------------------------------------------
 
@@ -209,14 +218,7 @@ export class Node {
   #becomeLeader (record: LeaderRecord, now: number): void {
     invariant(this.#role !== 'leader', 'legal-role-change', () => `leader → leader: epoch ${record.epoch} chosen while leading epoch ${this.#leadership!.epoch}`)
     this.#role = 'leader'
-    this.#leadership = new Leadership(record, now, {
-      selfId: this.id,
-      quorum: this.#quorum,
-      leaseMs: this.config.leaseMs,
-      heartbeatMs: this.config.heartbeatMs,
-      leaderLeaseMs: this.#leaderLeaseMs,
-      leaseHeld: (leaseUntil, at) => this.leaseHeld(leaseUntil, at)
-    }, this.#out)
+    this.#leadership = new Leadership(record, now, this.#leadershipConfig, this.#out)
     this.#leadership.start(this.#candidacy.ownAccept, now)
   }
 
@@ -271,10 +273,9 @@ export class Node {
   }
 
   #onPrepare (from: NodeId, m: Prepare, now: number): void {
-    const answer = this.#voter.answerPrepare(from, m, now, this.#voteContext())
-    this.#reply(from, answer)
+    const promised = this.#voter.answerPrepare(from, m, now, this.#learner.newest, this.#voterCount.tripped)
     // Someone else is electing: give them a round before competing.
-    if (answer.reply?.type === 'promise' && from !== this.id) this.#candidacy.deferTo(now + this.config.roundTimeoutMs)
+    if (promised && from !== this.id) this.#candidacy.deferTo(now + this.config.roundTimeoutMs)
   }
 
   #onAccept (from: NodeId, m: Accept, now: number): void {
@@ -282,16 +283,7 @@ export class Node {
     const overtaken = this.#voter.overtakenResign(from, m, now)
     if (overtaken !== null) this.#onResign(overtaken.leaderId, overtaken.epoch, from, now)
     // Accepted goes to the proposer only: it learns, then tells everyone (Chosen or its heartbeat).
-    this.#reply(from, this.#voter.answerAccept(from, m, now, this.#voteContext()))
-  }
-
-  #voteContext (): VoteContext {
-    return { decided: this.#learner.newest, tripped: this.#voterCount.tripped, selfId: this.id }
-  }
-
-  #reply (to: NodeId, answer: Answer): void {
-    if (answer.store) this.#out.store('sync')
-    if (answer.reply !== null) this.#out.send(this.id, to, answer.reply)
+    this.#voter.answerAccept(from, m, now, this.#learner.newest, this.#voterCount.tripped)
   }
 
   #onAccepted (from: NodeId, m: Accepted, now: number): void {
@@ -319,8 +311,7 @@ export class Node {
     if (newest === null) return
     // A leader given up on is alive after all: stop competing with it.
     if (m.epoch >= newest.epoch && this.#view.hear(newest, m.epoch, now) && !this.#candidacy.accepting) this.#candidacy.cancel()
-    const answer = this.#voter.answerHeartbeat(from, m, now, this.#voteContext())
-    if (answer !== null) this.#reply(from, answer)
+    this.#voter.answerHeartbeat(from, m, now, newest, this.#voterCount.tripped)
   }
 
   #onResign (from: NodeId, epoch: Epoch, successor: NodeId | null, now: number): void {

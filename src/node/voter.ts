@@ -14,6 +14,7 @@ import type { Acceptor } from '../paxos/acceptor.js'
 import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
 import type { Accept, Heartbeat, Message, Nack, Prepare } from '../paxos/message.js'
 import type { PersistentState } from '../storage/storage.js'
+import type { Outbox } from './io.js'
 
 /** A lease granted to `leaderId` for `epoch`, until local time `expiresAt`. */
 export interface Grant { readonly epoch: Epoch, readonly leaderId: NodeId, readonly expiresAt: number }
@@ -21,28 +22,20 @@ export interface Grant { readonly epoch: Epoch, readonly leaderId: NodeId, reado
 /** The outcome of a grant: refused, granted (or renewed), or granted as a new grant that must be stored first. */
 export type GrantResult = 'refused' | 'granted' | 'granted-store'
 
-/** The voter's reply to a Prepare or an Accept, and whether its state must be stored before it leaves. */
-export interface Answer { readonly reply: Message | null, readonly store: boolean }
-
-/** What the voter needs to know of the rest of the node to answer. */
-export interface VoteContext {
-  /** The newest chosen record known: an epoch at or below it is answered with Chosen. */
-  readonly decided: LeaderRecord | null
-  /** The voter-count guard tripped: refuse every vote. */
-  readonly tripped: boolean
-  readonly selfId: NodeId
-}
-
 /** The voter role (see the file header). */
 export class Voter {
   readonly acceptor: Acceptor
+  readonly #selfId: NodeId
+  readonly #out: Outbox
   readonly #leaseMs: number
   readonly #durable: boolean
   #grant: Grant | null = null
   #storedGrant: PersistentState['grant']
   #quarantineUntil = 0
 
-  constructor (acceptor: Acceptor, storedGrant: PersistentState['grant'], durable: boolean, leaseMs: number) {
+  constructor (selfId: NodeId, out: Outbox, acceptor: Acceptor, storedGrant: PersistentState['grant'], durable: boolean, leaseMs: number) {
+    this.#selfId = selfId
+    this.#out = out
     this.acceptor = acceptor
     this.#storedGrant = storedGrant
     this.#durable = durable
@@ -86,12 +79,19 @@ export class Voter {
     if (this.#grant?.leaderId === leaderId && this.#grant.epoch === epoch) this.#grant = null
   }
 
-  /** Phase 1b: a promise, or a refusal. */
-  answerPrepare (from: NodeId, m: Prepare, now: number, context: VoteContext): Answer {
-    const refusal = this.#refusal(from, m, now, context)
-    if (refusal !== null) return { reply: refusal, store: false }
-    const step = this.acceptor.onPrepare(m, context.decided?.epoch ?? 0)
-    return { reply: step.reply, store: step.changed }
+  /*
+   * The answers below send their reply through the outbox, storing first what
+   * the reply depends on. `decided` is the newest chosen record known (an epoch
+   * at or below it is answered with Chosen); `tripped`, the voter-count guard.
+   */
+
+  /** Phase 1b: a promise, or a refusal. Returns whether it promised. */
+  answerPrepare (from: NodeId, m: Prepare, now: number, decided: LeaderRecord | null, tripped: boolean): boolean {
+    const refusal = this.#refusal(from, m, now, decided, tripped)
+    if (refusal !== null) { this.#reply(from, refusal, false); return false }
+    const step = this.acceptor.onPrepare(m, decided?.epoch ?? 0)
+    this.#reply(from, step.reply, step.changed)
+    return step.reply.type === 'promise'
   }
 
   /**
@@ -99,26 +99,13 @@ export class Voter {
    * the value's leader (rule 1): it grants that leader a lease if free to (if
    * the value is not chosen after all, the grant only delays the real leader).
    */
-  answerAccept (from: NodeId, m: Accept, now: number, context: VoteContext): Answer {
-    const refusal = this.#refusal(from, m, now, context)
-    if (refusal !== null) return { reply: refusal, store: false }
-    const step = this.acceptor.onAccept(m, context.decided?.epoch ?? 0)
-    if (step.reply.type !== 'accepted') return { reply: step.reply, store: step.changed }
+  answerAccept (from: NodeId, m: Accept, now: number, decided: LeaderRecord | null, tripped: boolean): void {
+    const refusal = this.#refusal(from, m, now, decided, tripped)
+    if (refusal !== null) { this.#reply(from, refusal, false); return }
+    const step = this.acceptor.onAccept(m, decided?.epoch ?? 0)
+    if (step.reply.type !== 'accepted') { this.#reply(from, step.reply, step.changed); return }
     const grant = this.grantLease(m.epoch, m.value.leaderId, now)
-    return { reply: { ...step.reply, lease: grant !== 'refused' }, store: step.changed || grant === 'granted-store' }
-  }
-
-  /** Checks shared by Prepare and Accept: decided epochs, quarantine, the guard, and live leases (rule 1). */
-  #refusal (from: NodeId, m: Prepare | Accept, now: number, context: VoteContext): Message | null {
-    const decided = context.decided
-    if (decided !== null && m.epoch <= decided.epoch) return { type: 'chosen', epoch: decided.epoch, value: decided }
-    let reason: Nack['reason']
-    if (now < this.#quarantineUntil) reason = 'quarantine'
-    else if (context.tripped) reason = 'membership'
-    // A higher ballot never overrides a live lease granted to another leader.
-    else if (this.boundAgainst(from, m.epoch, now)) reason = 'lease'
-    else return null
-    return { type: 'nack', epoch: m.epoch, ballot: m.ballot, promised: this.acceptor.state(m.epoch).promised, chosenEpoch: decided?.epoch ?? 0, reason }
+    this.#reply(from, { ...step.reply, lease: grant !== 'refused' }, step.changed || grant === 'granted-store')
   }
 
   /**
@@ -126,15 +113,16 @@ export class Voter {
    * otherwise the voter grants the lease whether or not the leader asks for an
    * answer (rule 2), and answers only if asked (the leader always counts itself).
    */
-  answerHeartbeat (from: NodeId, m: Heartbeat, now: number, context: VoteContext): Answer | null {
-    const decided = context.decided!
+  answerHeartbeat (from: NodeId, m: Heartbeat, now: number, decided: LeaderRecord, tripped: boolean): void {
     if (m.epoch < decided.epoch) {
-      return { reply: { type: 'nack', epoch: m.epoch, ballot: { round: 0, nodeId: from }, promised: null, chosenEpoch: decided.epoch, reason: 'stale' }, store: false }
+      this.#reply(from, { type: 'nack', epoch: m.epoch, ballot: { round: 0, nodeId: from }, promised: null, chosenEpoch: decided.epoch, reason: 'stale' }, false)
+      return
     }
-    if (context.tripped) return null
+    if (tripped) return
     const granted = this.grantLease(m.epoch, from, now)
-    const asked = m.ackFrom === 'all' || from === context.selfId || m.ackFrom.includes(context.selfId)
-    return { reply: granted !== 'refused' && asked ? { type: 'heartbeatAck', epoch: m.epoch, seq: m.seq } : null, store: granted === 'granted-store' }
+    if (granted === 'granted-store') this.#out.store('sync')
+    const asked = m.ackFrom === 'all' || from === this.#selfId || m.ackFrom.includes(this.#selfId)
+    if (granted !== 'refused' && asked) this.#out.send(this.#selfId, from, { type: 'heartbeatAck', epoch: m.epoch, seq: m.seq })
   }
 
   /**
@@ -147,5 +135,22 @@ export class Voter {
     const grant = this.#grant
     if (m.ballot.round !== 0 || grant === null || grant.epoch !== m.epoch - 1 || grant.leaderId === from || now >= grant.expiresAt) return null
     return grant
+  }
+
+  #reply (to: NodeId, reply: Message, store: boolean): void {
+    if (store) this.#out.store('sync')
+    this.#out.send(this.#selfId, to, reply)
+  }
+
+  /** Checks shared by Prepare and Accept: decided epochs, quarantine, the guard, and live leases (rule 1). */
+  #refusal (from: NodeId, m: Prepare | Accept, now: number, decided: LeaderRecord | null, tripped: boolean): Message | null {
+    if (decided !== null && m.epoch <= decided.epoch) return { type: 'chosen', epoch: decided.epoch, value: decided }
+    let reason: Nack['reason']
+    if (now < this.#quarantineUntil) reason = 'quarantine'
+    else if (tripped) reason = 'membership'
+    // A higher ballot never overrides a live lease granted to another leader.
+    else if (this.boundAgainst(from, m.epoch, now)) reason = 'lease'
+    else return null
+    return { type: 'nack', epoch: m.epoch, ballot: m.ballot, promised: this.acceptor.state(m.epoch).promised, chosenEpoch: decided?.epoch ?? 0, reason }
   }
 }

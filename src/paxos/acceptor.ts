@@ -13,7 +13,7 @@
  */
 import { ballotAbove, ballotAtLeast, ballotEquals, formatBallot, type Ballot, type Epoch } from './proposal.js'
 import type { Accept, Accepted, AcceptedValue, Nack, Prepare, PromiseMsg } from './message.js'
-import { invariant } from '../invariant.js'
+import { violated } from '../invariant.js'
 
 /** An acceptor's state in one epoch: its promise and what it accepted. */
 export interface AcceptorEpochState {
@@ -95,10 +95,12 @@ export class Acceptor {
 
   /** The one place an epoch's state changes; the two invariants of the file header are asserted here. */
   #set (epoch: Epoch, before: AcceptorEpochState, after: AcceptorEpochState): void {
-    invariant(after.promised !== null && ballotAtLeast(after.promised, before.promised), 'promise-never-decreases',
-      () => `epoch ${epoch}: promise ${formatBallot(before.promised)} would become ${formatBallot(after.promised)}`)
-    invariant(after.accepted === before.accepted || (after.accepted !== null && ballotAtLeast(after.accepted.ballot, before.promised)), 'accept-at-or-above-promise',
-      () => `epoch ${epoch}: accepting at ${formatBallot(after.accepted?.ballot ?? null)} below the promise ${formatBallot(before.promised)}`)
+    if (after.promised === null || !ballotAtLeast(after.promised, before.promised)) {
+      violated('promise-never-decreases', `epoch ${epoch}: promise ${formatBallot(before.promised)} would become ${formatBallot(after.promised)}`)
+    }
+    if (after.accepted !== before.accepted && (after.accepted === null || !ballotAtLeast(after.accepted.ballot, before.promised))) {
+      violated('accept-at-or-above-promise', `epoch ${epoch}: accepting at ${formatBallot(after.accepted?.ballot ?? null)} below the promise ${formatBallot(before.promised)}`)
+    }
     this.#epochs.set(epoch, after)
   }
 

@@ -10,7 +10,7 @@
  */
 import { leaderRecordEquals, majority, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
 import type { Accepted } from './message.js'
-import { invariant } from '../invariant.js'
+import { violated } from '../invariant.js'
 import { Votes } from './votes.js'
 
 /** What a learner made of a report. */
@@ -62,7 +62,7 @@ export class Learner {
   }
 
   #learn (value: LeaderRecord): LearnResult {
-    invariant(value.epoch > this.newestEpoch, 'epochs-learned-in-order', () => `learning epoch ${value.epoch} after epoch ${this.newestEpoch}`)
+    if (value.epoch <= this.newestEpoch) violated('epochs-learned-in-order', `learning epoch ${value.epoch} after epoch ${this.newestEpoch}`)
     this.#newest = value
     for (const e of [...this.#tallies.keys()]) if (e <= value.epoch) this.#tallies.delete(e)
     return { kind: 'learned', value }

@@ -5,15 +5,16 @@
  * kept apart from the set and the two are asserted to agree at every vote
  * (a pair assertion), so no refactoring can turn the set into a list unseen.
  */
-import { invariant } from '../invariant.js'
+import { violated } from '../invariant.js'
 import type { NodeId } from './proposal.js'
 
 export class Votes {
   readonly #voters: Set<NodeId>
   #count: number
 
-  constructor (voters: Iterable<NodeId> = []) {
-    this.#voters = new Set(voters)
+  /** No votes yet, or a copy of `from`'s. */
+  constructor (from?: Votes) {
+    this.#voters = from === undefined ? new Set() : new Set(from.#voters)
     this.#count = this.#voters.size
   }
 
@@ -23,15 +24,14 @@ export class Votes {
 
   /** Counts `id`'s vote; returns false for a voter already counted. */
   add (id: NodeId): boolean {
-    if (this.#voters.has(id)) return false
-    this.#voters.add(id)
+    const before = this.#voters.size
+    if (this.#voters.add(id).size === before) return false
     this.#count++
-    invariant(this.#count === this.#voters.size, 'quorum-of-distinct-voters', () => `${this.#count} votes counted from ${this.#voters.size} voters`)
+    if (this.#count !== this.#voters.size) violated('quorum-of-distinct-voters', `${this.#count} votes counted from ${this.#voters.size} voters`)
     return true
   }
 
   /** Whether at least `quorum` distinct voters voted. */
   reached (quorum: number): boolean { return this.#count >= quorum }
 
-  ids (): IterableIterator<NodeId> { return this.#voters.values() }
 }
