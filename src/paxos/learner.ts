@@ -11,7 +11,6 @@
 import { leaderRecordEquals, majority, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
 import type { Accepted } from './message.js'
 import { violated } from '../invariant.js'
-import { Votes } from './votes.js'
 
 /** What a learner made of a report. */
 export type LearnResult =
@@ -21,7 +20,8 @@ export type LearnResult =
 
 const IGNORED: LearnResult = { kind: 'ignored' }
 
-interface Tally { readonly value: LeaderRecord, readonly voters: Votes }
+/** Votes for one ballot: the distinct voters, and apart from the set a count of the votes it took in (a pair assertion). */
+interface Tally { readonly value: LeaderRecord, readonly voters: Set<NodeId>, counted: number }
 
 /** The learner role (see the file header for its invariants). */
 export class Learner {
@@ -48,11 +48,14 @@ export class Learner {
     if (byBallot === undefined) { byBallot = new Map(); this.#tallies.set(m.epoch, byBallot) }
     const key = `${m.ballot.round}\u0000${m.ballot.nodeId}`
     let tally = byBallot.get(key)
-    if (tally === undefined) { tally = { value: m.value, voters: new Votes() }; byBallot.set(key, tally) }
+    if (tally === undefined) { tally = { value: m.value, voters: new Set(), counted: 0 }; byBallot.set(key, tally) }
     // One ballot carries one value; a mismatch can only be a corrupt message.
     if (!leaderRecordEquals(tally.value, m.value)) return IGNORED
-    tally.voters.add(from)
-    if (!tally.voters.reached(this.#quorum)) return IGNORED
+    const before = tally.voters.size
+    if (tally.voters.add(from).size === before) return IGNORED
+    tally.counted++
+    if (tally.counted < this.#quorum) return IGNORED
+    if (tally.counted !== tally.voters.size) violated('quorum-of-distinct-voters', `${tally.counted} votes counted from ${tally.voters.size} voters`)
     return this.#learn(m.value)
   }
 

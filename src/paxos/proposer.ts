@@ -11,7 +11,7 @@
  */
 import { ballotEquals, compareBallots, majority, type Ballot, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
 import type { Accept, AcceptedValue, Nack, Prepare, PromiseMsg } from './message.js'
-import { Votes } from './votes.js'
+import { violated } from '../invariant.js'
 
 /** Where a proposer stands in its current ballot. */
 export type ProposerPhase = 'idle' | 'preparing' | 'accepting' | 'defeated'
@@ -23,7 +23,9 @@ export class Proposer {
   readonly #ownValue: LeaderRecord
   #phase: ProposerPhase = 'idle'
   #ballot: Ballot | null = null
-  #promises = new Votes()
+  #promises = new Set<NodeId>()
+  /** Promises taken in, counted apart from the set (a pair assertion: a quorum counts distinct voters only). */
+  #promiseCount = 0
   #highestAccepted: AcceptedValue | null = null
   /** The highest ballot any Nack or promise reported; the next try must beat it. */
   #highestSeen: Ballot | null = null
@@ -46,7 +48,8 @@ export class Proposer {
   prepare (ballot: Ballot): Prepare {
     this.#ballot = ballot
     this.#phase = 'preparing'
-    this.#promises = new Votes()
+    this.#promises = new Set()
+    this.#promiseCount = 0
     this.#highestAccepted = null
     this.#proposed = null
     this.#see(ballot)
@@ -56,14 +59,17 @@ export class Proposer {
   /** Counts a promise; returns the Accept to broadcast when a majority promised. */
   onPromise (from: NodeId, m: PromiseMsg): Accept | null {
     if (this.#phase !== 'preparing' || m.epoch !== this.epoch || !ballotEquals(m.ballot, this.#ballot)) return null
-    if (!this.#promises.add(from)) return null
+    if (this.#promises.has(from)) return null
+    this.#promises.add(from)
+    this.#promiseCount++
     if (m.accepted !== null) {
       this.#see(m.accepted.ballot)
       if (this.#highestAccepted === null || compareBallots(m.accepted.ballot, this.#highestAccepted.ballot) > 0) {
         this.#highestAccepted = m.accepted
       }
     }
-    if (!this.#promises.reached(this.#quorum)) return null
+    if (this.#promiseCount < this.#quorum) return null
+    if (this.#promiseCount !== this.#promises.size) violated('quorum-of-distinct-voters', `${this.#promiseCount} promises counted from ${this.#promises.size} voters`)
     this.#phase = 'accepting'
     const value = this.#highestAccepted?.value ?? this.#ownValue
     this.#proposed = value
@@ -82,7 +88,8 @@ export class Proposer {
     if (ballot.round !== 0) throw new RangeError('only the reserved round 0 may skip phase 1')
     this.#ballot = ballot
     this.#phase = 'accepting'
-    this.#promises = new Votes()
+    this.#promises = new Set()
+    this.#promiseCount = 0
     this.#highestAccepted = null
     this.#proposed = this.#ownValue
     this.#see(ballot)
