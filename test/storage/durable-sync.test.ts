@@ -20,7 +20,9 @@ const ctl = vi.hoisted(() => ({
   hold: false,
   held: [] as Held[],
   log: [] as string[],
-  paths: new Map<number, string>()
+  paths: new Map<number, string>(),
+  /** Descriptors opened and not yet closed. */
+  open: new Set<number>()
 }))
 
 vi.mock('node:fs', async importOriginal => {
@@ -39,8 +41,10 @@ vi.mock('node:fs', async importOriginal => {
     openSync: (path: string, ...rest: unknown[]) => {
       const fd = (real.openSync as (...a: unknown[]) => number)(path, ...rest)
       ctl.paths.set(fd, path)
+      ctl.open.add(fd)
       return fd
     },
+    closeSync: (fd: number) => { real.closeSync(fd); ctl.open.delete(fd) },
     renameSync: (from: string, to: string) => { real.renameSync(from, to); ctl.log.push(`rename ${to}`) },
     fdatasync: syncing('fdatasync'),
     fsync: syncing('fsync')
@@ -50,6 +54,7 @@ vi.mock('node:fs', async importOriginal => {
 const dirs: string[] = []
 afterEach(async () => {
   ctl.hold = false
+  ctl.open.clear()
   ctl.held.splice(0).forEach(h => { h.release() })
   await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
 })
@@ -78,6 +83,7 @@ describe('durable writes wait for the disk', () => {
     expect(save.done).toBe(false)
     sync.release()
     await save.promise
+    expect(ctl.open.size).toBe(0)
     expect(ctl.log).toEqual([`fdatasync ${join(d, STATE_FILE)}`, `fdatasync ${join(d, STATE_FILE)} returned`])
   })
 
@@ -99,6 +105,8 @@ describe('durable writes wait for the disk', () => {
     expect(save.done).toBe(false)
     dirSync.release()
     await save.promise
+    // The temporary file and the directory were both closed.
+    expect(ctl.open.size).toBe(0)
     expect(ctl.log.slice(2)).toEqual([`rename ${join(d, STATE_FILE)}`, `fsync ${d}`, `fsync ${d} returned`])
   })
 })
