@@ -58,8 +58,10 @@ describe('Proposer phases', () => {
     const p = new Proposer(1, 3, rec(1, 'a'))
     p.prepare(b(1, 'a'))
     expect(p.onPromise('a', promise(1, b(1, 'a')))).toBeNull()
+    expect(p.proposed).toBeNull()
     expect(p.onPromise('b', promise(1, b(1, 'a')))).not.toBeNull()
     expect(p.phase).toBe('accepting')
+    expect(p.proposed).toEqual(rec(1, 'a'))
   })
 
   it('skips phase 1 only at round 0, and then is accepting at that ballot', () => {

@@ -18,6 +18,8 @@ interface Held { readonly kind: 'fdatasync' | 'fsync', readonly path: string, re
 
 const ctl = vi.hoisted(() => ({
   hold: false,
+  /** When set, the next sync fails with this error instead of reaching the disk. */
+  fail: null as NodeJS.ErrnoException | null,
   held: [] as Held[],
   log: [] as string[],
   paths: new Map<number, string>(),
@@ -31,6 +33,7 @@ vi.mock('node:fs', async importOriginal => {
   const syncing = (kind: 'fdatasync' | 'fsync') => (fd: number, cb: Callback): void => {
     const path = ctl.paths.get(fd) ?? `fd ${fd}`
     ctl.log.push(`${kind} ${path}`)
+    if (ctl.fail !== null) { const err = ctl.fail; ctl.fail = null; cb(err); return }
     real[kind](fd, err => {
       if (!ctl.hold) { cb(err); return }
       ctl.held.push({ kind, path, release: () => { ctl.log.push(`${kind} ${path} returned`); cb(err) } })
@@ -73,6 +76,14 @@ async function started (): Promise<{ d: string, s: FileStorage }> {
 }
 
 describe('durable writes wait for the disk', () => {
+  it('a save whose fdatasync fails rejects with that error', async () => {
+    const { s } = await started()
+    ctl.hold = false
+    ctl.fail = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })
+    await expect(s.save(state)).rejects.toMatchObject({ code: 'EIO' })
+    expect(ctl.open.size).toBe(0)
+  })
+
   it('a save in place resolves only after its fdatasync returns', async () => {
     const { d, s } = await started()
 

@@ -5,7 +5,7 @@
  * only one.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -51,6 +51,7 @@ describe('a version 1 state.json, checked field by field', () => {
     ['learned is not a leader record', { ...good, learned: { epoch: 1.5, leaderId: 'c', metadata: {} } }],
     ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: '', metadata: {} } }],
     ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: 7, metadata: {} } }],
+    ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: ['c'], metadata: {} } }],
     ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: 'c', metadata: null } }],
     ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: 'c', metadata: 'u' } }],
     ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: 'c', metadata: { u: 1 } } }],
@@ -84,7 +85,7 @@ describe('a version 1 state.json, checked field by field', () => {
 
   it('accepts counts of 0, no grant, no promise, and a grant; and writes a manifest saying it converted', async () => {
     const d = await dataDir()
-    const state = { ...good, highestRound: 0, grant: { epoch: 3, leaderId: 'c' }, acceptor: [[4, { promised: null, accepted: null }]] }
+    const state = { ...good, highestRound: 0, learned: { epoch: 1, leaderId: 'c', metadata: {} }, grant: { epoch: 3, leaderId: 'c' }, acceptor: [[4, { promised: null, accepted: null }]] }
     await writeFile(join(d, LEGACY_STATE_FILE), legacy(state))
     expect(await new FileStorage(d).load()).toEqual(state)
     expect(await readFile(join(d, MANIFEST_FILE), 'utf8')).toMatch(/^quorum-state 2\nconverted \d{4}-\d\d-\d\dT/)
@@ -100,7 +101,7 @@ describe('a version 1 state.json, checked field by field', () => {
   })
 
   it.each<[string, string]>([
-    ['is not valid JSON, probably truncated or overwritten', '{"format":'],
+    ['is not valid JSON, probably truncated or overwritten (', '{"format":'],
     ['is not a Quorum state file (format undefined)', 'null'],
     ['is not a Quorum state file (format undefined)', '"quorum-state"'],
     ['is not a Quorum state file (format "other")', JSON.stringify({ format: 'other', version: 1, sha256: sha('{}'), state: '{}' })],
@@ -113,6 +114,19 @@ describe('a version 1 state.json, checked field by field', () => {
     await writeFile(join(d, LEGACY_STATE_FILE), text)
     const err = await loadError(d)
     expect(err.message.startsWith(`${join(d, LEGACY_STATE_FILE)}: ${problem}`)).toBe(true)
+    if (text === '{"format":') expect(err.cause).toBeInstanceOf(SyntaxError)
+  })
+
+  it('refuses a state.json or state.slots it cannot read, naming the file and keeping the cause', async () => {
+    for (const name of [LEGACY_STATE_FILE, STATE_FILE]) {
+      const d = await dataDir()
+      await mkdir(join(d, name))
+      const err = await loadError(d)
+      expect(err.name).toBe('StorageError')
+      expect(err.file).toBe(join(d, name))
+      expect(err.message).toMatch(new RegExp(`${name}: cannot be read \\(EISDIR`))
+      expect((err.cause as NodeJS.ErrnoException).code).toBe('EISDIR')
+    }
   })
 
   it('takes a file from before candidateEpoch as having stood in the newest epoch it names, ignoring what is not an epoch', async () => {
@@ -135,6 +149,29 @@ describe('a version 1 state.json, checked field by field', () => {
     const { candidateEpoch: __, ...rest2 } = { ...good, learned: null, acceptor: [[1.5, {}], ['x', {}]] }
     await writeFile(join(d2, LEGACY_STATE_FILE), legacy(rest2))
     expect((await loadError(d2)).message).toMatch(/an acceptor entry is malformed/)
+  })
+})
+
+describe('the manifest and an interrupted conversion', () => {
+  it('writes a manifest saying the directory was created, and repairs a missing one without touching one that is there', async () => {
+    const d = await dataDir()
+    await new FileStorage(d).load()
+    const created = await readFile(join(d, MANIFEST_FILE), 'utf8')
+    expect(created).toMatch(/^quorum-state 2\ncreated \d{4}-\d\d-\d\dT[\d:.]+Z\n$/)
+    await new FileStorage(d).load()
+    expect(await readFile(join(d, MANIFEST_FILE), 'utf8')).toBe(created)
+    await rm(join(d, MANIFEST_FILE))
+    await new FileStorage(d).load()
+    expect(await readFile(join(d, MANIFEST_FILE), 'utf8')).toMatch(/^quorum-state 2\nrepaired \d{4}-/)
+  })
+
+  it('finishes a conversion interrupted after the new file was written: state.json goes to state.json.v1', async () => {
+    const d = await dataDir()
+    await new FileStorage(d).save(good)
+    await writeFile(join(d, LEGACY_STATE_FILE), 'the old file')
+    expect(await new FileStorage(d).load()).toEqual(good)
+    expect((await readdir(d)).sort()).toEqual([MANIFEST_FILE, `${LEGACY_STATE_FILE}.v1`, STATE_FILE])
+    expect(await readFile(join(d, `${LEGACY_STATE_FILE}.v1`), 'utf8')).toBe('the old file')
   })
 })
 

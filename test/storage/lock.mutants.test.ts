@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DataDirInUseError, DataDirLock, LOCK_FILE, type LockHolder } from '../../src/storage/lock.js'
@@ -75,13 +75,21 @@ describe('data directory lock, field by field', () => {
 
   it('refuses a LOCK with any field of the wrong type, quoting at most 80 characters of it', async () => {
     const d = await dataDir()
-    for (const h of [{ host: 1 }, { pid: 1.5 }, { pid: '1' }, { start: 1 }, { boot: null }, { since: 0 }]) {
+    for (const h of [{ host: 1 }, { pid: 0 }, { pid: 1.5 }, { pid: '1' }, { start: 1 }, { boot: null }, { since: 0 }]) {
       await writeFile(join(d, LOCK_FILE), JSON.stringify({ ...me(), ...h }))
       const err = await refusal(DataDirLock.acquire(d))
       expect(err.message, JSON.stringify(h)).toMatch(/LOCK: does not name a holder/)
     }
     await writeFile(join(d, LOCK_FILE), 'x'.repeat(200))
     expect((await refusal(DataDirLock.acquire(d))).message).toContain(`("${'x'.repeat(80)}")`)
+  })
+
+  it('refuses a LOCK it cannot read, naming it', async () => {
+    const d = await dataDir()
+    await mkdir(join(d, LOCK_FILE))
+    const err = await refusal(DataDirLock.acquire(d))
+    expect(err.message).toMatch(/LOCK: cannot be read \(EISDIR/)
+    expect(err.holder).toBeNull()
   })
 
   it('clears a LOCK.break left by a remover that died, then takes the stale lock', async () => {
