@@ -8,7 +8,7 @@ export default {
   mutate: ['src/paxos/**/*.ts', 'src/node/**/*.ts', 'src/storage/**/*.ts'],
   coverageAnalysis: 'perTest',
   concurrency: 1,
-  timeoutMS: 20_000,
+  timeoutMS: 5_000,
   reporters: ['clear-text', 'progress', 'json', 'html'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
