@@ -26,6 +26,9 @@
  * A directory written by Quorum 0.1's `state.json` (one record, replaced by
  * rename) is read once, checked the same way, converted, and the old file
  * renamed to `state.json.v1`.
+ *
+ * Every file-system call goes through a `StateFileSystem`, the real one unless
+ * a test injects another (to hold a sync open and see that nothing waits less).
  */
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, stat } from 'node:fs/promises'
@@ -49,6 +52,23 @@ const PAGE = 4096
 /** Defined in src/errors.ts; re-exported here for existing imports. */
 export { StorageError }
 
+/** The file-system calls FileStorage makes. */
+export interface StateFileSystem {
+  mkdir: (path: string, options: { recursive: true, mode: number }) => Promise<unknown>
+  readFile: ((path: string) => Promise<Buffer>) & ((path: string, encoding: 'utf8') => Promise<string>)
+  rename: (from: string, to: string) => Promise<void>
+  stat: (path: string) => Promise<unknown>
+  /** Overwrites bytes of an existing file in place, then fdatasyncs it. */
+  overwriteDurably: (path: string, offset: number, data: Uint8Array) => Promise<void>
+  /** Writes a temporary file, fsyncs it, renames it over `path`, fsyncs the directory. */
+  writeFileDurably: (path: string, data: string | Uint8Array) => Promise<void>
+  /** fsyncs a directory, which makes a rename in it durable. */
+  syncDirectory: (dir: string) => Promise<void>
+}
+
+/** node:fs/promises and ./durable.js. */
+export const nodeFileSystem: StateFileSystem = { mkdir, readFile, rename, stat, overwriteDurably, writeFileDurably, syncDirectory }
+
 const EMPTY: PersistentState = { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null }
 
 /** Keeps a node's state in `dataDir`, durably. */
@@ -58,24 +78,26 @@ export class FileStorage implements Storage {
   readonly #state: string
   readonly #legacy: string
   readonly #manifest: string
+  readonly #fs: StateFileSystem
   /** The generation saved last and the region size, once the file was read or created. */
   #gen = -1
   #regionBytes = 0
   /** Saves are written one at a time: two writes of one region at once could leave neither. */
   #saving: Promise<unknown> = Promise.resolve()
 
-  constructor (dataDir: string) {
+  constructor (dataDir: string, fs: StateFileSystem = nodeFileSystem) {
     this.dir = dataDir
+    this.#fs = fs
     this.#state = join(dataDir, STATE_FILE)
     this.#legacy = join(dataDir, LEGACY_STATE_FILE)
     this.#manifest = join(dataDir, MANIFEST_FILE)
   }
 
   async load (): Promise<PersistentState | null> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 })
+    await this.#fs.mkdir(this.dir, { recursive: true, mode: 0o700 })
     let bytes: Buffer
     try {
-      bytes = await readFile(this.#state)
+      bytes = await this.#fs.readFile(this.#state)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StorageError(this.#state, `cannot be read (${(err as Error).message})`, { cause: err })
       return await this.#create()
@@ -84,8 +106,8 @@ export class FileStorage implements Storage {
     this.#gen = gen
     this.#regionBytes = bytes.length / 2
     // A conversion interrupted after the new file was written: finish it.
-    if (await exists(this.#legacy)) { await rename(this.#legacy, `${this.#legacy}.v${LEGACY_VERSION}`); await syncDirectory(this.dir) }
-    if (!(await exists(this.#manifest))) await writeFileDurably(this.#manifest, `${FORMAT} ${VERSION}\nrepaired ${new Date().toISOString()}\n`)
+    if (await exists(this.#fs, this.#legacy)) { await this.#fs.rename(this.#legacy, `${this.#legacy}.v${LEGACY_VERSION}`); await this.#fs.syncDirectory(this.dir) }
+    if (!(await exists(this.#fs, this.#manifest))) await this.#fs.writeFileDurably(this.#manifest, `${FORMAT} ${VERSION}\nrepaired ${new Date().toISOString()}\n`)
     return state
   }
 
@@ -93,7 +115,7 @@ export class FileStorage implements Storage {
   async #create (): Promise<PersistentState | null> {
     let legacy: string | null = null
     try {
-      legacy = await readFile(this.#legacy, 'utf8')
+      legacy = await this.#fs.readFile(this.#legacy, 'utf8')
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StorageError(this.#legacy, `cannot be read (${(err as Error).message})`, { cause: err })
     }
@@ -101,17 +123,17 @@ export class FileStorage implements Storage {
       const state = parseLegacy(this.#legacy, legacy)
       await this.#rewrite(state, 1)
       // Kept as evidence under a name no version reads; a version 1 node refuses the directory.
-      await rename(this.#legacy, `${this.#legacy}.v${LEGACY_VERSION}`)
-      await syncDirectory(this.dir)
-      if (!(await exists(this.#manifest))) await writeFileDurably(this.#manifest, `${FORMAT} ${VERSION}\nconverted ${new Date().toISOString()}\n`)
+      await this.#fs.rename(this.#legacy, `${this.#legacy}.v${LEGACY_VERSION}`)
+      await this.#fs.syncDirectory(this.dir)
+      if (!(await exists(this.#fs, this.#manifest))) await this.#fs.writeFileDurably(this.#manifest, `${FORMAT} ${VERSION}\nconverted ${new Date().toISOString()}\n`)
       return state
     }
-    if (await exists(this.#manifest)) {
+    if (await exists(this.#fs, this.#manifest)) {
       throw new StorageError(this.#state, `is missing, but ${MANIFEST_FILE} shows this directory held state before (was it deleted?)`)
     }
     // A new data directory: record an empty state, then the manifest that says one exists.
     await this.#rewrite(EMPTY, 1)
-    await writeFileDurably(this.#manifest, `${FORMAT} ${VERSION}\ncreated ${new Date().toISOString()}\n`)
+    await this.#fs.writeFileDurably(this.#manifest, `${FORMAT} ${VERSION}\ncreated ${new Date().toISOString()}\n`)
     return null
   }
 
@@ -130,7 +152,7 @@ export class FileStorage implements Storage {
       await this.#rewrite(state, gen)
       return
     }
-    await overwriteDurably(this.#state, (gen % 2) * this.#regionBytes, region)
+    await this.#fs.overwriteDurably(this.#state, (gen % 2) * this.#regionBytes, region)
     this.#gen = gen
   }
 
@@ -142,7 +164,7 @@ export class FileStorage implements Storage {
     const file = new Uint8Array(2 * size)
     file.set(gen % 2 === 0 ? a : b, 0)
     file.set(gen % 2 === 0 ? b : a, size)
-    await writeFileDurably(this.#state, file)
+    await this.#fs.writeFileDurably(this.#state, file)
     this.#gen = gen + 1
     this.#regionBytes = size
   }
@@ -152,8 +174,8 @@ function sha256 (s: string | Uint8Array): string {
   return createHash('sha256').update(s).digest('hex')
 }
 
-async function exists (path: string): Promise<boolean> {
-  try { await stat(path); return true } catch { return false }
+async function exists (fs: StateFileSystem, path: string): Promise<boolean> {
+  try { await fs.stat(path); return true } catch { return false }
 }
 
 const header = (gen: number, payload: Buffer): string => `${FORMAT} ${VERSION} gen ${gen} sha256 ${sha256(payload)} bytes ${payload.length}\n`
