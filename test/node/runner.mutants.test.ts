@@ -79,7 +79,7 @@ describe('NodeRunner around a scripted node', () => {
     await r.start()
     await settle()
     expect(errors).toEqual([
-      'safety violation: epoch 4 chosen as a, reported as b',
+      'safety violation (agreement): epoch 4 chosen as a, reported as b',
       'more voters than clusterSize (3) are voting: a, b, c, d; not voting until that is fixed'
     ])
     await r.stop()
