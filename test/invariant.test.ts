@@ -3,7 +3,6 @@ import { invariant } from '../src/invariant.js'
 import { SafetyViolationError } from '../src/errors.js'
 import { Leadership } from '../src/node/leadership.js'
 import { Outbox } from '../src/node/io.js'
-import { Votes } from '../src/paxos/votes.js'
 import type { Accept } from '../src/paxos/message.js'
 
 describe('invariant()', () => {
@@ -18,25 +17,6 @@ describe('invariant()', () => {
   })
 })
 
-describe('Votes', () => {
-  it('counts each voter once', () => {
-    const votes = new Votes()
-    votes.add('a')
-    expect(votes.add('b')).toBe(true)
-    expect(votes.add('b')).toBe(false)
-    expect(votes.add('a')).toBe(false)
-    expect(votes.size).toBe(2)
-    expect(votes.reached(2)).toBe(true)
-    expect(votes.reached(3)).toBe(false)
-  })
-})
-
-function votes (...ids: string[]): Votes {
-  const v = new Votes()
-  for (const id of ids) v.add(id)
-  return v
-}
-
 describe('Leadership', () => {
   const config = { selfId: 'a', quorum: 2, leaseMs: 1000, heartbeatMs: 250, leaderLeaseMs: 980, leaseHeld: (until: number, now: number) => now < until }
   const record = { epoch: 1, leaderId: 'a', metadata: {} }
@@ -44,14 +24,14 @@ describe('Leadership', () => {
 
   it('counts a lease from the send time of the beat a majority acknowledged', () => {
     const leadership = new Leadership(record, 100, config, new Outbox(false))
-    leadership.start({ accept, sentAt: 90, grantedBy: votes('a', 'b') }, 100)
+    leadership.start({ accept, sentAt: 90, grantedBy: new Set(['a', 'b']) }, 100)
     expect(leadership.elected).toBe(true)
     expect(leadership.leaseUntil).toBe(90 + 980)
   })
 
   it('refuses a lease counted from a beat that has not been sent yet (lease-within-bound)', () => {
     const leadership = new Leadership(record, 100, config, new Outbox(false))
-    expect(() => { leadership.start({ accept, sentAt: 150, grantedBy: votes('a', 'b') }, 100) })
+    expect(() => { leadership.start({ accept, sentAt: 150, grantedBy: new Set(['a', 'b']) }, 100) })
       .toThrow(expect.objectContaining({ invariant: 'lease-within-bound' }))
   })
 })

@@ -15,14 +15,13 @@
 import { Proposer } from '../paxos/proposer.js'
 import { ballotEquals, nextBallot, type Ballot, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
 import type { Accept, Accepted, Nack, PromiseMsg } from '../paxos/message.js'
-import { Votes } from '../paxos/votes.js'
 import type { PersistentState } from '../storage/storage.js'
 import type { Random } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import type { Outbox } from './io.js'
 
 /** The Accept this node sent for its own record: when it first left, and who granted a lease in reply. */
-export interface OwnAccept { readonly accept: Accept, readonly sentAt: number, readonly grantedBy: Votes }
+export interface OwnAccept { readonly accept: Accept, readonly sentAt: number, readonly grantedBy: Set<NodeId> }
 
 /** A round-0 Accept to send again when voters still held the old lease (the Resign was overtaken). */
 interface Resend { readonly msg: Accept, at: number, left: number }
@@ -219,7 +218,7 @@ export class Candidacy {
     const own = this.#ownAccept
     const mine = accept.value.leaderId === this.#config.nodeId
     if (own === null || own.accept.epoch !== accept.epoch || !ballotEquals(own.accept.ballot, accept.ballot)) {
-      this.#ownAccept = mine ? { accept, sentAt: now, grantedBy: new Votes() } : null
+      this.#ownAccept = mine ? { accept, sentAt: now, grantedBy: new Set() } : null
     }
     if (mine && accept.epoch > this.#stoodThrough) {
       this.#stoodThrough = accept.epoch

@@ -11,7 +11,6 @@ import { leaderRecordEquals, type Epoch, type LeaderRecord, type NodeId } from '
 import type { OwnAccept } from './candidacy.js'
 import type { DemotionReason, Outbox } from './io.js'
 import { violated } from '../invariant.js'
-import { Votes } from '../paxos/votes.js'
 import { AskTracker, type Beat } from './tracker.js'
 
 export interface LeadershipConfig {
@@ -77,7 +76,7 @@ export class Leadership {
    */
   start (own: OwnAccept | null, now: number): void {
     if (own !== null && own.accept.epoch === this.record.epoch && leaderRecordEquals(own.accept.value, this.record)) {
-      const first: Beat = { sentAt: own.sentAt, acks: new Votes(own.grantedBy) }
+      const first: Beat = { sentAt: own.sentAt, acks: new Set(own.grantedBy), counted: own.grantedBy.size }
       this.#beats.set(0, first)
       this.#newestSentAt = own.sentAt
       this.#count(first, now)
@@ -97,8 +96,7 @@ export class Leadership {
   onLateGrant (from: NodeId, now: number): void {
     const first = this.#beats.get(0)
     if (first === undefined) return
-    first.acks.add(from)
-    this.#count(first, now)
+    this.#ack(first, from, now)
   }
 
   /** The leadership is over (the node already retired the epoch): reports it, and hands over if resigning. */
@@ -111,7 +109,7 @@ export class Leadership {
 
   #beat (now: number): void {
     const seq = ++this.#seq
-    this.#beats.set(seq, { sentAt: now, acks: new Votes() })
+    this.#beats.set(seq, { sentAt: now, acks: new Set(), counted: 0 })
     this.#newestSentAt = now
     // Beats older than a lease can no longer extend it.
     for (const [old, beat] of this.#beats) if (beat.sentAt + this.#config.leaderLeaseMs <= now) this.#beats.delete(old)
@@ -124,14 +122,22 @@ export class Leadership {
   onAck (from: NodeId, seq: number, now: number): void {
     const beat = this.#beats.get(seq)
     if (beat === undefined) return
-    beat.acks.add(from)
     if (from !== this.#config.selfId) this.#tracker.onAnswer(from, seq, now - beat.sentAt)
+    this.#ack(beat, from, now)
+  }
+
+  /** Counts `from`'s acknowledgement of `beat` once. */
+  #ack (beat: Beat, from: NodeId, now: number): void {
+    const before = beat.acks.size
+    if (beat.acks.add(from).size === before) return
+    beat.counted++
     this.#count(beat, now)
   }
 
   /** A beat acknowledged by a majority extends the lease from its send time; the first such lease elects. */
   #count (beat: Beat, now: number): void {
-    if (!beat.acks.reached(this.#config.quorum)) return
+    if (beat.counted < this.#config.quorum) return
+    if (beat.counted !== beat.acks.size) violated('quorum-of-distinct-voters', `${beat.counted} acknowledgements counted from ${beat.acks.size} voters`)
     const until = beat.sentAt + this.#config.leaderLeaseMs
     if (until > this.#leaseUntil) this.#leaseUntil = until
     if (beat.sentAt > now || this.#leaseUntil > this.#newestSentAt + this.#config.leaderLeaseMs) {

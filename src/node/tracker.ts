@@ -8,13 +8,17 @@
  */
 import { MAX_ACK_FROM, type Heartbeat } from '../paxos/message.js'
 import type { NodeId } from '../paxos/proposal.js'
-import type { Votes } from '../paxos/votes.js'
 
 /** How long a leader asks every voter in every beat after an ask went unanswered, in leases (rule 2). */
 export const CAREFUL_LEASES = 10
 
 /** One heartbeat round: when it left, and the distinct voters that acknowledged it. */
-export interface Beat { readonly sentAt: number, readonly acks: Votes }
+export interface Beat {
+  readonly sentAt: number
+  readonly acks: Set<NodeId>
+  /** Acknowledgements taken in, counted apart from the set (a pair assertion: a quorum counts distinct voters only). */
+  counted: number
+}
 
 export interface TrackerConfig {
   readonly quorum: number

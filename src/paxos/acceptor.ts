@@ -95,11 +95,9 @@ export class Acceptor {
 
   /** The one place an epoch's state changes; the two invariants of the file header are asserted here. */
   #set (epoch: Epoch, before: AcceptorEpochState, after: AcceptorEpochState): void {
-    if (after.promised === null || !ballotAtLeast(after.promised, before.promised)) {
-      violated('promise-never-decreases', `epoch ${epoch}: promise ${formatBallot(before.promised)} would become ${formatBallot(after.promised)}`)
-    }
-    if (after.accepted !== before.accepted && (after.accepted === null || !ballotAtLeast(after.accepted.ballot, before.promised))) {
-      violated('accept-at-or-above-promise', `epoch ${epoch}: accepting at ${formatBallot(after.accepted?.ballot ?? null)} below the promise ${formatBallot(before.promised)}`)
+    if (after.promised === null || !ballotAtLeast(after.promised, before.promised) ||
+      (after.accepted !== before.accepted && (after.accepted === null || !ballotAtLeast(after.accepted.ballot, before.promised)))) {
+      brokenStep(epoch, before, after)
     }
     this.#epochs.set(epoch, after)
   }
@@ -107,4 +105,12 @@ export class Acceptor {
   #nack (epoch: Epoch, ballot: Ballot, promised: Ballot | null, chosenEpoch: Epoch): Nack {
     return { type: 'nack', epoch, ballot, promised, chosenEpoch, reason: 'promised' }
   }
+}
+
+/** The failure branch of Acceptor's step assertions, kept out of the hot path: names the invariant broken. */
+function brokenStep (epoch: Epoch, before: AcceptorEpochState, after: AcceptorEpochState): never {
+  if (after.promised === null || !ballotAtLeast(after.promised, before.promised)) {
+    violated('promise-never-decreases', `epoch ${epoch}: promise ${formatBallot(before.promised)} would become ${formatBallot(after.promised)}`)
+  }
+  violated('accept-at-or-above-promise', `epoch ${epoch}: accepting at ${formatBallot(after.accepted?.ballot ?? null)} below the promise ${formatBallot(before.promised)}`)
 }
