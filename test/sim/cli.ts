@@ -68,10 +68,13 @@ let violations = 0
 let failedSeeds = 0
 const byProperty = new Map<string, number>()
 // "Sometimes" properties: a run that never elects, fails over or resigns proves little.
-const sometimes = {
-  elected: 0, failover: 0, resign: 0, crash: 0, partition: 0, pause: 0, lostWrite: 0,
-  ackPastHeartbeat: 0, staleAccept: 0, valueAtTwoBallots: 0, restartNearGrant: 0, saveCoalesced: 0
-}
+// Each name counts the runs in which its stat was above zero; the output keeps these names and order.
+const SOMETIMES = {
+  elected: 'leadersElected', failover: 'failovers', resign: 'resigns', crash: 'crashes', partition: 'partitions', pause: 'pauses',
+  lostWrite: 'lostWrites', ackPastHeartbeat: 'acksPastHeartbeat', staleAccept: 'staleAccepts', valueAtTwoBallots: 'valuesAtTwoBallots',
+  restartNearGrant: 'restartsNearGrant', saveCoalesced: 'savesCoalesced'
+} as const
+const sometimes = Object.fromEntries(Object.keys(SOMETIMES).map(k => [k, 0])) as Record<keyof typeof SOMETIMES, number>
 const totals = { savesCoalesced: 0, lostWrites: 0, acksPastHeartbeat: 0, staleAccepts: 0, valuesAtTwoBallots: 0, restartsNearGrant: 0 }
 const sizes = new Map<number, number>()
 const drivers = new Map<string, number>()
@@ -80,18 +83,7 @@ const started = performance.now()
 for (let seed = from; seed < from + n; seed++) {
   const r = await simulate(seed, simOpts)
   const s = r.stats
-  if (s.leadersElected > 0) sometimes.elected++
-  if (s.failovers > 0) sometimes.failover++
-  if (s.resigns > 0) sometimes.resign++
-  if (s.crashes > 0) sometimes.crash++
-  if (s.partitions > 0) sometimes.partition++
-  if (s.pauses > 0) sometimes.pause++
-  if (s.lostWrites > 0) sometimes.lostWrite++
-  if (s.acksPastHeartbeat > 0) sometimes.ackPastHeartbeat++
-  if (s.staleAccepts > 0) sometimes.staleAccept++
-  if (s.valuesAtTwoBallots > 0) sometimes.valueAtTwoBallots++
-  if (s.restartsNearGrant > 0) sometimes.restartNearGrant++
-  if (s.savesCoalesced > 0) sometimes.saveCoalesced++
+  for (const [name, stat] of Object.entries(SOMETIMES) as Array<[keyof typeof SOMETIMES, keyof typeof s]>) if (s[stat] > 0) sometimes[name]++
   for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += s[k]
   sizes.set(r.options.clusterSize, (sizes.get(r.options.clusterSize) ?? 0) + 1)
   drivers.set(r.options.driver, (drivers.get(r.options.driver) ?? 0) + 1)
