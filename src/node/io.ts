@@ -90,6 +90,7 @@ const EMPTY_READY: Ready = Object.freeze({ persist: null, sync: false, messages:
 
 /** What a node produced since its last `ready()`, and its own messages to itself. */
 export class Outbox {
+  readonly #selfId: NodeId
   readonly #alone: boolean
   /** How this batch's state change must be stored. */
   #persist: PersistMode = 'none'
@@ -101,7 +102,8 @@ export class Outbox {
   readonly loopback: Message[] = []
 
   /** `alone`: a cluster of one, whose broadcasts reach only itself. */
-  constructor (alone: boolean) {
+  constructor (selfId: NodeId, alone: boolean) {
+    this.#selfId = selfId
     this.#alone = alone
   }
 
@@ -118,8 +120,8 @@ export class Outbox {
 
   event (e: NodeEvent): void { this.#events.push(e) }
 
-  send (selfId: NodeId, to: NodeId, msg: Message): void {
-    if (to === selfId) this.loopback.push(msg)
+  send (to: NodeId, msg: Message): void {
+    if (to === this.#selfId) this.loopback.push(msg)
     else this.#messages.push({ to, msg })
   }
 

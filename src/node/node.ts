@@ -70,7 +70,7 @@ export class Node {
     this.#leaderLeaseMs = this.config.leaseMs * (1 - rho) / (1 + rho)
     this.#quarantineMs = this.config.leaseMs * (1 + rho) / (1 - rho)
     const state = deps.state
-    this.#out = new Outbox(this.config.clusterSize <= 1)
+    this.#out = new Outbox(this.id, this.config.clusterSize <= 1)
     this.#leadershipConfig = {
       selfId: this.id,
       quorum: this.#quorum,
@@ -258,7 +258,7 @@ export class Node {
       case 'resign': return this.#onResign(from, m.epoch, m.successor, now)
       case 'statusRequest': {
         const newest = this.#learner.newest
-        return this.#out.send(this.id, from, { type: 'statusReply', epoch: newest?.epoch ?? 0, value: newest })
+        return this.#out.send(from, { type: 'statusReply', epoch: newest?.epoch ?? 0, value: newest })
       }
       case 'statusReply': return this.#onStatusReply(from, m, now)
     }
@@ -299,7 +299,7 @@ export class Node {
 
   #onNack (from: NodeId, m: Nack, now: number): void {
     if (this.#leadership !== null && m.chosenEpoch > this.#leadership.epoch) this.#demote('newer-epoch')
-    if (m.chosenEpoch > this.#learner.newestEpoch) this.#out.send(this.id, from, { type: 'statusRequest', epoch: this.#learner.newestEpoch })
+    if (m.chosenEpoch > this.#learner.newestEpoch) this.#out.send(from, { type: 'statusRequest', epoch: this.#learner.newestEpoch })
     this.#candidacy.onNack(m, now)
   }
 

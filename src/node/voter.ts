@@ -122,7 +122,7 @@ export class Voter {
     const granted = this.grantLease(m.epoch, from, now)
     if (granted === 'granted-store') this.#out.store('sync')
     const asked = m.ackFrom === 'all' || from === this.#selfId || m.ackFrom.includes(this.#selfId)
-    if (granted !== 'refused' && asked) this.#out.send(this.#selfId, from, { type: 'heartbeatAck', epoch: m.epoch, seq: m.seq })
+    if (granted !== 'refused' && asked) this.#out.send(from, { type: 'heartbeatAck', epoch: m.epoch, seq: m.seq })
   }
 
   /**
@@ -139,7 +139,7 @@ export class Voter {
 
   #reply (to: NodeId, reply: Message, store: boolean): void {
     if (store) this.#out.store('sync')
-    this.#out.send(this.#selfId, to, reply)
+    this.#out.send(to, reply)
   }
 
   /** Checks shared by Prepare and Accept: decided epochs, quarantine, the guard, and live leases (rule 1). */

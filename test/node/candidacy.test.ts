@@ -8,7 +8,7 @@ import type { PersistentState } from '../../src/storage/storage.js'
 const STATE: PersistentState = { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null }
 
 function setup (opts: { priority?: number, mayStand?: boolean, notBefore?: number, clusterSize?: number } = {}) {
-  const out = new Outbox(false)
+  const out = new Outbox('a', false)
   const became: number[] = []
   const facts = { mayStand: opts.mayStand ?? true, notBefore: opts.notBefore ?? 0, leaderLive: false, newest: 1 }
   const context: CandidacyContext = {

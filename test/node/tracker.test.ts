@@ -55,7 +55,7 @@ describe('Leadership', () => {
   }
 
   it('gives the epoch up a lease after it started if no majority acknowledged, and beats every heartbeatMs until then', () => {
-    const out = new Outbox(false)
+    const out = new Outbox('a', false)
     const leadership = new Leadership(record, 1000, config, out)
     leadership.start(null, 1000)
     expect(heartbeats(out).map(h => h.seq)).toEqual([1])
@@ -69,7 +69,7 @@ describe('Leadership', () => {
   })
 
   it('counts an acknowledgement once, is elected by a majority, and ends when the lease runs out', () => {
-    const out = new Outbox(false)
+    const out = new Outbox('a', false)
     const leadership = new Leadership(record, 1000, config, out)
     leadership.start(null, 1000)
     leadership.onAck('x', 1, 1010)
@@ -88,7 +88,7 @@ describe('Leadership', () => {
   })
 
   it('takes late grants of the Accept round (beat 0) towards its first lease', () => {
-    const out = new Outbox(false)
+    const out = new Outbox('a', false)
     const leadership = new Leadership(record, 1000, config, out)
     const accept = { type: 'accept', epoch: 3, ballot: { round: 1, nodeId: 'x' }, value: record } as const
     leadership.start({ accept, sentAt: 990, grantedBy: new Set(['x']) }, 1000)
