@@ -10,7 +10,10 @@
  *   the host application.
  * - Writes respect backpressure: while a stream's buffer is full, messages to
  *   that peer are dropped (the protocol tolerates loss) instead of queued
- *   without bound.
+ *   without bound. Whether a stream is full is read from the stream itself
+ *   (`writableNeedsDrain`), so a stream that was reset while full cannot leave
+ *   its successor silenced. A stream whose write side closed under a write is
+ *   replaced by a new one; no send throws into the caller.
  */
 import { pipe } from 'it-pipe'
 import * as lp from 'it-length-prefixed'
@@ -83,7 +86,11 @@ interface Outbound {
   opening: Promise<void> | null
   /** Messages waiting for the stream to open (bounded). */
   readonly pending: Uint8ArrayList[]
-  paused: boolean
+}
+
+/** Whether `s` can take a frame now (its status can read 'open' while its write side is already closing). */
+function writable (s: Stream): boolean {
+  return s.status === 'open' && s.writeStatus === 'writable'
 }
 
 const MAX_PENDING = 64
@@ -156,7 +163,7 @@ export class Libp2pTransport implements Transport {
   addPeer (peer: PeerId): void {
     const id = peer.toString()
     if (!this.#allow(id)) { this.#log('ignoring %s: not a listed voter', id); return }
-    if (!this.#out.has(id)) this.#out.set(id, { peer, stream: null, opening: null, pending: [], paused: false })
+    if (!this.#out.has(id)) this.#out.set(id, { peer, stream: null, opening: null, pending: [] })
   }
 
   removePeer (peer: PeerId): void {
@@ -199,24 +206,32 @@ export class Libp2pTransport implements Transport {
 
   #write (id: NodeId, o: Outbound, frame: Uint8ArrayList): void {
     const s = o.stream
-    if (s === null || s.status !== 'open') {
-      if (o.pending.length < MAX_PENDING) o.pending.push(frame)
-      else this.stats.droppedBackpressure++
-      this.#open(id, o)
+    if (s === null || !writable(s)) { this.#queue(id, o, frame); return }
+    if (s.writableNeedsDrain) { this.stats.droppedBackpressure++; return }
+    try {
+      s.send(frame)
+    } catch (err) {
+      // Closed for writing between the check and the send (a duplicate connection being closed):
+      // not an error of the host's, just a stream to replace.
+      this.#log('stream to %s closed under a write (%s): opening another', id, (err as Error).message)
+      if (o.stream === s) o.stream = null
+      this.#queue(id, o, frame)
       return
     }
-    if (o.paused) { this.stats.droppedBackpressure++; return }
     this.stats.framesSent++
     this.stats.bytesSent += frame.byteLength
-    if (!s.send(frame)) {
-      o.paused = true
-      s.onDrain().then(() => { o.paused = false }, () => {})
-    }
+  }
+
+  /** Keeps `frame` (bounded) until a stream to `id` is open, and opens one. */
+  #queue (id: NodeId, o: Outbound, frame: Uint8ArrayList): void {
+    if (o.pending.length < MAX_PENDING) o.pending.push(frame)
+    else this.stats.droppedBackpressure++
+    this.#open(id, o)
   }
 
   #open (id: NodeId, o: Outbound): void {
     if (o.opening !== null || this.#handlers === null) return
-    if (o.stream !== null && o.stream.status !== 'open') o.stream = null
+    if (o.stream !== null && !writable(o.stream)) o.stream = null
     o.opening = (async () => {
       try {
         // Whichever connection is open now: the one a stream was on may have been closed as a duplicate.
