@@ -22,6 +22,7 @@ import { DataDirLock } from './storage/lock.js'
 import { resolveSwarmKey } from './security/swarm-key.js'
 import { preSharedKey } from '@libp2p/pnet'
 import { leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
+import { DEFAULT_LEASE_MS } from './node/config.js'
 
 /** Options of {@link createElection}: those of the election plus its own libp2p node's. */
 export interface CreateElectionOptions extends ElectionOptions {
@@ -98,8 +99,7 @@ export async function createElection (options: CreateElectionOptions): Promise<E
       // One socket write per Noise message instead of two, and no exception per received chunk (see transport/patches/noise-tuning.ts).
       connectionEncrypters: [tunedNoise(noise())],
       streamMuxers: [yamux()],
-      // Heartbeats already watch every peer; libp2p's ping monitor would only add streams and CPU.
-      connectionMonitor: { enabled: false },
+      connectionMonitor: connectionMonitorFor(options.leaseMs ?? DEFAULT_LEASE_MS),
       services: {
         identify: identify(),
         // As a service (libp2p still uses it for discovery) so that we can query again: see boostDiscovery.
@@ -116,6 +116,22 @@ export async function createElection (options: CreateElectionOptions): Promise<E
     throw err
   }
 }
+
+/**
+ * libp2p's ping monitor, tuned so that a connection that stops answering is
+ * closed within about 1.5 leases, and the dialer redials it. Without it a
+ * blackholed TCP connection stays open for minutes, and after the path heals
+ * it carries data again only at its next retransmission: a partitioned node
+ * needed 2.4–4.3 s after the heal to hear the leader. A ping that meets an
+ * unknown protocol still proves the peer alive, so peers need no ping handler.
+ */
+export function connectionMonitorFor (leaseMs: number): { pingInterval: number, pingTimeout: { minTimeout: number, maxTimeout: number }, abortConnectionOnPingFailure: true } {
+  const timeoutMs = Math.max(MIN_PING_TIMEOUT_MS, leaseMs)
+  return { pingInterval: Math.max(MIN_PING_TIMEOUT_MS / 2, leaseMs / 2), pingTimeout: { minTimeout: timeoutMs, maxTimeout: timeoutMs }, abortConnectionOnPingFailure: true }
+}
+
+/** No ping waits less than this, in ms, however short the lease: a busy event loop must not cut healthy connections. */
+const MIN_PING_TIMEOUT_MS = 500
 
 /** A connection gater that lets only the listed voters connect, either way (true means deny). */
 function votersOnly (voters: readonly string[]): ConnectionGater {

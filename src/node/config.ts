@@ -7,6 +7,9 @@ import { METADATA_LIMITS } from '../paxos/message.js'
 import { ConfigError } from '../errors.js'
 
 /** Defined in src/errors.ts; re-exported here for existing imports. */
+/** The lease length when none is configured, in ms. */
+export const DEFAULT_LEASE_MS = 2000
+
 export { ConfigError, METADATA_LIMITS }
 
 /** The configuration of one node. */
@@ -46,7 +49,7 @@ export function resolveConfig (c: NodeConfig): ResolvedConfig {
   if (!Number.isInteger(c.clusterSize) || c.clusterSize < 1) {
     throw new ConfigError('clusterSize', `must be an integer of at least 1, got ${String(c.clusterSize)}`)
   }
-  const leaseMs = positive('leaseMs', c.leaseMs ?? 2000)
+  const leaseMs = positive('leaseMs', c.leaseMs ?? DEFAULT_LEASE_MS)
   const heartbeatMs = positive('heartbeatMs', c.heartbeatMs ?? leaseMs / 4)
   if (heartbeatMs >= leaseMs) throw new ConfigError('heartbeatMs', `must be below leaseMs (${leaseMs}), got ${heartbeatMs}`)
   const maxDriftRatio = c.maxDriftRatio ?? 0.01
