@@ -36,15 +36,29 @@ export interface RunnerEvents {
   error: [err: QuorumError]
 }
 
+/**
+ * A timer that fires this much later than its deadline, in ms, means the
+ * event loop was stalled (a GC pause, a blocked loop, a process descheduled or
+ * stopped): the node ticks only after the I/O already waiting is handled.
+ */
+export const LATE_TIMER_MS = 10
+
 /** The timers a runner arms (by default the global ones; the simulator passes virtual ones). */
 export interface Timers {
   readonly setTimeout: (fn: () => void, ms: number) => unknown
   readonly clearTimeout: (handle: unknown) => void
+  /**
+   * Runs `fn` once the I/O that is already waiting has been handled (the
+   * global setImmediate: Node.js runs due timers before it polls for I/O).
+   * Without it, a late timer ticks the node at once.
+   */
+  readonly afterIo?: (fn: () => void) => void
 }
 
 const systemTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: handle => { clearTimeout(handle as NodeJS.Timeout) }
+  clearTimeout: handle => { clearTimeout(handle as NodeJS.Timeout) },
+  afterIo: fn => { setImmediate(fn) }
 }
 
 /** Options of a {@link NodeRunner}. */
@@ -186,8 +200,18 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   }
 
   #onTimer (): void {
+    const lateMs = this.#clock.now() - this.#timerAt
     this.#timer = null
     this.#timerAt = Infinity
+    if (!this.#running) return
+    // After a stall, the leader's heartbeats may be waiting in the socket while the timer that
+    // says they are overdue runs first: hear them before deciding the leader is lost.
+    const afterIo = this.#timers.afterIo
+    if (lateMs > LATE_TIMER_MS && afterIo !== undefined) afterIo(() => { this.#tick() })
+    else this.#tick()
+  }
+
+  #tick (): void {
     if (!this.#running) return
     try { this.#node!.tick() } catch (err) { return this.#broke(err) }
     this.#flush()
