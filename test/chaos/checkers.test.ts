@@ -72,6 +72,12 @@ describe('epochsIncrease', () => {
     expect(epochsIncrease(h)).toEqual([])
   })
 
+  it('passes a leader whose lease lapsed and was renewed in its epoch', () => {
+    const h = healthy().lead(1000, 'n1', false, 1).lead(1200, 'n1', true, 1).end(5000).done
+    expect(leaderships(h)).toHaveLength(2)
+    expect(epochsIncrease(h)).toEqual([])
+  })
+
   it('flags a later leadership with a lower or equal epoch', () => {
     const h = healthy().lead(1000, 'n1', false, 1).elect(1500, 'n2', 1).end(5000).done
     expect(messages(epochsIncrease, h)).toEqual(['n2 led in epoch 1 after n1 led in epoch 1'])
