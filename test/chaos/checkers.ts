@@ -1,0 +1,393 @@
+/**
+ * The properties a chaos run must keep, one checker each, over its whole
+ * history (history.ts) once the run is over. The run's parameters (leaseMs,
+ * nodes) come from its 'run' record.
+ *
+ * noOverlap           no two nodes' leaderships overlap in time.
+ * oneLeaderPerEpoch   each epoch has one leader, whoever tells of it.
+ * epochsIncrease      successive leaderships carry strictly increasing epochs.
+ * learnedInOrder      each node learns epochs in increasing order.
+ * wakeReadsFalse      a leader stalled longer than its lease wakes not leading.
+ * convergesAfterHeal  after the faults stop, all live nodes follow one live leader within 10 leases.
+ * noDeafFollower      while no fault is active, no connected follower misses the leader for over 2 leases.
+ * noSpuriousErrors    no node reports an error (the run injects no disk faults).
+ * fencedRegister      the fenced register accepts no lower epoch, and one writer per epoch.
+ */
+import type { Checker, EventOf, HistoryEvent, Ms, Violation } from './history.js'
+
+// ---------------------------------------------------------------------------
+// Reading a history: shared by the checkers and the timeline.
+
+type Run = EventOf<'run'>
+type Write = EventOf<'write'>
+
+export function runOf (history: readonly HistoryEvent[]): Run {
+  const run = history.find((e): e is Run => e.ev === 'run')
+  if (run === undefined) throw new Error('the history has no \'run\' record')
+  return run
+}
+
+/** The 'end' record's time, or the last record's if the run was cut short. */
+export function endOf (history: readonly HistoryEvent[]): Ms {
+  const end = history.find(e => e.ev === 'end')
+  return end?.t ?? history.reduce((m, e) => Math.max(m, e.t), -Infinity)
+}
+
+/** The records in time order (stable: records of one time keep their order). */
+function inOrder (history: readonly HistoryEvent[]): HistoryEvent[] {
+  return [...history].sort((a, b) => a.t - b.t)
+}
+
+/** Peer IDs by node name and back, from every 'ready' record (a node keeps its ID across restarts). */
+export function peerIds (history: readonly HistoryEvent[]): { idOf: (node: string) => string, nodeOf: (id: string | null) => string | undefined } {
+  const ids = new Map<string, string>()
+  const nodes = new Map<string, string>()
+  for (const e of history) if (e.ev === 'ready') { ids.set(e.node, e.id); nodes.set(e.id, e.node) }
+  return { idOf: node => ids.get(node) ?? node, nodeOf: id => id === null ? undefined : nodes.get(id) }
+}
+
+/** One node's leadership: [from, to) in ms. */
+export interface Leadership { readonly node: string, readonly inc: number, readonly epoch: number, readonly from: Ms, readonly to: Ms }
+
+/**
+ * Every leadership interval, by start time. A 'lead' on:true opens one (a new
+ * epoch while open closes the old one first); on:false, the process's exit
+ * or a new spawn close it; a 'gap' from leader to not-leader closes it at
+ * the gap's `from` (nothing was sampled during the stall). Open at the end: to the end.
+ */
+export function leaderships (history: readonly HistoryEvent[]): Leadership[] {
+  const open = new Map<string, Omit<Leadership, 'to'>>()
+  const out: Leadership[] = []
+  const close = (node: string, at: Ms): void => {
+    const l = open.get(node)
+    if (l === undefined) return
+    out.push({ ...l, to: Math.max(l.from, at) })
+    open.delete(node)
+  }
+  for (const e of inOrder(history)) {
+    if (e.ev === 'lead') {
+      const cur = open.get(e.node)
+      if (!e.on) close(e.node, e.t)
+      else if (cur === undefined || cur.epoch !== e.epoch || cur.inc !== e.inc) {
+        close(e.node, e.t)
+        open.set(e.node, { node: e.node, inc: e.inc, epoch: e.epoch, from: e.t })
+      }
+    } else if (e.ev === 'exit' || e.ev === 'spawn') close(e.node, e.t)
+    else if (e.ev === 'gap' && e.before && !e.after) close(e.node, e.from)
+  }
+  const end = endOf(history)
+  for (const node of [...open.keys()]) close(node, end)
+  return out.sort((a, b) => a.from - b.from)
+}
+
+/** A fault in force over [from, to); a 'resign' has from === to. */
+export interface FaultWindow { readonly id: number, readonly kind: EventOf<'fault'>['kind'], readonly nodes: readonly string[], readonly from: Ms, readonly to: Ms }
+
+/**
+ * Every fault's window. It ends at its 'heal' ('resign' at once); a 'kill' or
+ * 'term' lasts until its nodes are restarted too (and its heal, if any). A
+ * fault never healed lasts until the end.
+ */
+export function faultWindows (history: readonly HistoryEvent[]): FaultWindow[] {
+  const end = endOf(history)
+  const heals = new Map<number, Ms>()
+  for (const e of history) if (e.ev === 'heal') heals.set(e.id, e.t)
+  const respawn = (node: string, after: Ms): Ms =>
+    history.find(e => e.ev === 'spawn' && e.node === node && e.t > after)?.t ?? end
+  const out: FaultWindow[] = []
+  for (const f of history) {
+    if (f.ev !== 'fault') continue
+    let to = f.kind === 'resign' ? f.t : heals.get(f.id) ?? end
+    if (f.kind === 'kill' || f.kind === 'term') {
+      to = Math.max(heals.get(f.id) ?? f.t, ...f.nodes.map(n => respawn(n, f.t)))
+    }
+    out.push({ id: f.id, kind: f.kind, nodes: f.nodes, from: f.t, to })
+  }
+  return out
+}
+
+/** What is known of one node at a moment of the sweep. */
+interface NodeState {
+  alive: boolean
+  view: { leader: string | null, epoch: number } | null
+  leading: Leadership | null
+  /** Latest peer:join and peer:leave time per peer ID, this incarnation. */
+  joined: Map<string, Ms>
+  left: Map<string, Ms>
+}
+
+interface Moment {
+  readonly t: Ms
+  readonly nodes: ReadonlyMap<string, NodeState>
+  /** No fault is in force now. */
+  readonly calm: boolean
+}
+
+/**
+ * The state of every node after each moment something changes (a record, a
+ * leadership or fault boundary), up to the end; it holds until the next one.
+ */
+function * sweep (history: readonly HistoryEvent[]): Generator<Moment> {
+  const events = inOrder(history)
+  const leads = leaderships(history)
+  const faults = faultWindows(history)
+  const end = endOf(history)
+  const points = [...new Set([
+    ...events.map(e => e.t), ...leads.flatMap(l => [l.from, l.to]), ...faults.flatMap(f => [f.from, f.to])
+  ])].filter(t => t <= end).sort((a, b) => a - b)
+  const byNode = new Map<string, Leadership[]>()
+  for (const l of leads) byNode.set(l.node, [...byNode.get(l.node) ?? [], l])
+  const cursor = new Map<string, number>()
+  const nodes = new Map<string, NodeState>()
+  const fresh = (alive: boolean): NodeState => ({ alive, view: null, leading: null, joined: new Map(), left: new Map() })
+  for (const n of runOf(history).nodes) nodes.set(n, fresh(false))
+  let i = 0
+  for (const t of points) {
+    for (; i < events.length && events[i]!.t <= t; i++) {
+      const e = events[i]!
+      if (!('node' in e) || e.ev === 'write') continue
+      const s = nodes.get(e.node) ?? fresh(false)
+      nodes.set(e.node, s)
+      if (e.ev === 'spawn' || e.ev === 'exit') nodes.set(e.node, fresh(e.ev === 'spawn'))
+      else if (e.ev === 'view') s.view = { leader: e.leader, epoch: e.epoch }
+      else if (e.ev === 'peer:join') s.joined.set(e.peerId, e.t)
+      else if (e.ev === 'peer:leave') s.left.set(e.peerId, e.t)
+    }
+    for (const [node, s] of nodes) {
+      // Each node's leaderships are disjoint and by start time, and t only grows.
+      const mine = byNode.get(node) ?? []
+      let k = cursor.get(node) ?? 0
+      while (k < mine.length && mine[k]!.to <= t) k++
+      cursor.set(node, k)
+      s.leading = mine[k] !== undefined && mine[k]!.from <= t ? mine[k]! : null
+    }
+    yield { t, nodes, calm: !faults.some(f => f.from <= t && t < f.to) }
+  }
+}
+
+const ms = (x: number): string => `${Math.round(x * 10) / 10} ms`
+
+function reporter (checker: string): (t: Ms, message: string) => Violation {
+  return (t, message) => ({ checker, t, message })
+}
+
+// ---------------------------------------------------------------------------
+// The properties.
+
+/** Two nodes' leaderships (any incarnations) overlapping by more than 0 ms: two leaders at once. */
+export const noOverlap: Checker = history => {
+  const v = reporter('noOverlap')
+  const ls = leaderships(history)
+  const out: Violation[] = []
+  ls.forEach((a, i) => {
+    for (const b of ls.slice(i + 1)) {
+      const overlap = Math.min(a.to, b.to) - Math.max(a.from, b.from)
+      if (a.node !== b.node && overlap > 0) {
+        out.push(v(Math.max(a.from, b.from), `${a.node} (epoch ${a.epoch}) and ${b.node} (epoch ${b.epoch}) both led for ${ms(overlap)}`))
+      }
+    }
+  })
+  return out
+}
+
+/** Each epoch has one leader ID, whether from 'leaderChosen', 'elected' or 'lead' on:true (agreement). */
+export const oneLeaderPerEpoch: Checker = history => {
+  const v = reporter('oneLeaderPerEpoch')
+  const { idOf } = peerIds(history)
+  const first = new Map<number, { id: string, by: string }>()
+  const reported = new Set<string>()
+  const out: Violation[] = []
+  for (const e of inOrder(history)) {
+    const claim = e.ev === 'leaderChosen'
+      ? { id: e.leaderId, by: `${e.node} learned` }
+      : e.ev === 'elected' || (e.ev === 'lead' && e.on) ? { id: idOf(e.node), by: `${e.node} ${e.ev === 'elected' ? 'was elected' : 'led'}` } : null
+    if (claim === null || !('epoch' in e)) continue
+    const prev = first.get(e.epoch)
+    if (prev === undefined) first.set(e.epoch, claim)
+    else if (prev.id !== claim.id && !reported.has(`${e.epoch} ${claim.id}`)) {
+      reported.add(`${e.epoch} ${claim.id}`)
+      out.push(v(e.t, `epoch ${e.epoch} has two leaders: ${prev.id} (${prev.by}) and ${claim.id} (${claim.by})`))
+    }
+  }
+  return out
+}
+
+/**
+ * Leaderships over all nodes, by start time, carry strictly increasing epochs.
+ * One process leading its epoch again right after its own leadership of it is
+ * a lease that lapsed and was renewed (isLeader is "elected and lease live"),
+ * not a new leadership.
+ */
+export const epochsIncrease: Checker = history => {
+  const v = reporter('epochsIncrease')
+  const ls = leaderships(history)
+  return ls.slice(1).flatMap((b, i) => {
+    const a = ls[i]!
+    const renewed = a.node === b.node && a.inc === b.inc && a.epoch === b.epoch
+    return b.epoch > a.epoch || renewed ? [] : [v(b.from, `${b.node} led in epoch ${b.epoch} after ${a.node} led in epoch ${a.epoch}`)]
+  })
+}
+
+/**
+ * Per node, 'leaderChosen' epochs strictly increase within an incarnation and
+ * never fall below an earlier incarnation's (equal is allowed: a restarted
+ * node may announce the record it stored again).
+ */
+export const learnedInOrder: Checker = history => {
+  const v = reporter('learnedInOrder')
+  const seen = new Map<string, { inc: number, last: number, floor: number }>()
+  const out: Violation[] = []
+  for (const e of inOrder(history)) {
+    if (e.ev !== 'leaderChosen') continue
+    let s = seen.get(e.node) ?? { inc: e.inc, last: -Infinity, floor: -Infinity }
+    if (s.inc !== e.inc) s = { inc: e.inc, last: -Infinity, floor: Math.max(s.floor, s.last) }
+    if (e.epoch <= s.last) out.push(v(e.t, `${e.node} (inc ${e.inc}) learned epoch ${e.epoch} after epoch ${s.last}`))
+    else if (e.epoch < s.floor) out.push(v(e.t, `${e.node} (inc ${e.inc}) learned epoch ${e.epoch} below epoch ${s.floor} of an earlier incarnation`))
+    s.last = Math.max(s.last, e.epoch)
+    seen.set(e.node, s)
+  }
+  return out
+}
+
+/** A leader stalled longer than its lease (a 'gap' over leaseMs) reads isLeader false at once on waking. */
+export const wakeReadsFalse: Checker = history => {
+  const v = reporter('wakeReadsFalse')
+  const { leaseMs } = runOf(history)
+  return history.flatMap(e => e.ev === 'gap' && e.before && e.after && e.t - e.from > leaseMs
+    ? [v(e.t, `${e.node} woke from a ${ms(e.t - e.from)} stall (lease ${ms(leaseMs)}) still leading`)]
+    : [])
+}
+
+/** The liveness bound after 'quiet': 10 leases. */
+export const convergenceBoundMs = (history: readonly HistoryEvent[]): number => 10 * runOf(history).leaseMs
+
+/**
+ * Ms from 'quiet' to the first moment every live node views the same
+ * (leader, epoch) and that leader's node leads in that epoch; null if no
+ * quiet record or never before the end (the bound is not applied here).
+ */
+export function convergenceMs (history: readonly HistoryEvent[]): number | null {
+  const quiet = history.find(e => e.ev === 'quiet')
+  if (quiet === undefined) return null
+  const { nodeOf } = peerIds(history)
+  for (const m of sweep(history)) {
+    // The moment at quiet.t exists (it is a record's time): the state as the faults stop.
+    if (m.t >= quiet.t && converged(m, nodeOf)) return m.t - quiet.t
+  }
+  return null
+}
+
+function converged (m: Moment, nodeOf: (id: string | null) => string | undefined): boolean {
+  const alive = [...m.nodes.values()].filter(s => s.alive)
+  const view = alive[0]?.view
+  if (view == null || view.leader === null) return false
+  if (!alive.every(s => s.view?.leader === view.leader && s.view.epoch === view.epoch)) return false
+  const leader = m.nodes.get(nodeOf(view.leader) ?? '')
+  return leader?.alive === true && leader.leading?.epoch === view.epoch
+}
+
+/** After 'quiet', convergence (see convergenceMs) within 10 leases, and before the end. */
+export const convergesAfterHeal: Checker = history => {
+  const v = reporter('convergesAfterHeal')
+  const quiet = history.find(e => e.ev === 'quiet')
+  const end = endOf(history)
+  if (quiet === undefined) return [v(end, 'no \'quiet\' record: the faults never stopped, liveness is unchecked')]
+  const bound = convergenceBoundMs(history)
+  const took = convergenceMs(history)
+  if (took !== null && took <= bound) return []
+  const why = took !== null ? `only after ${ms(took)}` : end < quiet.t + bound ? `not before the end, ${ms(end - quiet.t)} after quiet` : 'never'
+  return [v(Math.min(end, quiet.t + bound), `no agreement on a live leader within ${ms(bound)} of quiet: ${why}`)]
+}
+
+/**
+ * While no fault is active, a live follower F connected to a live leader L
+ * (peer:join after its last peer:leave) views L with L's epoch within
+ * 2 leases: each longer "deaf" stretch is a violation. A stretch starts when
+ * all that holds (so at the latest of the last heal, L's leadership start,
+ * F's connection) and restarts with each leadership of L.
+ */
+export const noDeafFollower: Checker = history => {
+  const v = reporter('noDeafFollower')
+  const { idOf } = peerIds(history)
+  const limit = 2 * runOf(history).leaseMs
+  const open = new Map<string, { from: Ms, lead: Leadership }>()
+  const out: Violation[] = []
+  const close = (key: string, at: Ms): void => {
+    const s = open.get(key)
+    open.delete(key)
+    if (s !== undefined && at - s.from > limit) {
+      const [f, l] = key.split(' ')
+      out.push(v(s.from, `${f} was deaf to leader ${l} (epoch ${s.lead.epoch}) for ${ms(at - s.from)} from ${ms(s.from)}`))
+    }
+  }
+  for (const m of sweep(history)) {
+    for (const [f, fs] of m.nodes) {
+      for (const [l, ls] of m.nodes) {
+        const key = `${f} ${l}`
+        const lead = ls.leading
+        const id = idOf(l)
+        const deaf = m.calm && f !== l && fs.alive && ls.alive && lead !== null && fs.leading === null &&
+          (fs.joined.get(id) ?? -Infinity) > (fs.left.get(id) ?? -Infinity) &&
+          !(fs.view?.leader === id && fs.view.epoch === lead.epoch)
+        const cur = open.get(key)
+        if (cur !== undefined && (!deaf || cur.lead !== lead)) close(key, m.t)
+        if (deaf && !open.has(key)) open.set(key, { from: m.t, lead })
+      }
+    }
+  }
+  const end = endOf(history)
+  for (const key of [...open.keys()]) close(key, end)
+  return out
+}
+
+/** Every 'error' record: the run injects no disk faults, so any error reported to the host is spurious. */
+export const noSpuriousErrors: Checker = history => {
+  const v = reporter('noSpuriousErrors')
+  return history.flatMap(e => e.ev === 'error' ? [v(e.t, `${e.node} (inc ${e.inc}) reported: ${e.message}${e.code !== undefined ? ` [${e.code}]` : ''}`)] : [])
+}
+
+/** Accepted writes to `register` whose epoch is below the highest it accepted before them. */
+export function staleWrites (history: readonly HistoryEvent[], register: Write['register']): Write[] {
+  let highest = -Infinity
+  const out: Write[] = []
+  for (const e of inOrder(history)) {
+    if (e.ev !== 'write' || e.register !== register || !e.accepted) continue
+    if (e.epoch < highest) out.push(e)
+    highest = Math.max(highest, e.epoch)
+  }
+  return out
+}
+
+/** The unfenced register's stale writes: the anomaly the run must show. Expected, so not a checker. */
+export const unfencedAnomalies = (history: readonly HistoryEvent[]): Write[] => staleWrites(history, 'unfenced')
+
+/** The fenced register accepts no write below an epoch it accepted before, and one node's writes per epoch. */
+export const fencedRegister: Checker = history => {
+  const v = reporter('fencedRegister')
+  const out = staleWrites(history, 'fenced').map(w => v(w.t, `accepted ${w.node}'s write ${w.seq} in epoch ${w.epoch} after a higher epoch`))
+  const writer = new Map<number, string>()
+  for (const e of inOrder(history)) {
+    if (e.ev !== 'write' || e.register !== 'fenced' || !e.accepted) continue
+    const w = writer.get(e.epoch)
+    if (w === undefined) writer.set(e.epoch, e.node)
+    else if (w !== e.node) out.push(v(e.t, `epoch ${e.epoch} has two writers: ${w} and ${e.node} (write ${e.seq})`))
+  }
+  return out
+}
+
+export const CHECKERS: Record<string, Checker> = {
+  noOverlap,
+  oneLeaderPerEpoch,
+  epochsIncrease,
+  learnedInOrder,
+  wakeReadsFalse,
+  convergesAfterHeal,
+  noDeafFollower,
+  noSpuriousErrors,
+  fencedRegister
+}
+
+/** Every checker's violations, in time order. */
+export function checkAll (history: readonly HistoryEvent[]): Violation[] {
+  return Object.values(CHECKERS).flatMap(c => c(history)).sort((a, b) => a.t - b.t)
+}
