@@ -6,7 +6,7 @@
  * noOverlap           no two nodes' leaderships overlap in time.
  * oneLeaderPerEpoch   each epoch has one leader, whoever tells of it.
  * epochsIncrease      successive leaderships carry strictly increasing epochs.
- * learnedInOrder      each node learns epochs in increasing order.
+ * learnedInOrder      each node learns epochs in increasing order (a leader lost and found again is told again).
  * wakeReadsFalse      a leader stalled longer than its lease wakes not leading.
  * convergesAfterHeal  after the faults stop, all live nodes follow one live leader within 10 leases.
  * noDeafFollower      while no fault is active, no connected follower misses the leader for over 2 leases.
@@ -235,15 +235,19 @@ export const epochsIncrease: Checker = history => {
  */
 export const learnedInOrder: Checker = history => {
   const v = reporter('learnedInOrder')
-  const seen = new Map<string, { inc: number, last: number, floor: number }>()
+  const seen = new Map<string, { inc: number, last: number, floor: number, lost: number | null }>()
   const out: Violation[] = []
   for (const e of inOrder(history)) {
+    if (e.ev === 'leaderLost') { const s = seen.get(e.node); if (s?.inc === e.inc) s.lost = e.epoch; continue }
     if (e.ev !== 'leaderChosen') continue
-    let s = seen.get(e.node) ?? { inc: e.inc, last: -Infinity, floor: -Infinity }
-    if (s.inc !== e.inc) s = { inc: e.inc, last: -Infinity, floor: Math.max(s.floor, s.last) }
-    if (e.epoch <= s.last) out.push(v(e.t, `${e.node} (inc ${e.inc}) learned epoch ${e.epoch} after epoch ${s.last}`))
+    let s = seen.get(e.node) ?? { inc: e.inc, last: -Infinity, floor: -Infinity, lost: null }
+    if (s.inc !== e.inc) s = { inc: e.inc, last: -Infinity, floor: Math.max(s.floor, s.last), lost: null }
+    // The one repeat allowed: a leader reported lost and then heard from again is reported again.
+    const refound = e.epoch === s.last && s.lost === e.epoch
+    if (e.epoch <= s.last && !refound) out.push(v(e.t, `${e.node} (inc ${e.inc}) learned epoch ${e.epoch} after epoch ${s.last}`))
     else if (e.epoch < s.floor) out.push(v(e.t, `${e.node} (inc ${e.inc}) learned epoch ${e.epoch} below epoch ${s.floor} of an earlier incarnation`))
     s.last = Math.max(s.last, e.epoch)
+    s.lost = null
     seen.set(e.node, s)
   }
   return out

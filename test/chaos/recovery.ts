@@ -44,9 +44,9 @@ function replay (history: readonly HistoryEvent[], at: (e: HistoryEvent, states:
   }
 }
 
-/** The one node leading (and its epoch and peer ID), or null. */
-function leaderOf (states: ReadonlyMap<string, State>): { name: string, epoch: number, id: string | null } | null {
-  const leaders = [...states].filter(([, s]) => s.running && s.leading)
+/** The one node leading (and its epoch and peer ID), not counting `except` (stopped or cut off, they cannot report the end of their lease), or null. */
+function leaderOf (states: ReadonlyMap<string, State>, except: readonly string[] = []): { name: string, epoch: number, id: string | null } | null {
+  const leaders = [...states].filter(([n, s]) => s.running && s.leading && !except.includes(n))
   if (leaders.length !== 1) return null
   const [name, s] = leaders[0]!
   return { name, epoch: s.epoch, id: s.id }
@@ -75,10 +75,16 @@ export function recoveries (history: readonly HistoryEvent[]): Recovery[] {
         return
       }
       if (e.t < f.t) return
-      const now = leaderOf(states)
-      if (now === null) return
-      if (affected && now.epoch > before!.epoch && knownBy(states, now, f.nodes)) ms = e.t - f.t
-      if (!affected && heal !== null && e.t >= heal && knownBy(states, now, [])) ms = Math.max(0, e.t - heal)
+      const healed = heal !== null && e.t >= heal
+      if (affected) {
+        // The touched nodes' claims are stale while the fault lasts (a stopped leader cannot
+        // report its lease's end); the survivors are the nodes it did not touch.
+        const now = leaderOf(states, healed ? [] : f.nodes)
+        if (now !== null && (now.epoch > before!.epoch || (healed && f.kind !== 'resign')) && knownBy(states, now, f.nodes)) ms = e.t - f.t
+      } else if (healed) {
+        const now = leaderOf(states)
+        if (now !== null && knownBy(states, now, [])) ms = Math.max(0, e.t - heal)
+      }
     })
     result.push({ id: f.id, kind: f.kind, nodes: f.nodes, ...(f.detail === undefined ? {} : { detail: f.detail }), start: f.t, heal, leaderAffected: affected, ms })
   }
