@@ -6,7 +6,7 @@
  * the errors, storage, and the cluster-key helpers. The consensus core, its
  * runtime, the codec and the transports are in `quorum-election/core`.
  */
-export { createElection, mdnsServiceTag } from './create.js'
+export { createElection, mdnsServiceTag, connectionMonitorFor } from './create.js'
 export type { CreateElectionOptions } from './create.js'
 export { Election, leaderElection } from './election.js'
 export type { ElectionEvents, ElectionOptions, ElectionComponents, LeaderInfo } from './election.js'

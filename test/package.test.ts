@@ -53,7 +53,7 @@ describe('the published package', () => {
     }
     // The root re-exports one module whole: the errors.
     expect(root.star).toEqual(['./errors.js'])
-    for (const name of ['createElection', 'leaderElection', 'Election', 'ElectionEvents', 'ElectionOptions', 'MemoryStorage', 'FileStorage', 'Storage', 'mdnsServiceTag', 'newSwarmKey']) {
+    for (const name of ['createElection', 'leaderElection', 'Election', 'ElectionEvents', 'ElectionOptions', 'MemoryStorage', 'FileStorage', 'Storage', 'mdnsServiceTag', 'connectionMonitorFor', 'newSwarmKey']) {
       expect(root.names.has(name), `root does not export ${name}`).toBe(true)
     }
     // What the modules give at run time agrees with the declarations.
