@@ -16,7 +16,7 @@
  *   ignoring the lease (as an application caching `isLeader` would);
  * - deaf (node n1 only): ignores every heartbeat, though its connections stay up
  *   (the deaf link), and every promise and accepted, so that it never leads;
- * - send-throws: the transport throws on one send in twenty (the start-up errors of old).
+ * - send-throws: the transport throws on one send or broadcast in ten (the start-up errors of old).
  */
 import { parseArgs } from 'node:util'
 import { connect, type Socket } from 'node:net'
@@ -55,12 +55,11 @@ if (broken === 'deaf' && values.name === 'n1') {
   Node.prototype.step = function (this: Node, from, msg) { if (!unheard.has(msg.type)) step.call(this, from, msg) }
 }
 if (broken === 'send-throws') {
-  const send = Libp2pTransport.prototype.send
+  const { send, broadcast } = Libp2pTransport.prototype
   let n = 0
-  Libp2pTransport.prototype.send = function (this: Libp2pTransport, to, msg) {
-    if (++n % 20 === 0) throw new Error('Cannot write to a stream that is closed')
-    send.call(this, to, msg)
-  }
+  const maybeThrow = (): void => { if (++n % 10 === 0) throw new Error('Cannot write to a stream that is closed') }
+  Libp2pTransport.prototype.send = function (this: Libp2pTransport, to, msg) { maybeThrow(); send.call(this, to, msg) }
+  Libp2pTransport.prototype.broadcast = function (this: Libp2pTransport, msg, first, fanout) { maybeThrow(); broadcast.call(this, msg, first, fanout) }
 }
 
 const election = await createElection({
