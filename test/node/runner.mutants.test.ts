@@ -11,25 +11,28 @@ import type { Message } from '../../src/paxos/message.js'
 import { MemoryStorage } from '../../src/storage/memory.js'
 import type { PersistentState, Storage } from '../../src/storage/storage.js'
 import type { Transport, TransportHandlers } from '../../src/transport/transport.js'
+import { SafetyViolationError } from '../../src/errors.js'
 
 const rec = (epoch: number, leaderId: string): { epoch: number, leaderId: string, metadata: Record<string, string> } => ({ epoch, leaderId, metadata: {} })
 const prepare: Message = { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'a' } }
 
 /**
  * A node that hands out the Ready batches queued in `batches`, one per call of ready();
- * `ctl` sets its next deadline and counts its ticks and resignations.
+ * `ctl` sets its next deadline, whether it leads, what resign() answers and what its
+ * inputs throw, and counts its ticks and resignations.
  */
-function scripted (batches: Array<Partial<Ready>>): { node: Node, stepped: Message[], ctl: { deadline: number | null, ticks: number, resigns: number } } {
+interface Ctl { deadline: number | null, ticks: number, resigns: number, leading: boolean, resigned: boolean, fail: Partial<Record<'start' | 'tick' | 'resign', Error>> }
+function scripted (batches: Array<Partial<Ready>>): { node: Node, stepped: Message[], ctl: Ctl } {
   const stepped: Message[] = []
-  const ctl = { deadline: null as number | null, ticks: 0, resigns: 0 }
+  const ctl: Ctl = { deadline: null, ticks: 0, resigns: 0, leading: false, resigned: false, fail: {} }
   const node = {
     config: { clusterSize: 3 },
-    isLeader: false,
+    get isLeader () { return ctl.leading },
     leader: rec(1, 'a'),
     epoch: 7,
-    start () {},
-    tick () { ctl.ticks++ },
-    resign () { ctl.resigns++; return false },
+    start () { if (ctl.fail.start !== undefined) throw ctl.fail.start },
+    tick () { ctl.ticks++; if (ctl.fail.tick !== undefined) throw ctl.fail.tick },
+    resign () { ctl.resigns++; if (ctl.fail.resign !== undefined) throw ctl.fail.resign; return ctl.resigned },
     step (_from: string, m: Message) { stepped.push(m) },
     nextDeadline () { return ctl.deadline },
     ready (): Ready { return { persist: null, sync: false, messages: [], events: [], ...batches.shift() } as Ready }
@@ -371,5 +374,38 @@ describe('NodeRunner timers and saves, on fake timers', () => {
     await settle()
     expect(time.armed).toEqual([])
     expect(t.sent).toEqual([])
+  })
+
+  it('resign() asks the running node, sends what that causes, and answers what the node did; stopped, it asks nothing', async () => {
+    const batches: Array<Partial<Ready>> = []
+    const { r, t, ctl } = setup(batches)
+    await r.start()
+    ctl.resigned = true
+    batches.push({ messages: [to('b')] })
+    expect(await r.resign()).toBe(true)
+    expect(t.sent).toEqual(['b prepare'])
+    expect(ctl.resigns).toBe(1)
+    await r.stop()
+    expect(await r.resign()).toBe(false)
+    expect(ctl.resigns).toBe(1)
+  })
+
+  it.each(['start', 'tick', 'resign by stop', 'resign'] as const)('stops a node that throws in %s, reporting node-threw with its cause', async (where) => {
+    const { r, time, ctl, stopped } = setup([])
+    const boom = new Error('boom')
+    const errors: unknown[] = []
+    r.on('error', e => errors.push(e))
+    ctl.deadline = 100
+    if (where === 'start') ctl.fail.start = boom
+    await r.start()
+    if (where === 'tick') { ctl.fail.tick = boom; time.fire(101) }
+    if (where === 'resign by stop') { ctl.fail.resign = boom; ctl.leading = true; await r.stop() }
+    if (where === 'resign') { ctl.fail.resign = boom; expect(await r.resign()).toBe(false) }
+    expect(r.running).toBe(false)
+    expect(stopped()).toBe(1)
+    expect(time.waiting).toEqual([])
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toBeInstanceOf(SafetyViolationError)
+    expect(errors[0]).toMatchObject({ invariant: 'node-threw', detail: 'boom', cause: boom })
   })
 })
