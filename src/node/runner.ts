@@ -99,6 +99,12 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     const { storage, transport } = this.#opts
     const config: NodeConfig = { ...this.#opts.config, nodeId: this.#opts.config.nodeId ?? transport.localId }
     const state = await storage.load()
+    // A runner started again (after stop(), or after storage failed) begins afresh from what is
+    // stored: a failed save chain or an unsaved generation of the last run must not carry over.
+    this.#chain = Promise.resolve()
+    this.#saving = Promise.resolve(true)
+    this.#latest = null
+    this.#savedGen = 0
     const deps: NodeDeps = { clock: this.#clock, random: this.#opts.random ?? systemRandom, state, durableStorage: storage.durable }
     const node = this.#opts.makeNode?.(config, deps) ?? new Node(config, deps)
     this.#node = node
