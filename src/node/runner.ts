@@ -223,8 +223,8 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     }
     // Events before messages: the host learns that it leads (or no longer does) before
     // the announcements to every peer are written, each of which costs a socket write
-    // (about 1 ms of CPU on a small VM during an election: handovers 26 → 22 ms and
-    // 21 → 19 ms, medians of interleaved benchmark trials). Both follow the save.
+    // (about 1 ms of CPU on a small VM during an election; docs/benchmarks.md). Both
+    // follow the save.
     for (const e of rd.events) {
       try {
         this.#emitEvent(e)
