@@ -5,7 +5,7 @@
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutate.config.ts' },
-  mutate: ['src/paxos/**/*.ts', 'src/node/**/*.ts', 'src/storage/**/*.ts'],
+  mutate: ['src/paxos/**/*.ts', 'src/node/**/*.ts', 'src/storage/**/*.ts', 'src/invariant.ts'],
   coverageAnalysis: 'perTest',
   concurrency: 1,
   timeoutMS: 5_000,

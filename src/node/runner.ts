@@ -113,6 +113,12 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     const { storage, transport } = this.#opts
     const config: NodeConfig = { ...this.#opts.config, nodeId: this.#opts.config.nodeId ?? transport.localId }
     const state = await storage.load()
+    // A runner started again (after stop(), or after storage failed) begins afresh from what is
+    // stored: a failed save chain or an unsaved generation of the last run must not carry over.
+    this.#chain = Promise.resolve()
+    this.#saving = Promise.resolve(true)
+    this.#latest = null
+    this.#savedGen = 0
     const deps: NodeDeps = { clock: this.#clock, random: this.#opts.random ?? systemRandom, state, durableStorage: storage.durable }
     const node = this.#opts.makeNode?.(config, deps) ?? new Node(config, deps)
     this.#node = node
@@ -241,8 +247,8 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     }
     // Events before messages: the host learns that it leads (or no longer does) before
     // the announcements to every peer are written, each of which costs a socket write
-    // (about 1 ms of CPU on a small VM during an election: handovers 26 → 22 ms and
-    // 21 → 19 ms, medians of interleaved benchmark trials). Both follow the save.
+    // (about 1 ms of CPU on a small VM during an election; docs/benchmarks.md). Both
+    // follow the save.
     for (const e of rd.events) {
       try {
         this.#emitEvent(e)

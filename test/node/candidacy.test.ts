@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { Candidacy, type CandidacyContext } from '../../src/node/candidacy.js'
 import { resolveConfig } from '../../src/node/config.js'
 import { Outbox } from '../../src/node/io.js'
-import type { Accept, Nack } from '../../src/paxos/message.js'
+import type { Accept, Accepted, Nack, PromiseMsg } from '../../src/paxos/message.js'
+import type { Ballot } from '../../src/paxos/proposal.js'
 import type { PersistentState } from '../../src/storage/storage.js'
 
 const STATE: PersistentState = { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null }
 
-function setup (opts: { priority?: number, mayStand?: boolean, notBefore?: number, clusterSize?: number } = {}) {
+function setup (opts: { priority?: number, mayStand?: boolean, notBefore?: number, clusterSize?: number, state?: PersistentState } = {}) {
   const out = new Outbox('a', false)
   const became: number[] = []
   const facts = { mayStand: opts.mayStand ?? true, notBefore: opts.notBefore ?? 0, leaderLive: false, newest: 1 }
@@ -22,7 +23,7 @@ function setup (opts: { priority?: number, mayStand?: boolean, notBefore?: numbe
   }
   // electionDelayMs 100, roundTimeoutMs 500; every random draw is 0.5.
   const config = resolveConfig({ nodeId: 'a', clusterSize: opts.clusterSize ?? 5, leaseMs: 2000, priority: opts.priority ?? 0 })
-  const candidacy = new Candidacy(config, { next: () => 0.5 }, null, context)
+  const candidacy = new Candidacy(config, { next: () => 0.5 }, opts.state ?? null, context)
   const drain = () => out.drain(out.storing ? STATE : null)
   return { candidacy, out, became, facts, drain }
 }
@@ -121,5 +122,173 @@ describe('Candidacy', () => {
     expect(candidacy.nextDeadline()).toBeCloseTo(150 + 162.5)
     candidacy.tick(400)
     expect(drain().messages[0]!.msg).toMatchObject({ type: 'prepare', ballot: { round: 8 } })
+  })
+
+  const lease = (epoch: number, ballot: Ballot): Nack => ({ type: 'nack', epoch, ballot, promised: null, chosenEpoch: 1, reason: 'lease' })
+  const promise = (epoch: number, ballot: Ballot, accepted: PromiseMsg['accepted'] = null): PromiseMsg => ({ type: 'promise', epoch, ballot, accepted })
+  const ROUND0 = { round: 0, nodeId: 'a' }
+
+  it('is accepting only in phase 2, and stores the round of a Prepare before it leaves', () => {
+    const { candidacy, drain } = setup()
+    expect(candidacy.accepting).toBe(false)
+    candidacy.schedule(0, 0)
+    candidacy.tick(0)
+    const rd = drain()
+    expect(rd.sync).toBe(true)
+    expect(rd.messages.map(m => m.msg.type)).toEqual(['prepare'])
+    expect(candidacy.accepting).toBe(false)
+  })
+
+  it('as named successor waits for its plan, and stands normally for an epoch that is not the next or when it may not stand', () => {
+    const { candidacy, became, drain } = setup()
+    candidacy.schedule(1000, 50)
+    candidacy.succeed(1, 1000) // planned for 1050: not yet
+    expect(drain().messages).toEqual([])
+    expect(candidacy.nextDeadline()).toBe(1050)
+    candidacy.succeed(0, 1050) // epoch 1 is decided already: the next epoch is 2, through phase 1
+    expect(drain().messages.map(m => m.msg)).toEqual([{ type: 'prepare', epoch: 2, ballot: { round: 1, nodeId: 'a' } }])
+    expect(candidacy.roundZeroUsedThrough).toBe(0)
+    expect(became).toEqual([2])
+
+    const barred = setup({ mayStand: false })
+    barred.candidacy.schedule(1000, 0)
+    barred.candidacy.succeed(1, 1000)
+    expect(barred.drain().messages).toEqual([])
+    expect(barred.candidacy.roundZeroUsedThrough).toBe(0)
+    expect(barred.candidacy.nextDeadline()).toBeCloseTo(1062.5)
+  })
+
+  it('stores the use of round 0 before its Accept leaves, also when it stood in that epoch before', () => {
+    const { candidacy, drain } = setup({ state: { ...STATE, candidateEpoch: 2 } })
+    candidacy.schedule(1000, 0)
+    candidacy.succeed(1, 1000)
+    const rd = drain()
+    expect(rd.sync).toBe(true)
+    expect(rd.messages.map(m => m.msg.type)).toEqual(['accept'])
+    expect(candidacy.roundZeroUsedThrough).toBe(2)
+  })
+
+  it('resends round 0 three times at most; then a lease refusal defeats it like any other', () => {
+    const { candidacy, drain } = setup()
+    candidacy.schedule(1000, 0)
+    candidacy.succeed(1, 1000)
+    drain()
+    candidacy.tick(1025)
+    for (const t of [1030, 1040]) {
+      candidacy.onNack(lease(2, ROUND0), t)
+      expect(candidacy.nextDeadline()).toBe(t + 5)
+      candidacy.tick(t + 5)
+    }
+    expect(drain().messages).toHaveLength(3)
+    candidacy.onNack(lease(2, ROUND0), 1050)
+    expect(candidacy.nextDeadline()).toBeCloseTo(1050 + 162.5)
+  })
+
+  it('brings the resend forward only for a lease refusal of its own round-0 Accept', () => {
+    const { candidacy, drain } = setup()
+    candidacy.schedule(1000, 0)
+    candidacy.succeed(1, 1000)
+    drain()
+    candidacy.onNack(lease(3, ROUND0), 1010) // another epoch: ignored
+    expect(candidacy.nextDeadline()).toBe(1025)
+    candidacy.onNack({ ...lease(2, ROUND0), reason: 'promised', promised: { round: 5, nodeId: 'b' } }, 1010)
+    expect(candidacy.nextDeadline()).toBeCloseTo(1010 + 162.5) // defeated: backs off
+  })
+
+  it('drops a pending round-0 resend once the epoch went on to phase 1, or the plans were cancelled', () => {
+    const { candidacy, drain } = setup()
+    candidacy.schedule(1000, 0)
+    candidacy.succeed(1, 1000)
+    candidacy.tick(1025)
+    candidacy.tick(1500) // the round timed out: backs off
+    candidacy.tick(1662.5)
+    expect(drain().messages.map(m => m.msg.type)).toEqual(['accept', 'accept', 'prepare'])
+    candidacy.onNack(lease(2, ROUND0), 1700) // a late refusal of round 0
+    expect(candidacy.nextDeadline()).toBe(1705)
+    candidacy.tick(1705)
+    expect(drain().messages).toEqual([])
+    expect(candidacy.nextDeadline()).toBe(1662.5 + 500)
+
+    const cancelled = setup()
+    cancelled.candidacy.schedule(1000, 0)
+    cancelled.candidacy.succeed(1, 1000)
+    cancelled.drain()
+    cancelled.candidacy.cancel()
+    cancelled.candidacy.tick(1100)
+    expect(cancelled.drain().messages).toEqual([])
+    expect(cancelled.candidacy.accepting).toBe(true)
+  })
+
+  it('keeps its proposer when an older epoch is decided, and takes a new one for a newer next epoch', () => {
+    const { candidacy, became, drain, facts } = setup()
+    candidacy.schedule(0, 0)
+    candidacy.tick(0)
+    drain()
+    candidacy.onDecided(1)
+    const b = { round: 1, nodeId: 'a' }
+    for (const from of ['a', 'b', 'c']) candidacy.onPromise(from, promise(2, b), 10)
+    expect(drain().messages.map(m => m.msg)).toEqual([{ type: 'accept', epoch: 2, ballot: b, value: { epoch: 2, leaderId: 'a', metadata: {} } }])
+    facts.newest = 2
+    candidacy.schedule(20, 0)
+    candidacy.tick(20)
+    expect(drain().messages.map(m => m.msg)).toEqual([{ type: 'prepare', epoch: 3, ballot: { round: 2, nodeId: 'a' } }])
+    expect(became).toEqual([2, 3])
+  })
+
+  it('proposing another node\'s record, neither stands nor keeps an own Accept', () => {
+    const { candidacy, drain } = setup()
+    candidacy.schedule(0, 0)
+    candidacy.tick(0)
+    drain()
+    const b = { round: 1, nodeId: 'a' }
+    const theirs = { ballot: { round: 0, nodeId: 'b' }, value: { epoch: 2, leaderId: 'b', metadata: {} } }
+    for (const from of ['a', 'b', 'c']) candidacy.onPromise(from, promise(2, b, from === 'b' ? theirs : null), 10)
+    expect(drain().messages.map(m => m.msg)).toEqual([{ type: 'accept', epoch: 2, ballot: b, value: theirs.value }])
+    expect(candidacy.stoodThrough).toBe(0)
+    expect(candidacy.ownAccept).toBeNull()
+  })
+
+  it('keeps the Accept of each new ballot as its own, counts only lease grants for exactly that one, and stores stoodThrough once', () => {
+    const { candidacy, drain, facts } = setup()
+    candidacy.schedule(1000, 0)
+    candidacy.succeed(1, 1000)
+    drain()
+    const accepted = (epoch: number, ballot: Ballot, leaseGranted = true): Accepted =>
+      ({ type: 'accepted', epoch, ballot, value: { epoch, leaderId: 'a', metadata: {} }, lease: leaseGranted })
+    expect(candidacy.onGrant('b', accepted(2, ROUND0))).toBe(true)
+    expect(candidacy.onGrant('c', accepted(3, ROUND0))).toBe(false)
+    expect(candidacy.onGrant('c', accepted(2, ROUND0, false))).toBe(false)
+    expect(candidacy.onGrant('c', accepted(2, { round: 1, nodeId: 'a' }))).toBe(false)
+    expect([...candidacy.ownAccept!.grantedBy]).toEqual(['b'])
+    // Round 0 defeated; phase 1 at a round above the one that beat it, in the same epoch.
+    candidacy.onNack({ ...lease(2, ROUND0), reason: 'promised', promised: { round: 5, nodeId: 'b' } }, 1010)
+    candidacy.tick(1172.5)
+    expect(drain().messages.map(m => m.msg)).toEqual([{ type: 'prepare', epoch: 2, ballot: { round: 6, nodeId: 'a' } }])
+    const b6 = { round: 6, nodeId: 'a' }
+    for (const from of ['a', 'b', 'c']) candidacy.onPromise(from, promise(2, b6), 1180)
+    const rd = drain()
+    expect(rd.messages.map(m => m.msg.type)).toEqual(['accept'])
+    expect(rd.persist).toBeNull() // it stood in epoch 2 already
+    expect(candidacy.ownAccept).toMatchObject({ accept: { epoch: 2, ballot: b6 }, sentAt: 1180 })
+    expect(candidacy.ownAccept!.grantedBy.size).toBe(0)
+    // Epoch 2 decided for this node; round 0 of epoch 3 has the same ballot, but is a new Accept.
+    candidacy.onDecided(2)
+    facts.newest = 2
+    candidacy.schedule(2000, 0)
+    candidacy.succeed(2, 2000)
+    expect(candidacy.ownAccept).toMatchObject({ accept: { epoch: 3, ballot: ROUND0 }, sentAt: 2000 })
+    expect(candidacy.stoodThrough).toBe(3)
+  })
+
+  it('takes round 0 of the next epoch as a new own Accept, though its ballot equals the last one', () => {
+    const { candidacy, drain, facts } = setup()
+    candidacy.schedule(1000, 0)
+    candidacy.succeed(1, 1000)
+    candidacy.onDecided(2)
+    facts.newest = 2
+    candidacy.schedule(2000, 0)
+    candidacy.succeed(2, 2000)
+    expect(drain().messages.map(m => m.msg)).toMatchObject([{ epoch: 2, ballot: ROUND0 }, { epoch: 3, ballot: ROUND0 }])
+    expect(candidacy.ownAccept).toMatchObject({ accept: { epoch: 3, ballot: ROUND0 }, sentAt: 2000 })
   })
 })

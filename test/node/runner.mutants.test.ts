@@ -5,31 +5,39 @@
  * (docs/mutation.md).
  */
 import { describe, expect, it } from 'vitest'
-import { NodeRunner } from '../../src/node/runner.js'
+import { LAZY_SAVE_DELAY_MS, NodeRunner, type Timers } from '../../src/node/runner.js'
 import type { Node, NodeEvent, Ready } from '../../src/node/node.js'
 import type { Message } from '../../src/paxos/message.js'
 import { MemoryStorage } from '../../src/storage/memory.js'
+import type { PersistentState, Storage } from '../../src/storage/storage.js'
 import type { Transport, TransportHandlers } from '../../src/transport/transport.js'
+import { SafetyViolationError } from '../../src/errors.js'
 
 const rec = (epoch: number, leaderId: string): { epoch: number, leaderId: string, metadata: Record<string, string> } => ({ epoch, leaderId, metadata: {} })
 const prepare: Message = { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'a' } }
 
-/** A node that hands out the Ready batches queued in `batches`, one per call of ready(). */
-function scripted (batches: Array<Partial<Ready>>): { node: Node, stepped: Message[] } {
+/**
+ * A node that hands out the Ready batches queued in `batches`, one per call of ready();
+ * `ctl` sets its next deadline, whether it leads, what resign() answers and what its
+ * inputs throw, and counts its ticks and resignations.
+ */
+interface Ctl { deadline: number | null, ticks: number, resigns: number, leading: boolean, resigned: boolean, fail: Partial<Record<'start' | 'tick' | 'resign', Error>> }
+function scripted (batches: Array<Partial<Ready>>): { node: Node, stepped: Message[], ctl: Ctl } {
   const stepped: Message[] = []
+  const ctl: Ctl = { deadline: null, ticks: 0, resigns: 0, leading: false, resigned: false, fail: {} }
   const node = {
     config: { clusterSize: 3 },
-    isLeader: false,
+    get isLeader () { return ctl.leading },
     leader: rec(1, 'a'),
     epoch: 7,
-    start () {},
-    tick () {},
-    resign () { return false },
+    start () { if (ctl.fail.start !== undefined) throw ctl.fail.start },
+    tick () { ctl.ticks++; if (ctl.fail.tick !== undefined) throw ctl.fail.tick },
+    resign () { ctl.resigns++; if (ctl.fail.resign !== undefined) throw ctl.fail.resign; return ctl.resigned },
     step (_from: string, m: Message) { stepped.push(m) },
-    nextDeadline () { return null },
+    nextDeadline () { return ctl.deadline },
     ready (): Ready { return { persist: null, sync: false, messages: [], events: [], ...batches.shift() } as Ready }
   }
-  return { node: node as unknown as Node, stepped }
+  return { node: node as unknown as Node, stepped, ctl }
 }
 
 function transport (send: (to: string, m: Message) => void = () => {}): Transport & { handlers: TransportHandlers | null, sent: string[] } {
@@ -123,5 +131,281 @@ describe('NodeRunner around a scripted node', () => {
     t.handlers!.message('b', prepare)
     expect(r.received).toBe(2)
     expect(await r.resign()).toBe(false)
+  })
+})
+
+/** Timers and a clock under the test's control: nothing fires unless `fire` runs it. */
+class FakeTime {
+  now = 0
+  readonly clock = { now: () => this.now }
+  /** The delay of every timer armed, in order. */
+  readonly armed: number[] = []
+  readonly #pending = new Map<number, { fn: () => void, ms: number }>()
+  #ids = 0
+  readonly timers: Timers = {
+    setTimeout: (fn, ms) => { const id = ++this.#ids; this.#pending.set(id, { fn, ms }); this.armed.push(ms); return id },
+    clearTimeout: handle => { this.#pending.delete(handle as number) }
+  }
+
+  /** The delays of the timers armed and not yet fired or cleared. */
+  get waiting (): number[] { return [...this.#pending.values()].map(t => t.ms) }
+
+  /** Runs the waiting timers of delay `ms`. */
+  fire (ms: number): void {
+    for (const [id, t] of [...this.#pending]) {
+      if (t.ms !== ms) continue
+      this.#pending.delete(id)
+      t.fn()
+    }
+  }
+}
+
+/** State number `n` (as its highestRound). */
+const st = (n: number): PersistentState => ({ acceptor: [], learned: null, highestRound: n, fastEpoch: 0, candidateEpoch: 0, grant: null })
+
+/** A storage that logs `save <n>` into `log` when a save starts; with `hold`, each save waits for `release()`. */
+function logged (log: string[], hold = false): Storage & { release: () => void, saves: () => number, loads: () => number } {
+  const held: Array<() => void> = []
+  let saves = 0
+  let loads = 0
+  return {
+    durable: true,
+    load: async () => { loads++; return null },
+    save: async s => {
+      saves++
+      log.push(`save ${s.highestRound}`)
+      if (hold) await new Promise<void>(resolve => held.push(resolve))
+    },
+    release: () => { held.shift()!() },
+    saves: () => saves,
+    loads: () => loads
+  }
+}
+
+const to = (peer: string): Ready['messages'][number] => ({ to: peer, msg: prepare }) as Ready['messages'][number]
+
+describe('NodeRunner timers and saves, on fake timers', () => {
+  function setup (batches: Array<Partial<Ready>>, hold = false): { r: NodeRunner, t: ReturnType<typeof transport>, time: FakeTime, storage: ReturnType<typeof logged>, ctl: ReturnType<typeof scripted>['ctl'], next: (b: Partial<Ready>) => void, stopped: () => number } {
+    const t = transport()
+    let stopped = 0
+    t.stop = async () => { stopped++ }
+    const time = new FakeTime()
+    const storage = logged(t.sent, hold)
+    const { node, ctl } = scripted(batches)
+    const r = new NodeRunner({ config: { clusterSize: 3 }, storage, transport: t, clock: time.clock, timers: time.timers, makeNode: () => node })
+    // Hands the node batch `b` for its next ready(), and makes it flush (a message arrives).
+    const next = (b: Partial<Ready>): void => { batches.push(b); t.handlers!.message('b', prepare) }
+    return { r, t, time, storage, ctl, next, stopped: () => stopped }
+  }
+
+  it('keeps one timer at the deadline + 1 ms, moving it only when the deadline changes', async () => {
+    const { r, time, ctl, next } = setup([])
+    ctl.deadline = 100
+    await r.start()
+    expect(time.armed).toEqual([101])
+    next({})
+    next({})
+    expect(time.armed).toEqual([101])
+    time.now = 50
+    ctl.deadline = 250
+    next({})
+    expect(time.armed).toEqual([101, 201])
+    expect(time.waiting).toEqual([201])
+    // A deadline already past: at once (1 ms).
+    ctl.deadline = 40
+    next({})
+    expect(time.waiting).toEqual([1])
+    time.fire(1)
+    expect(ctl.ticks).toBe(1)
+    // Fired: the same deadline arms a new timer.
+    expect(time.waiting).toEqual([1])
+    ctl.deadline = null
+    next({})
+    next({})
+    expect(time.waiting).toEqual([])
+    expect(time.armed).toEqual([101, 201, 1, 1])
+    ctl.deadline = 60
+    next({})
+    expect(time.waiting).toEqual([11])
+    await r.stop()
+    expect(time.waiting).toEqual([])
+    expect(ctl.ticks).toBe(1)
+  })
+
+  it('sends a batch that need not wait at once, and stores the newest state one delay later, with one timer', async () => {
+    const { r, t, time, storage, next } = setup([{ persist: st(1), messages: [to('b')] }])
+    await r.start()
+    await settle()
+    next({ persist: st(2), messages: [to('c')] })
+    await settle()
+    expect(t.sent).toEqual(['b prepare', 'c prepare'])
+    expect(time.waiting).toEqual([LAZY_SAVE_DELAY_MS])
+    time.fire(LAZY_SAVE_DELAY_MS)
+    await settle()
+    expect(t.sent).toEqual(['b prepare', 'c prepare', 'save 2'])
+    // The next background save gets a timer of its own.
+    next({ persist: st(3) })
+    await settle()
+    expect(time.waiting).toEqual([LAZY_SAVE_DELAY_MS])
+    time.fire(LAZY_SAVE_DELAY_MS)
+    await settle()
+    // A batch that must wait is stored first, and leaves no timer behind; nor does a batch with nothing to store.
+    next({ persist: st(4), sync: true, messages: [to('d')] })
+    await settle()
+    next({ messages: [to('e')] })
+    await settle()
+    expect(t.sent).toEqual(['b prepare', 'c prepare', 'save 2', 'save 3', 'save 4', 'd prepare', 'e prepare'])
+    expect(time.waiting).toEqual([])
+    await r.stop()
+    expect(storage.saves()).toBe(3)
+  })
+
+  it('stop() stores a background save still waiting for its timer, and waits for it', async () => {
+    const { r, t, time, storage } = setup([{ persist: st(1), messages: [to('b')] }], true)
+    await r.start()
+    await settle()
+    const stopping = r.stop()
+    let done = false
+    void stopping.then(() => { done = true })
+    await settle()
+    expect(time.waiting).toEqual([])
+    expect(t.sent).toEqual(['b prepare', 'save 1'])
+    expect(done).toBe(false)
+    storage.release()
+    await stopping
+    expect(r.running).toBe(false)
+  })
+
+  it('stop() waits for a background save being written', async () => {
+    const { r, t, time, storage } = setup([{ persist: st(1) }], true)
+    await r.start()
+    await settle()
+    time.fire(LAZY_SAVE_DELAY_MS)
+    await settle()
+    expect(t.sent).toEqual(['save 1'])
+    let done = false
+    void r.stop().then(() => { done = true })
+    await settle()
+    expect(done).toBe(false)
+    storage.release()
+    await settle()
+    expect(done).toBe(true)
+    expect(storage.saves()).toBe(1)
+  })
+
+  it('stop() writes nothing more when a save that replies waited for covered the background one; and starts again', async () => {
+    const { r, t, time, storage, next } = setup([{ persist: st(1) }])
+    await r.start()
+    await settle()
+    next({ persist: st(2), sync: true, messages: [to('b')] })
+    await settle()
+    expect(time.waiting).toEqual([LAZY_SAVE_DELAY_MS])
+    await r.stop()
+    expect(t.sent).toEqual(['save 2', 'b prepare'])
+    expect(time.waiting).toEqual([])
+    // A second start saves and replies as before.
+    await r.start()
+    next({ persist: st(3), sync: true, messages: [to('c')] })
+    await settle()
+    expect(t.sent).toEqual(['save 2', 'b prepare', 'save 3', 'c prepare'])
+    await r.stop()
+    expect(storage.saves()).toBe(2)
+  })
+
+  it('a stop with nothing ever to store resolves, saving nothing', async () => {
+    const { r, time, storage } = setup([{ messages: [to('b')] }])
+    await r.start()
+    await settle()
+    expect(time.waiting).toEqual([])
+    await r.stop()
+    expect(storage.saves()).toBe(0)
+  })
+
+  it('once crashed, stores and sends nothing more, even what was queued behind a save in flight', async () => {
+    const { r, t, time, storage, next } = setup([{ persist: st(1) }], true)
+    await r.start()
+    await settle()
+    time.fire(LAZY_SAVE_DELAY_MS)
+    await settle()
+    next({ persist: st(2), sync: true, messages: [to('b')] })
+    next({ messages: [to('c')], events: [{ type: 'elected', epoch: 2 }] })
+    const elected: unknown[] = []
+    r.on('elected', e => elected.push(e))
+    await settle()
+    await r.crash()
+    storage.release()
+    await settle()
+    expect(t.sent).toEqual(['save 1'])
+    expect(elected).toEqual([])
+  })
+
+  it('crash() clears its timers; stop, crash and start twice do it once; a follower does not resign', async () => {
+    const { r, time, ctl, storage, stopped } = setup([{ persist: st(1) }])
+    ctl.deadline = 100
+    await r.start()
+    await settle()
+    expect(time.waiting.sort((a, b) => a - b)).toEqual([LAZY_SAVE_DELAY_MS, 101])
+    await r.crash()
+    expect(time.waiting).toEqual([])
+    expect(r.running).toBe(false)
+    await r.crash()
+    expect(stopped()).toBe(1)
+    await r.start()
+    await r.start()
+    expect(storage.loads()).toBe(2)
+    await r.stop()
+    await r.stop()
+    expect(stopped()).toBe(2)
+    expect(ctl.resigns).toBe(0)
+    expect(storage.saves()).toBe(0)
+  })
+
+  it('arms no timer when it crashed while its transport was starting', async () => {
+    const { r, t, time, ctl } = setup([{ messages: [to('b')] }])
+    ctl.deadline = 100
+    let open = (): void => {}
+    const start = t.start.bind(t)
+    t.start = async h => { await start(h); await new Promise<void>(resolve => { open = resolve }) }
+    const starting = r.start()
+    await settle()
+    await r.crash()
+    open()
+    await starting
+    await settle()
+    expect(time.armed).toEqual([])
+    expect(t.sent).toEqual([])
+  })
+
+  it('resign() asks the running node, sends what that causes, and answers what the node did; stopped, it asks nothing', async () => {
+    const batches: Array<Partial<Ready>> = []
+    const { r, t, ctl } = setup(batches)
+    await r.start()
+    ctl.resigned = true
+    batches.push({ messages: [to('b')] })
+    expect(await r.resign()).toBe(true)
+    expect(t.sent).toEqual(['b prepare'])
+    expect(ctl.resigns).toBe(1)
+    await r.stop()
+    expect(await r.resign()).toBe(false)
+    expect(ctl.resigns).toBe(1)
+  })
+
+  it.each(['start', 'tick', 'resign by stop', 'resign'] as const)('stops a node that throws in %s, reporting node-threw with its cause', async (where) => {
+    const { r, time, ctl, stopped } = setup([])
+    const boom = new Error('boom')
+    const errors: unknown[] = []
+    r.on('error', e => errors.push(e))
+    ctl.deadline = 100
+    if (where === 'start') ctl.fail.start = boom
+    await r.start()
+    if (where === 'tick') { ctl.fail.tick = boom; time.fire(101) }
+    if (where === 'resign by stop') { ctl.fail.resign = boom; ctl.leading = true; await r.stop() }
+    if (where === 'resign') { ctl.fail.resign = boom; expect(await r.resign()).toBe(false) }
+    expect(r.running).toBe(false)
+    expect(stopped()).toBe(1)
+    expect(time.waiting).toEqual([])
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toBeInstanceOf(SafetyViolationError)
+    expect(errors[0]).toMatchObject({ invariant: 'node-threw', detail: 'boom', cause: boom })
   })
 })

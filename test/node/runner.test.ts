@@ -79,6 +79,41 @@ describe('NodeRunner over the memory transport', () => {
     expect(r.running).toBe(false)
   })
 
+  it('started again after a storage failure, saves and sends again (nothing of the failed run carries over)', async () => {
+    const sent: Message[] = []
+    let handlers: TransportHandlers | null = null
+    const transport: Transport = {
+      localId: 'x',
+      start: async h => { handlers = h },
+      stop: async () => {},
+      send: (_to, msg) => { sent.push(msg) },
+      broadcast: msg => { sent.push(msg) },
+      peers: () => []
+    }
+    let failing = true
+    const saved: PersistentState[] = []
+    const storage: Storage = {
+      durable: true,
+      load: async () => saved.at(-1) ?? null,
+      save: async s => { if (failing) throw new Error('EIO'); saved.push(s) }
+    }
+    const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })
+    const errors: QuorumError[] = []
+    r.on('error', e => errors.push(e))
+    await r.start()
+    handlers!.message('y', { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'y' } })
+    await until(() => !r.running, 20 * LEASE)
+    expect(errors[0]).toBeInstanceOf(StorageFailedError)
+    failing = false
+    await r.start()
+    sent.length = 0
+    handlers!.message('y', { type: 'prepare', epoch: 1, ballot: { round: 2, nodeId: 'y' } })
+    await until(() => sent.some(m => m.type === 'promise'), 20 * LEASE)
+    expect(saved.length).toBeGreaterThan(0)
+    expect(errors).toHaveLength(1)
+    await r.stop()
+  })
+
   it('does not throw into the host when nobody listens for errors', async () => {
     const storage: Storage = { durable: true, load: async () => null, save: async () => { throw new Error('EIO') } }
     const r = new NodeRunner({ config: { clusterSize: 1, leaseMs: LEASE }, storage, transport: new MemoryNetwork().transport('solo') })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { AskTracker, CAREFUL_LEASES, type Beat } from '../../src/node/tracker.js'
 import { Leadership } from '../../src/node/leadership.js'
 import { Outbox } from '../../src/node/io.js'
-import type { Heartbeat } from '../../src/paxos/message.js'
+import { MAX_ACK_FROM, type Heartbeat } from '../../src/paxos/message.js'
 
 const HB = 100
 const LEASE = 400
@@ -43,6 +43,56 @@ describe('AskTracker (rule 2)', () => {
     // The careful period over, b is no longer among the quickest.
     beats.set(4, beat(0, 'x', 'c', 'd'))
     expect(tracker.ask(5, 100 + CAREFUL_LEASES * LEASE, true, 100 + CAREFUL_LEASES * LEASE + 10, beats)).toEqual(['c', 'd'])
+  })
+
+  it('names as quickest the voter that answered the newest beat first', () => {
+    const tracker = new AskTracker({ quorum: 3, heartbeatMs: HB, leaseMs: LEASE })
+    tracker.onAnswer('a', 1, 5)
+    tracker.onAnswer('b', 1, 1)
+    expect(tracker.quickest).toBe('a')
+    tracker.onAnswer('c', 2, 9)
+    tracker.onAnswer('d', 2, 1)
+    tracker.onAnswer('e', 1, 1)
+    expect(tracker.quickest).toBe('c')
+  })
+
+  it('after asking everyone, drops the voters that did not acknowledge', () => {
+    const tracker = new AskTracker({ quorum: 3, heartbeatMs: HB, leaseMs: LEASE })
+    tracker.onAnswer('b', 0, 10)
+    // Only b is known: too few to name, so everyone is asked.
+    expect(tracker.ask(1, 0, true, 100, new Map())).toBe('all')
+    const beats = new Map([[1, beat(0, 'x', 'c', 'd')]])
+    tracker.onAnswer('c', 1, 20)
+    tracker.onAnswer('d', 1, 30)
+    expect(tracker.ask(2, 100, true, 200, beats)).toEqual(['c', 'd'])
+  })
+
+  it('after asking named voters, drops only those of them that did not answer', () => {
+    const tracker = new AskTracker({ quorum: 3, heartbeatMs: HB, leaseMs: LEASE })
+    for (const [id, ms] of [['b', 10], ['c', 20], ['d', 30], ['e', 40]] as const) tracker.onAnswer(id, 0, ms)
+    expect(tracker.ask(1, 0, true, 100, new Map())).toEqual(['b', 'c'])
+    const beats = new Map([[1, beat(0, 'x', 'b', 'c')]])
+    tracker.onAnswer('b', 1, 50)
+    tracker.onAnswer('c', 1, 60)
+    // d and e were not asked: they keep their place, and are now the quickest.
+    expect(tracker.ask(2, 100, true, 200, beats)).toEqual(['d', 'e'])
+  })
+
+  it('takes a last ask whose beat is gone (too old to count) as unanswered', () => {
+    const tracker = new AskTracker({ quorum: 3, heartbeatMs: HB, leaseMs: LEASE })
+    tracker.onAnswer('b', 0, 10)
+    tracker.onAnswer('c', 0, 20)
+    expect(tracker.ask(1, 0, true, 100, new Map())).toEqual(['b', 'c'])
+    expect(tracker.ask(2, 100, true, 200, new Map())).toBe('all')
+  })
+
+  it('names up to MAX_ACK_FROM voters, and asks everyone when a majority needs more', () => {
+    const ids = Array.from({ length: MAX_ACK_FROM + 1 }, (_, i) => `v${String(i).padStart(2, '0')}`)
+    const named = new AskTracker({ quorum: MAX_ACK_FROM + 1, heartbeatMs: HB, leaseMs: LEASE })
+    const many = new AskTracker({ quorum: MAX_ACK_FROM + 2, heartbeatMs: HB, leaseMs: LEASE })
+    ids.forEach((id, i) => { named.onAnswer(id, 0, i); many.onAnswer(id, 0, i) })
+    expect(named.ask(1, 0, true, 100, new Map())).toEqual(ids.slice(0, MAX_ACK_FROM))
+    expect(many.ask(1, 0, true, 100, new Map())).toBe('all')
   })
 })
 
@@ -96,5 +146,71 @@ describe('Leadership', () => {
     leadership.onLateGrant('z', 1005)
     expect(leadership.elected).toBe(true)
     expect(leadership.leaseUntil).toBe(990 + 392)
+  })
+
+  it('counts nothing for a beat older than leaderLeaseMs, which the next beat dropped', () => {
+    const out = new Outbox('a', false)
+    const leadership = new Leadership(record, 1000, { ...config, leaderLeaseMs: 300 }, out)
+    leadership.start(null, 1000)
+    for (const t of [1100, 1200, 1300]) leadership.tick(t)
+    expect(heartbeats(out).map(h => h.seq)).toEqual([1, 2, 3, 4])
+    leadership.onAck('x', 1, 1300)
+    leadership.onAck('y', 1, 1300)
+    expect(leadership.leaseUntil).toBe(-Infinity)
+    leadership.onAck('x', 2, 1300)
+    leadership.onAck('y', 2, 1300)
+    expect(leadership.leaseUntil).toBe(1400)
+  })
+
+  it('never shortens its lease for a majority of an older beat', () => {
+    const out = new Outbox('a', false)
+    const leadership = new Leadership(record, 1000, config, out)
+    leadership.start(null, 1000)
+    leadership.tick(1100)
+    leadership.onAck('x', 2, 1110)
+    leadership.onAck('y', 2, 1110)
+    expect(leadership.leaseUntil).toBe(1100 + 392)
+    leadership.onAck('x', 1, 1120)
+    leadership.onAck('y', 1, 1120)
+    expect(leadership.leaseUntil).toBe(1100 + 392)
+  })
+
+  it('ignores a late grant when its own Accept was not the round that won', () => {
+    const out = new Outbox('a', false)
+    const leadership = new Leadership(record, 1000, config, out)
+    leadership.start(null, 1000)
+    leadership.onLateGrant('x', 1005)
+    leadership.onLateGrant('z', 1005)
+    expect(leadership.elected).toBe(false)
+  })
+
+  it('reports demoted only if it was elected; resigning names the quickest voter and tells it first', () => {
+    const never = new Outbox('a', false)
+    new Leadership(record, 1000, config, never).end('resigned')
+    expect(never.drain(null)).toMatchObject({ events: [], messages: [{ to: null, msg: { type: 'resign', epoch: 3, successor: null } }] })
+    const out = new Outbox('a', false)
+    const leadership = new Leadership(record, 1000, config, out)
+    leadership.start(null, 1000)
+    leadership.onAck('x', 1, 1010)
+    leadership.onAck('y', 1, 1020)
+    out.drain(null)
+    leadership.end('resigned')
+    expect(out.drain(null)).toMatchObject({
+      events: [{ type: 'demoted', epoch: 3, reason: 'resigned' }],
+      messages: [{ to: null, msg: { type: 'resign', epoch: 3, successor: 'y' }, first: 'y' }]
+    })
+  })
+
+  it('refuses a lease from a beat dated after now, or reaching past the newest beat (lease-within-bound)', () => {
+    const early = new Leadership(record, 1000, config, new Outbox('a', false))
+    early.start(null, 1000)
+    expect(() => { early.onAck('x', 1, 990); early.onAck('y', 1, 990) })
+      .toThrow(expect.objectContaining({ invariant: 'lease-within-bound', detail: 'lease until 1392 from a beat sent at 1000 (now 990, newest beat 1000, bound 392 ms)' }))
+    // An Accept (beat 0) said to have left after the first heartbeat: its lease would outrun every beat.
+    const late = new Leadership(record, 1000, config, new Outbox('a', false))
+    const accept = { type: 'accept', epoch: 3, ballot: { round: 1, nodeId: 'x' }, value: record } as const
+    late.start({ accept, sentAt: 1010, grantedBy: new Set(['x']) }, 1000)
+    expect(() => { late.onLateGrant('y', 1020) })
+      .toThrow(expect.objectContaining({ invariant: 'lease-within-bound', detail: 'lease until 1402 from a beat sent at 1010 (now 1020, newest beat 1000, bound 392 ms)' }))
   })
 })

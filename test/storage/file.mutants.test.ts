@@ -220,6 +220,8 @@ describe('state.slots regions, checked one fault at a time', () => {
     ['a version of two digits', { gen: 2, version: 10 }, { gen: 3 }, `region 0 has format version 10; this Quorum reads version 2; ${R1}`],
     ['no trailer', { gen: 2, noTrailer: true }, { gen: 3 }, `region 0 has no readable trailer; ${R1}`],
     ['a length past its end', { gen: 2, bytes: 5000 }, { gen: 3 }, `region 0 claims more bytes than it holds; ${R1}`],
+    // The payload it claims ends exactly at the region's end, its trailer included: held, so checked.
+    ['a length that runs exactly to its end', { gen: 2, bytes: SIZE - `quorum-state 2 gen 2 sha256 ${'0'.repeat(64)} bytes 3992\n`.length }, { gen: 3 }, `region 0 fails its checksum: the state was altered or damaged; ${R1}`],
     ['a payload that is not JSON', { gen: 2, payload: '{"a":' }, { gen: 3 }, `region 0 holds a state that is not valid JSON despite a matching checksum; ${R1}`],
     ['an invalid state', { gen: 2, state: { ...good, fastEpoch: -1 } }, { gen: 3 }, `region 0 holds an invalid state: fastEpoch is not a count; ${R1}`],
     ['a torn region whose ends are not the neighbours', { gen: 2, tailGen: 5 }, { gen: 3 }, `region 0 begins as generation 2 and ends as 5; ${R1}`],
@@ -249,5 +251,32 @@ describe('state.slots regions, checked one fault at a time', () => {
     const d3 = await dataDir()
     await writeFile(join(d3, STATE_FILE), Buffer.concat([a.subarray(0, 200), a.subarray(201), Buffer.from(' '), region({ gen: 3 })]))
     expect(await problemOf(d3)).toBe(`region 0 has no readable trailer; region 1 holds generation 3: the newest state cannot be known for certain`)
+  })
+})
+
+describe('state sizes across the region\'s edge', () => {
+  it('reads back every size, whether it still fits its region or the file is rewritten with larger ones', async () => {
+    const d = await dataDir()
+    const s = new FileStorage(d)
+    expect(await s.load()).toBeNull()
+    const sized = (n: number): PersistentState => ({ ...good, learned: { epoch: 3, leaderId: 'c', metadata: { pad: 'x'.repeat(n) } } })
+    // Header (about 105 bytes), payload and trailer (about 9) just below one 4096-byte region, then one byte more each save.
+    const start = 4096 - 105 - 9 - Buffer.byteLength(JSON.stringify(sized(0))) - 30
+    // Bytes a region needs for the state of size n as generation gen.
+    const need = (n: number, gen: number): number => {
+      const payload = JSON.stringify(sized(n))
+      return `quorum-state 2 gen ${gen} sha256 ${'0'.repeat(64)} bytes ${payload.length}\n`.length + payload.length + `\nend ${gen}\n`.length
+    }
+    const grew: number[] = []
+    // A new directory holds generations 1 and 2; the saves write 3, 4, …
+    for (let n = start, gen = 3; n < start + 60; n++, gen++) {
+      await s.save(sized(n))
+      if ((await readFile(join(d, STATE_FILE))).length > 2 * 4096) grew.push(need(n, gen))
+      expect((await new FileStorage(d).load())?.learned?.metadata.pad?.length).toBe(n)
+    }
+    // The sweep crossed the edge: the file was rewritten with larger regions at the first
+    // state that did not fit, an exact fit still written in place.
+    expect(need(start, 3)).toBeLessThan(4096)
+    expect(grew[0]).toBe(4097)
   })
 })

@@ -1,0 +1,366 @@
+/**
+ * The coordinator (src/node/node.ts) driven message by message: one Node with
+ * a manual clock and a constant random source, fed hand-made messages, its
+ * `ready()` output read after each step. Each test pins a decision node.ts
+ * makes itself (which message it ignores, when it re-asks, when it demotes,
+ * what it hands its parts), not the parts' own rules.
+ */
+import { describe, expect, it } from 'vitest'
+import { Node, type NodeDeps, type NodeEvent, type Outbound } from '../../src/node/node.js'
+import type { NodeConfig } from '../../src/node/config.js'
+import { Acceptor } from '../../src/paxos/acceptor.js'
+import { Learner } from '../../src/paxos/learner.js'
+import type { Message } from '../../src/paxos/message.js'
+import type { LeaderRecord, NodeId } from '../../src/paxos/proposal.js'
+import type { PersistentState } from '../../src/storage/storage.js'
+
+const LEASE = 2000
+const DELAY = 100 // electionDelayMs: with random 0.5 an election waits 100·(0.25 + 0.375) = 62.5 ms
+const ROUND = 500 // roundTimeoutMs
+const WAIT = 62.5
+
+function rec (epoch: number, leaderId: NodeId): LeaderRecord { return { epoch, leaderId, metadata: {} } }
+
+function state (patch: Partial<PersistentState>): PersistentState {
+  return { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null, ...patch }
+}
+
+/** Node `a` of a cluster of `size`, at time 1000. */
+class Solo {
+  now = 1000
+  readonly node: Node
+  messages: Outbound[] = []
+  events: NodeEvent[] = []
+
+  constructor (opts: { size?: number, state?: PersistentState | null, durable?: boolean, deps?: Partial<NodeDeps>, config?: Partial<NodeConfig> } = {}) {
+    this.node = new Node({ nodeId: 'a', clusterSize: opts.size ?? 3, leaseMs: LEASE, electionDelayMs: DELAY, roundTimeoutMs: ROUND, ...opts.config }, {
+      clock: { now: () => this.now },
+      random: { next: () => 0.5 },
+      state: opts.state ?? null,
+      durableStorage: opts.durable ?? true,
+      ...opts.deps
+    })
+  }
+
+  #drain (): void {
+    const rd = this.node.ready()
+    this.messages.push(...rd.messages)
+    this.events.push(...rd.events)
+  }
+
+  start (): this { this.node.start(); this.#drain(); return this }
+  step (from: NodeId, msg: Message): this { this.node.step(from, msg); this.#drain(); return this }
+  tickAt (t: number): this { this.now = t; this.node.tick(); this.#drain(); return this }
+  /** Ticks at every deadline up to `t`, then at `t`. */
+  runTo (t: number): this {
+    for (let i = 0, d = this.node.nextDeadline(); d !== null && d <= t; i++, d = this.node.nextDeadline()) {
+      if (i > 10_000) throw new Error(`the deadline ${d} stays due`)
+      this.tickAt(Math.max(this.now, d))
+    }
+    return this.tickAt(t)
+  }
+
+  /** Takes what was sent and reported since the last take. */
+  take (): { messages: Outbound[], events: NodeEvent[] } {
+    const out = { messages: this.messages, events: this.events }
+    this.messages = []
+    this.events = []
+    return out
+  }
+
+  sent (type: Message['type']): Outbound[] { return this.take().messages.filter(o => o.msg.type === type) }
+
+  /** Started, and caught up by b's answer (no leader known): an election is planned WAIT from now. */
+  synced (value: LeaderRecord | null = null): this {
+    this.start().step('b', { type: 'statusReply', epoch: value?.epoch ?? 0, value })
+    this.take()
+    return this
+  }
+
+  /** Synced, then elected for epoch 1 by its own Prepare and Accept, b answering both. */
+  leading (): this {
+    this.synced().tickAt(this.now + WAIT)
+    this.step('b', { type: 'promise', epoch: 1, ballot: { round: 1, nodeId: 'a' }, accepted: null })
+    this.step('b', { type: 'accepted', epoch: 1, ballot: { round: 1, nodeId: 'a' }, value: rec(1, 'a'), lease: true })
+    expect(this.node.isLeader).toBe(true)
+    this.take()
+    return this
+  }
+}
+
+describe('Node: built from its deps and stored state', () => {
+  it('hands makeAcceptor the stored acceptor, or [] without a state', () => {
+    const seen: unknown[] = []
+    const makeAcceptor = (s: PersistentState['acceptor']): Acceptor => { seen.push(s); return new Acceptor(s) }
+    const stored = state({ acceptor: [[1, { promised: { round: 5, nodeId: 'c' }, accepted: null }]] })
+    new Solo({ deps: { makeAcceptor } })
+    new Solo({ deps: { makeAcceptor }, state: stored })
+    expect(seen).toEqual([[], stored.acceptor])
+  })
+
+  it('hands makeLearner the stored record, or null without one', () => {
+    const seen: unknown[] = []
+    const makeLearner = (n: number, newest: LeaderRecord | null): Learner => { seen.push([n, newest]); return new Learner(n, newest) }
+    new Solo({ deps: { makeLearner } })
+    new Solo({ deps: { makeLearner }, state: state({ learned: rec(3, 'b') }) })
+    expect(seen).toEqual([[3, null], [3, rec(3, 'b')]])
+  })
+
+  it('keeps the stored promises: a lower Prepare is refused, and a refused Prepare does not delay its own election', () => {
+    const s = new Solo({ state: state({ acceptor: [[1, { promised: { round: 5, nodeId: 'c' }, accepted: null }]] }) }).synced()
+    expect(s.node.nextDeadline()).toBe(1000 + WAIT)
+    s.step('b', { type: 'prepare', epoch: 1, ballot: { round: 3, nodeId: 'b' } })
+    expect(s.take().messages).toEqual([{ to: 'b', msg: { type: 'nack', epoch: 1, ballot: { round: 3, nodeId: 'b' }, promised: { round: 5, nodeId: 'c' }, chosenEpoch: 0, reason: 'promised' } }])
+    expect(s.node.nextDeadline()).toBe(1000 + WAIT)
+    // A Prepare it promises does delay it: someone else is electing.
+    s.now = 1010
+    s.step('c', { type: 'prepare', epoch: 1, ballot: { round: 6, nodeId: 'c' } })
+    expect(s.take().messages.map(o => o.msg.type)).toEqual(['promise'])
+    expect(s.node.nextDeadline()).toBe(1010 + ROUND)
+  })
+
+  it('a node restarted after standing in epoch 3 does not announce the older epoch 2 when its leader is heard', () => {
+    const s = new Solo({ state: state({ learned: rec(2, 'b'), candidateEpoch: 3 }) }).start()
+    s.step('b', { type: 'heartbeat', epoch: 2, seq: 9, value: rec(2, 'b'), ackFrom: 'all' })
+    expect(s.take().events).toEqual([])
+    // Losing it is reported all the same: its previous incarnation may have announced it.
+    s.runTo(1000 + 3 * LEASE)
+    expect(s.take().events).toContainEqual({ type: 'leaderLost', record: rec(2, 'b') })
+  })
+
+  it('a restarted node does not announce its stored leader when an older leader heartbeats: it tells that one of the newer epoch', () => {
+    const s = new Solo({ state: state({ learned: rec(2, 'c') }) }).synced(rec(2, 'c'))
+    s.step('b', { type: 'heartbeat', epoch: 1, seq: 9, value: rec(1, 'b'), ackFrom: 'all' })
+    expect(s.take()).toEqual({
+      messages: [{ to: 'b', msg: { type: 'nack', epoch: 1, ballot: { round: 0, nodeId: 'b' }, promised: null, chosenEpoch: 2, reason: 'stale' } }],
+      events: []
+    })
+    s.step('c', { type: 'heartbeat', epoch: 2, seq: 9, value: rec(2, 'c'), ackFrom: [] })
+    expect(s.take().events).toEqual([{ type: 'leaderChosen', record: rec(2, 'c') }])
+  })
+})
+
+describe('Node: queries', () => {
+  it('an unstarted node has no deadline, ignores messages and ticks, and starts once', () => {
+    const s = new Solo()
+    expect(s.node.nextDeadline()).toBeNull()
+    s.step('b', { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'b' } })
+    s.tickAt(5000)
+    expect(s.take()).toEqual({ messages: [], events: [] })
+    s.start()
+    s.start()
+    expect(s.take().messages).toEqual([{ to: null, msg: { type: 'statusRequest', epoch: 0 } }])
+  })
+
+  it('a cluster of one is caught up at start: its election is planned at once', () => {
+    const s = new Solo({ size: 1 }).start()
+    expect(s.node.nextDeadline()).toBe(1000 + WAIT)
+  })
+
+  it('leaseUntil, grant and newestChosen', () => {
+    const f = new Solo().synced()
+    expect(f.node.leaseUntil).toBeNull()
+    expect(f.node.grant).toBeNull()
+    f.step('b', { type: 'accept', epoch: 1, ballot: { round: 1, nodeId: 'b' }, value: rec(1, 'b') })
+    expect(f.node.grant).toEqual({ epoch: 1, leaderId: 'b', expiresAt: 1000 + LEASE })
+    expect(f.node.newestChosen).toBeNull()
+    f.step('b', { type: 'chosen', epoch: 1, value: rec(1, 'b') })
+    expect(f.node.newestChosen).toEqual(rec(1, 'b'))
+
+    const l = new Solo().leading()
+    // Beat 0 is the Accept, sent at the election: the lease runs leaseMs·(1−ρ)/(1+ρ) from then.
+    expect(l.node.leaseUntil).toBeCloseTo(1000 + WAIT + LEASE * 0.99 / 1.01, 9)
+  })
+})
+
+describe('Node: catching up', () => {
+  it('asks again exactly roundTimeoutMs after an unanswered StatusRequest, and only then', () => {
+    const s = new Solo().start()
+    s.take()
+    s.tickAt(1001)
+    s.tickAt(1000 + ROUND - 1)
+    expect(s.take().messages).toEqual([])
+    s.tickAt(1000 + ROUND)
+    expect(s.take().messages).toEqual([{ to: null, msg: { type: 'statusRequest', epoch: 0 } }])
+    s.tickAt(1000 + ROUND + 1)
+    expect(s.take().messages).toEqual([])
+  })
+
+  it('a node not caught up does not stand, even when it gives its remembered leader up', () => {
+    const s = new Solo({ state: state({ learned: rec(1, 'b') }) }).start()
+    s.runTo(1000 + 3 * LEASE)
+    const types = s.take().messages.map(o => o.msg.type)
+    expect(types.length).toBeGreaterThan(0)
+    expect(types.every(t => t === 'statusRequest')).toBe(true)
+  })
+
+  it('ignores a StatusReply whose record is not of the epoch it names', () => {
+    const s = new Solo().start()
+    s.step('b', { type: 'statusReply', epoch: 2, value: rec(1, 'b') })
+    expect(s.node.newestChosen).toBeNull()
+  })
+
+  it('a Nack naming a newer chosen epoch makes it ask the sender for it', () => {
+    const s = new Solo().synced()
+    s.step('b', { type: 'nack', epoch: 1, ballot: { round: 1, nodeId: 'a' }, promised: null, chosenEpoch: 3, reason: 'stale' })
+    expect(s.take().messages).toEqual([{ to: 'b', msg: { type: 'statusRequest', epoch: 0 } }])
+  })
+})
+
+describe('Node: messages it ignores', () => {
+  it('a Prepare or Accept whose ballot names another node than its sender', () => {
+    const s = new Solo().synced()
+    s.step('c', { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'b' } })
+    s.step('c', { type: 'accept', epoch: 1, ballot: { round: 1, nodeId: 'b' }, value: rec(1, 'b') })
+    expect(s.take().messages).toEqual([])
+    expect(s.node.grant).toBeNull()
+  })
+
+  it('an Accept whose record is not of its epoch', () => {
+    const s = new Solo().synced()
+    s.step('b', { type: 'accept', epoch: 2, ballot: { round: 1, nodeId: 'b' }, value: rec(1, 'b') })
+    expect(s.take().messages).toEqual([])
+    expect(s.node.grant).toBeNull()
+  })
+
+  it('a Heartbeat whose record is not of its epoch', () => {
+    const s = new Solo().synced()
+    s.step('b', { type: 'heartbeat', epoch: 2, seq: 1, value: rec(1, 'b'), ackFrom: 'all' })
+    expect(s.take()).toEqual({ messages: [], events: [] })
+    expect(s.node.newestChosen).toBeNull()
+  })
+
+  it('a Heartbeat of epoch 0', () => {
+    const s = new Solo().synced()
+    s.step('b', { type: 'heartbeat', epoch: 0, seq: 1, value: rec(0, 'b'), ackFrom: 'all' })
+    expect(s.take()).toEqual({ messages: [], events: [] })
+  })
+
+  it('a Resign from someone other than the leader watched, or for another epoch', () => {
+    const s = new Solo().synced(rec(1, 'b'))
+    const expires = s.node.nextDeadline()
+    s.step('c', { type: 'resign', epoch: 1, successor: 'a' })
+    s.step('b', { type: 'resign', epoch: 2, successor: 'a' })
+    expect(s.take()).toEqual({ messages: [], events: [] })
+    expect(s.node.nextDeadline()).toBe(expires)
+    expect(s.node.leader).toEqual(rec(1, 'b'))
+  })
+})
+
+describe('Node: the voter-count guard', () => {
+  it('counts Accepted messages as votes', () => {
+    const s = new Solo().synced()
+    for (const v of ['b', 'c', 'd']) s.step(v, { type: 'accepted', epoch: 1, ballot: { round: 1, nodeId: v }, value: rec(1, v), lease: false })
+    expect(s.take().events).toEqual([{ type: 'tooManyVoters', voters: ['a', 'b', 'c', 'd'] }])
+  })
+})
+
+describe('Node: leading', () => {
+  it('a lease grant that arrives after the record was learned can elect', () => {
+    const s = new Solo().synced().tickAt(1000 + WAIT)
+    s.step('b', { type: 'promise', epoch: 1, ballot: { round: 1, nodeId: 'a' }, accepted: null })
+    // b accepts but grants no lease: learned (a and b), but not yet elected.
+    s.step('b', { type: 'accepted', epoch: 1, ballot: { round: 1, nodeId: 'a' }, value: rec(1, 'a'), lease: false })
+    expect(s.node.role).toBe('leader')
+    expect(s.node.isLeader).toBe(false)
+    s.take()
+    s.step('c', { type: 'accepted', epoch: 1, ballot: { round: 1, nodeId: 'a' }, value: rec(1, 'a'), lease: true })
+    expect(s.take().events).toEqual([{ type: 'elected', epoch: 1 }])
+    expect(s.node.isLeader).toBe(true)
+  })
+
+  it('a leader that gets no majority gives the epoch up and follows', () => {
+    const s = new Solo().synced()
+    s.step('b', { type: 'chosen', epoch: 1, value: rec(1, 'a') })
+    expect(s.node.role).toBe('leader')
+    expect(s.node.leaseUntil).toBeNull()
+    s.runTo(1000 + LEASE)
+    expect(s.node.role).toBe('follower')
+    expect(s.node.resign()).toBe(false)
+  })
+
+  it('a Nack naming a newer chosen epoch demotes the leader; one naming its own epoch does not', () => {
+    const s = new Solo().leading()
+    s.step('b', { type: 'nack', epoch: 1, ballot: { round: 1, nodeId: 'a' }, promised: null, chosenEpoch: 1, reason: 'promised' })
+    expect(s.node.isLeader).toBe(true)
+    s.step('b', { type: 'nack', epoch: 2, ballot: { round: 1, nodeId: 'a' }, promised: null, chosenEpoch: 2, reason: 'stale' })
+    expect(s.take().events).toEqual([{ type: 'demoted', epoch: 1, reason: 'newer-epoch' }])
+    expect(s.node.role).toBe('follower')
+  })
+
+  it('learning a newer epoch demotes the leader', () => {
+    const s = new Solo().leading()
+    s.step('b', { type: 'chosen', epoch: 2, value: rec(2, 'b') })
+    expect(s.take().events).toEqual([{ type: 'leaderChosen', record: rec(2, 'b') }, { type: 'demoted', epoch: 1, reason: 'newer-epoch' }])
+    expect(s.node.role).toBe('follower')
+    expect(s.node.isLeader).toBe(false)
+  })
+})
+
+describe('Node: a candidate hearing the old leader again', () => {
+  /** a follows b (epoch 1), gives it up, stands for epoch 2 and gets to phase 2 with c's promise. */
+  function accepting (): Solo {
+    const s = new Solo().synced(rec(1, 'b'))
+    s.runTo(1000 + LEASE + WAIT)
+    expect(s.take().messages.map(o => o.msg)).toEqual([{ type: 'prepare', epoch: 2, ballot: { round: 1, nodeId: 'a' } }])
+    s.step('c', { type: 'promise', epoch: 2, ballot: { round: 1, nodeId: 'a' }, accepted: null })
+    expect(s.take().messages.map(o => o.msg.type)).toEqual(['accept'])
+    return s
+  }
+
+  it('in phase 2 keeps its ballot, and does not stand again while the leader is live', () => {
+    const s = accepting()
+    const prepareAt = 1000 + LEASE + WAIT
+    s.now = prepareAt + 10
+    s.step('b', { type: 'heartbeat', epoch: 1, seq: 9, value: rec(1, 'b'), ackFrom: [] })
+    expect(s.take().events).toEqual([{ type: 'leaderFound', record: rec(1, 'b') }])
+    expect(s.node.nextDeadline()).toBe(prepareAt + ROUND)
+    // The ballot times out and a retry is planned; the leader is live, so the retry does nothing.
+    s.runTo(prepareAt + 2 * ROUND)
+    expect(s.take().messages.filter(o => o.msg.type === 'prepare' || o.msg.type === 'accept')).toEqual([])
+  })
+
+  it('a Resign naming another successor does not make it use round 0, even with its election overdue', () => {
+    const s = accepting()
+    const prepareAt = 1000 + LEASE + WAIT
+    s.now = prepareAt + 10
+    s.step('b', { type: 'heartbeat', epoch: 1, seq: 9, value: rec(1, 'b'), ackFrom: [] })
+    s.tickAt(prepareAt + ROUND) // the ballot times out: a retry is planned
+    const retryAt = s.node.nextDeadline()!
+    s.take()
+    s.now = retryAt + 100 // not ticked yet
+    s.step('b', { type: 'resign', epoch: 1, successor: 'c' })
+    expect(s.take().messages.filter(o => o.msg.type === 'accept')).toEqual([])
+  })
+
+  it('in phase 1 drops its ballot when the leader it gave up is heard', () => {
+    const s = new Solo().synced(rec(1, 'b'))
+    s.runTo(1000 + LEASE + WAIT)
+    s.take()
+    s.now = 1000 + LEASE + WAIT + 10
+    s.step('b', { type: 'heartbeat', epoch: 1, seq: 9, value: rec(1, 'b'), ackFrom: [] })
+    expect(s.node.nextDeadline()).toBe(s.now + LEASE)
+  })
+
+  it('a stale heartbeat of an older leader does not stop its election', () => {
+    const s = new Solo().synced(rec(2, 'c'))
+    s.runTo(1000 + LEASE)
+    const planned = s.node.nextDeadline()
+    expect(planned).toBe(1000 + LEASE + WAIT)
+    s.take()
+    s.step('b', { type: 'heartbeat', epoch: 1, seq: 9, value: rec(1, 'b'), ackFrom: 'all' })
+    expect(s.node.nextDeadline()).toBe(planned)
+  })
+})
+
+describe('Node: stepping down from an epoch it stood in before a restart (rule 7)', () => {
+  it('resigns with no successor and then waits a whole election delay, not a quarter', () => {
+    const s = new Solo({ state: state({ candidateEpoch: 1, highestRound: 1 }) }).start()
+    s.take()
+    s.now = 1010
+    s.step('b', { type: 'statusReply', epoch: 1, value: rec(1, 'a') })
+    expect(s.take().messages).toEqual([{ to: null, msg: { type: 'resign', epoch: 1, successor: null } }])
+    expect(s.node.quarantined).toBe(false)
+    expect(s.node.nextDeadline()).toBe(1010 + WAIT)
+  })
+})
