@@ -50,6 +50,8 @@ export type HistoryEvent =
   | { readonly ev: 'demoted', readonly t: Ms, readonly node: string, readonly inc: number, readonly epoch: number, readonly reason: string }
   | { readonly ev: 'peer:join' | 'peer:leave', readonly t: Ms, readonly node: string, readonly inc: number, readonly peerId: string }
   | { readonly ev: 'error', readonly t: Ms, readonly node: string, readonly inc: number, readonly message: string, readonly code?: string }
+  /** The transport's counters and connected peers, every second while they change (for reading a run, not checked). */
+  | { readonly ev: 'stats', readonly t: Ms, readonly node: string, readonly inc: number, readonly wire: Readonly<Record<string, number>>, readonly peers: readonly string[] }
 
 export type EventOf<K extends HistoryEvent['ev']> = Extract<HistoryEvent, { ev: K }>
 

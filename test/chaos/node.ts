@@ -103,6 +103,15 @@ const sample = (): void => {
 }
 setInterval(sample, SAMPLE_MS)
 
+// The transport's counters, for reading a run afterwards: every second, when they changed.
+let lastStats = ''
+setInterval(() => {
+  const wire = { ...election.wireStats }
+  const { framesSent: _s, framesReceived: _r, bytesSent: _bs, bytesReceived: _br, ...rare } = wire
+  const key = JSON.stringify([rare, election.peers])
+  if (key !== lastStats) { lastStats = key; out({ ev: 'stats', wire, peers: election.peers }) }
+}, 1000)
+
 // The workload: the check, the work, then the write, as an unfenced application would do it.
 let registers: Socket | null = null
 if (values.registers !== undefined) {
