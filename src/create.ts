@@ -119,7 +119,7 @@ export async function createElection (options: CreateElectionOptions): Promise<E
 
 /**
  * libp2p's ping monitor, tuned so that a connection that stops answering is
- * closed within about 1.5 leases, and the dialer redials it. Without it a
+ * closed within about 2 leases, and the dialer redials it. Without it a
  * blackholed TCP connection stays open for minutes, and after the path heals
  * it carries data again only at its next retransmission: a partitioned node
  * needed 2.4–4.3 s after the heal to hear the leader. A ping that meets an
@@ -127,7 +127,9 @@ export async function createElection (options: CreateElectionOptions): Promise<E
  */
 export function connectionMonitorFor (leaseMs: number): { pingInterval: number, pingTimeout: { minTimeout: number, maxTimeout: number }, abortConnectionOnPingFailure: true } {
   const timeoutMs = Math.max(MIN_PING_TIMEOUT_MS, leaseMs)
-  return { pingInterval: Math.max(MIN_PING_TIMEOUT_MS / 2, leaseMs / 2), pingTimeout: { minTimeout: timeoutMs, maxTimeout: timeoutMs }, abortConnectionOnPingFailure: true }
+  // A ping per lease, not more often: each opens a stream, and at leaseMs/2 idle CPU rose from
+  // 0.26 to 1.7 % per node (docs/benchmarks.md).
+  return { pingInterval: Math.max(MIN_PING_TIMEOUT_MS, leaseMs), pingTimeout: { minTimeout: timeoutMs, maxTimeout: timeoutMs }, abortConnectionOnPingFailure: true }
 }
 
 /** No ping waits less than this, in ms, however short the lease: a busy event loop must not cut healthy connections. */

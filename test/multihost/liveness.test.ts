@@ -33,7 +33,7 @@ describe.skipIf(!CAN)('liveness on a virtual LAN', () => {
     // The veth goes down: packets vanish, no FIN and no RST reach either side.
     lan.setLink(cut.host, false)
     const cutAt = Date.now()
-    // Generous bounds: the ping monitor closes a silent connection within about 1.5 leases.
+    // Generous bounds: the ping monitor closes a silent connection within about 2 leases.
     await cut.next(e => e.ev === 'peer:leave' && e.peerId === leader.id, 6 * LEASE, from)
     await leader.next(e => e.ev === 'peer:leave' && e.peerId === cut.id, 6 * LEASE, leaderFrom)
     expect(Date.now() - cutAt).toBeLessThan(6 * LEASE)
