@@ -126,6 +126,9 @@ export async function createElection (options: CreateElectionOptions): Promise<E
  * unknown protocol still proves the peer alive, so peers need no ping handler.
  */
 export function connectionMonitorFor (leaseMs: number): { pingInterval: number, pingTimeout: { minTimeout: number, maxTimeout: number }, abortConnectionOnPingFailure: true } {
+  if (typeof leaseMs !== 'number' || !Number.isFinite(leaseMs) || leaseMs <= 0) {
+    throw new ConfigError('leaseMs', `must be a positive number of ms, got ${typeof leaseMs === 'string' ? JSON.stringify(leaseMs) : String(leaseMs)}`)
+  }
   const timeoutMs = Math.max(MIN_PING_TIMEOUT_MS, leaseMs)
   // A ping per lease, not more often: each opens a stream, and at leaseMs/2 idle CPU rose from
   // 0.26 to 1.7 % per node (docs/benchmarks.md).
