@@ -84,24 +84,8 @@ export class Nemesis {
     }
     const heal = (): void => { c.record({ ev: 'heal', t: now(), id }) }
     switch (kind) {
-      case 'kill': {
-        start([target])
-        c.signal(target, 'SIGKILL')
-        await c.exited(target)
-        await sleep(this.#between(0.2, 2))
-        c.spawn(target)
-        heal()
-        return
-      }
-      case 'term': {
-        start([target])
-        c.signal(target, 'SIGTERM')
-        await c.exited(target)
-        await sleep(this.#between(0.2, 1))
-        c.spawn(target)
-        heal()
-        return
-      }
+      case 'kill': await this.#restart(target, 'SIGKILL', 2, start, heal); return
+      case 'term': await this.#restart(target, 'SIGTERM', 1, start, heal); return
       case 'pause': {
         // Shorter and longer than the lease, about evenly.
         const ms = this.#between(0.2, 3)
@@ -136,6 +120,16 @@ export class Nemesis {
         await this.#network(() => { for (const n of minority) c.cut(n, majority) }, start, heal, minority, `against ${majority.join(' ')}`)
       }
     }
+  }
+
+  /** Ends `target` with `signal`, leaves it down for 0.2 to `maxDownLeases` leases, and starts it again on its data directory. */
+  async #restart (target: string, signal: 'SIGKILL' | 'SIGTERM', maxDownLeases: number, start: (nodes: readonly string[]) => void, heal: () => void): Promise<void> {
+    start([target])
+    this.#c.signal(target, signal)
+    await this.#c.exited(target)
+    await sleep(this.#between(0.2, maxDownLeases))
+    this.#c.spawn(target)
+    heal()
   }
 
   async #network (apply: () => void, start: (nodes: readonly string[], detail?: string) => void, heal: () => void, nodes: readonly string[], detail?: string): Promise<void> {
