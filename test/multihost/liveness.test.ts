@@ -45,22 +45,4 @@ describe.skipIf(!CAN)('liveness on a virtual LAN', () => {
     expect(cut.leader).toBe(now.id)
     expect(Date.now() - healedAt).toBeLessThan(10 * LEASE)
   })
-
-  it('a follower stopped for most of a lease hears the heartbeats that waited, and does not call the leader lost', async () => {
-    procs = lan.hosts.map(h => startNode(lan, h, { size: 3, leaseMs: LEASE }))
-    const leader = await agreement(procs, 30 * LEASE)
-    const follower = procs.find(p => p !== leader)!
-    const from = follower.events.length
-    // Five stops of 0.95 lease, each just after a heartbeat could have come: the follower's view,
-    // one lease from the newest heartbeat, expires during most of them; the ping monitor's
-    // timeout (one lease) never does, so the connection and its queued heartbeats survive.
-    for (let i = 0; i < 5; i++) {
-      follower.signal('SIGSTOP')
-      await new Promise(resolve => setTimeout(resolve, 0.95 * LEASE))
-      follower.signal('SIGCONT')
-      await new Promise(resolve => setTimeout(resolve, LEASE))
-    }
-    expect(follower.events.slice(from).filter(e => e.ev === 'leaderLost' || e.ev === 'error')).toEqual([])
-    expect(follower.leader).toBe(leader.id)
-  })
 })
