@@ -101,19 +101,63 @@ export class StorageFailedError extends QuorumError {
 }
 
 /**
- * More voters than `clusterSize` are voting: a misconfigured cluster. The node
- * does not vote until that is fixed; `voters` lists those it saw.
+ * This node's `field` differs from the cluster's agreed configuration. For
+ * `clusterSize` the node follows the cluster (`adopted`, reported as a
+ * warning); for `leaseMs`, `heartbeatMs` and `maxDriftRatio` it votes and
+ * leads nothing until restarted with the cluster's value.
  */
-export class TooManyVotersError extends QuorumError {
-  static readonly code = 'ERR_TOO_MANY_VOTERS'
-  readonly code = TooManyVotersError.code
-  override readonly name = 'TooManyVotersError'
-  readonly clusterSize: number
-  readonly voters: readonly NodeId[]
-  constructor (clusterSize: number, voters: readonly NodeId[]) {
-    super(`more voters than clusterSize (${clusterSize}) are voting: ${voters.join(', ')}; not voting until that is fixed`)
-    this.clusterSize = clusterSize
-    this.voters = voters
+export class SettingMismatchError extends QuorumError {
+  static readonly code = 'ERR_SETTING_MISMATCH'
+  readonly code = SettingMismatchError.code
+  override readonly name = 'SettingMismatchError'
+  readonly field: string
+  readonly local: number
+  readonly cluster: number
+  readonly adopted: boolean
+  constructor (field: string, local: number, cluster: number, adopted: boolean) {
+    super(adopted
+      ? `${field} is ${local} here but ${cluster} in the cluster's configuration; following the cluster's`
+      : `${field} is ${local} here but ${cluster} in the cluster's configuration; this node votes and leads nothing until it is restarted with ${field} ${cluster}`)
+    this.field = field
+    this.local = local
+    this.cluster = cluster
+    this.adopted = adopted
+  }
+}
+
+/**
+ * A peer speaks for another cluster under the same name: its history began
+ * with a different first election (`clusterId`), for example a node started
+ * on a data directory of another cluster. Its messages are ignored.
+ */
+export class ClusterMismatchError extends QuorumError {
+  static readonly code = 'ERR_CLUSTER_MISMATCH'
+  readonly code = ClusterMismatchError.code
+  override readonly name = 'ClusterMismatchError'
+  readonly peer: NodeId
+  readonly clusterId: string
+  readonly ours: string
+  constructor (peer: NodeId, clusterId: string, ours: string) {
+    super(`${peer} reports cluster ${clusterId}, but this node belongs to cluster ${ours}; ignoring it (a data directory of another cluster?)`)
+    this.peer = peer
+    this.clusterId = clusterId
+    this.ours = ours
+  }
+}
+
+/**
+ * This node is a voter of the configuration under an ID whose earlier state
+ * it does not have (memory storage with a fixed key, or a wiped data
+ * directory): it votes nothing until the leader removed it and added it again.
+ */
+export class ForgottenStateWarning extends QuorumError {
+  static readonly code = 'ERR_FORGOTTEN_STATE'
+  readonly code = ForgottenStateWarning.code
+  override readonly name = 'ForgottenStateWarning'
+  readonly version: number
+  constructor (version: number) {
+    super(`this node's ID is a voter of configuration ${version}, but it started without that voter's state; it votes nothing until the leader has removed it and added it again`)
+    this.version = version
   }
 }
 

@@ -17,6 +17,8 @@ export type InvariantName =
   | 'lease-within-bound'
   | 'quorum-of-distinct-voters'
   | 'legal-role-change'
+  | 'one-voter-per-change'
+  | 'lease-counted-by-voters'
 
 /**
  * Throws SafetyViolationError(`name`, detail) unless `condition` holds. The

@@ -15,6 +15,7 @@
 import { Proposer } from '../paxos/proposer.js'
 import { ballotEquals, nextBallot, type Ballot, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
 import type { Accept, Accepted, Nack, PromiseMsg } from '../paxos/message.js'
+import type { Configuration, Electorate } from '../paxos/configuration.js'
 import type { PersistentState } from '../storage/storage.js'
 import type { Random } from './clock.js'
 import type { ResolvedConfig } from './config.js'
@@ -41,6 +42,12 @@ export interface CandidacyContext {
   readonly leaderLive: () => boolean
   /** The role change to candidate for `epoch` (the node asserts it is legal). */
   readonly becomeCandidate: (epoch: Epoch) => void
+  /** Who decides the next epoch (rule 8). */
+  readonly electorate: () => Electorate
+  /** The configuration an ordinary candidacy carries on: the newest one, or null before any (epoch 1). */
+  readonly configuration: () => Configuration | null
+  /** Epoch 1's configuration, naming the voters that promised (rule 12). */
+  readonly firstConfiguration: (promisers: ReadonlySet<NodeId>) => Configuration
 }
 
 /** Standing for election (see the file header). */
@@ -59,6 +66,8 @@ export class Candidacy {
   #ownAccept: OwnAccept | null = null
   /** After resigning, this node lets others go first. */
   #holdOffUntil = 0
+  /** The proposer is this leader's configuration change, not a candidacy. */
+  #changing = false
 
   constructor (config: ResolvedConfig, random: Random, state: PersistentState | null, context: CandidacyContext) {
     this.#config = config
@@ -142,7 +151,8 @@ export class Candidacy {
       return
     }
     this.#electionAt = null
-    this.#proposer = new Proposer(next, this.#config.clusterSize, this.#own(next))
+    const electorate = this.#context.electorate()
+    this.#proposer = new Proposer(next, electorate, this.#own(next))
     this.#context.becomeCandidate(next)
     // Stored with this step, before the Accept leaves: round 0 is used once per epoch.
     this.#roundZeroUsedThrough = next
@@ -153,7 +163,7 @@ export class Candidacy {
     // Everyone is asked if the round is not decided by the time the other voters may stand
     // (electionDelayMs/4 at the earliest), or at once when a voter refuses because the Resign
     // has not reached it yet.
-    this.#sendAccept(accept, now, Math.floor(this.#config.clusterSize / 2))
+    this.#sendAccept(accept, now, electorate.quorum - 1)
     this.#resend = { msg: accept, at: now + this.#config.electionDelayMs / 4, left: 3 }
     this.#ballotDeadline = now + this.#config.roundTimeoutMs
   }
@@ -175,13 +185,13 @@ export class Candidacy {
   }
 
   /** A refusal: resend the round-0 Accept soon (a voter has not seen the Resign yet), or back off a defeated ballot. */
-  onNack (m: Nack, now: number): void {
+  onNack (m: Nack, now: number, from?: NodeId): void {
     const resend = this.#resend
     if (resend !== null && resend.left > 0 && m.reason === 'lease' && m.epoch === resend.msg.epoch && ballotEquals(m.ballot, resend.msg.ballot)) {
       resend.at = Math.min(resend.at, now + this.#config.electionDelayMs / 20)
       return
     }
-    if (this.#proposer === null || !this.#proposer.onNack(m)) return
+    if (this.#proposer === null || !this.#proposer.onNack(m, from)) return
     this.#resend = null
     this.#ballotDeadline = null
     this.schedule(now, this.backoff())
@@ -189,7 +199,7 @@ export class Candidacy {
 
   /** `epoch` is decided: a candidacy for it or an older one is over. */
   onDecided (epoch: Epoch): void {
-    if (this.#proposer !== null && this.#proposer.epoch <= epoch) this.#proposer = null
+    if (this.#proposer !== null && this.#proposer.epoch <= epoch) { this.#proposer = null; this.#changing = false }
     this.cancel()
   }
 
@@ -201,15 +211,49 @@ export class Candidacy {
       return
     }
     const epoch = this.#context.nextEpoch()
-    if (this.#proposer === null || this.#proposer.epoch !== epoch) {
-      this.#proposer = new Proposer(epoch, this.#config.clusterSize, this.#own(epoch))
+    if (this.#proposer === null || this.#proposer.epoch !== epoch || this.#changing) {
+      this.#changing = false
+      this.#proposer = this.#newProposer(epoch, this.#own(epoch))
       this.#context.becomeCandidate(epoch)
     }
-    const ballot = nextBallot(this.#config.nodeId, [this.#proposer.highestSeen, this.#context.promised(epoch)], this.#highestRound)
+    this.#prepare(epoch, now)
+  }
+
+  /**
+   * The leader proposes itself again for the next epoch with `config`, one
+   * change from the current one (rule 9): an ordinary ballot with phase 1,
+   * so a value already accepted there wins instead. It stays leader meanwhile.
+   * Returns false while such a change is under way.
+   */
+  reconfigure (config: Configuration, now: number): boolean {
+    const epoch = this.#context.nextEpoch()
+    if (this.#changing && this.#proposer?.epoch === epoch && this.#ballotDeadline !== null) return false
+    this.#changing = true
+    this.#electionAt = null
+    this.#proposer = this.#newProposer(epoch, { epoch, leaderId: this.#config.nodeId, metadata: this.#config.metadata, config })
+    // Stands, though it keeps its role: the event is the same as a candidacy's.
+    this.#context.out.event({ type: 'candidate', epoch })
+    this.#prepare(epoch, now)
+    return true
+  }
+
+  /** Whether a configuration change of this leader is under way. */
+  get changing (): boolean { return this.#changing && this.#proposer !== null }
+
+  #newProposer (epoch: Epoch, own: LeaderRecord): Proposer {
+    const complete = epoch === 1 && this.#context.configuration() === null
+      ? (promisers: ReadonlySet<NodeId>) => ({ ...own, config: this.#context.firstConfiguration(promisers) })
+      : undefined
+    return new Proposer(epoch, this.#context.electorate(), own, complete)
+  }
+
+  #prepare (epoch: Epoch, now: number): void {
+    const proposer = this.#proposer!
+    const ballot = nextBallot(this.#config.nodeId, [proposer.highestSeen, this.#context.promised(epoch)], this.#highestRound)
     // Stored with this step, before the Prepare leaves: ballots stay unique across restarts.
     this.#highestRound = ballot.round
     this.#context.out.store('sync')
-    this.#context.out.broadcast(this.#proposer.prepare(ballot))
+    this.#context.out.broadcast(proposer.prepare(ballot))
     this.#ballotDeadline = now + this.#config.roundTimeoutMs
   }
 
@@ -227,7 +271,9 @@ export class Candidacy {
     this.#context.out.broadcast(accept, undefined, fanout)
   }
 
+  /** This node's record for `epoch`, carrying the configuration on (epoch 1's is completed from the promisers). */
   #own (epoch: Epoch): LeaderRecord {
-    return { epoch, leaderId: this.#config.nodeId, metadata: this.#config.metadata }
+    const config = this.#context.configuration() ?? this.#context.firstConfiguration(new Set([this.#config.nodeId]))
+    return { epoch, leaderId: this.#config.nodeId, metadata: this.#config.metadata, config }
   }
 }

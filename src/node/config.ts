@@ -16,8 +16,32 @@ export { ConfigError, METADATA_LIMITS }
 export interface NodeConfig {
   /** This node's unique ID; ballots and votes are told apart by it. */
   readonly nodeId: NodeId
-  /** Number of voters in the cluster; a quorum is floor(n/2)+1 of them. */
+  /**
+   * The number of voters the cluster aims for (the target): the leader keeps
+   * the configuration at this size from the nodes present; every other node
+   * is an observer. Before the first election, a majority of this many fresh
+   * nodes (or of those heard from, if more) elects the first leader.
+   */
   readonly clusterSize: number
+  /**
+   * 'observer' never votes and never leads (a web tier that only wants to know
+   * who leads); 'voter' may be made a voter by the leader.
+   * @default 'voter'
+   */
+  readonly role?: NodeRole
+  /**
+   * true: never found a new cluster, only join an existing one (learn its
+   * configuration from any member). Set it on nodes added to a running
+   * cluster: it rules out the bootstrap hazard (docs/protocol.md, rule 12).
+   * @default false
+   */
+  readonly join?: boolean
+  /** How often this node tells the leader it is there, in ms. @default leaseMs */
+  readonly presenceMs?: number
+  /** The leader removes a voter it has not heard from (able to vote) for this long, in ms. @default 5 × leaseMs */
+  readonly memberTimeoutMs?: number
+  /** An observer is promoted only after being present and caught up this long, in ms. @default 2 × leaseMs */
+  readonly stabilizationMs?: number
   /** Lease length in ms (default 2000). */
   readonly leaseMs?: number
   /** Heartbeat interval in ms, below leaseMs (default leaseMs/4). */
@@ -33,6 +57,9 @@ export interface NodeConfig {
   /** Small string map delivered with this node's leadership (e.g. its HTTP URL). */
   readonly metadata?: Readonly<Record<string, string>>
 }
+
+/** What a node may become (see NodeConfig.role). */
+export type NodeRole = 'voter' | 'observer'
 
 /** A configuration with every default filled in. */
 export type ResolvedConfig = Required<NodeConfig>
@@ -62,6 +89,14 @@ export function resolveConfig (c: NodeConfig): ResolvedConfig {
   }
   const electionDelayMs = positive('electionDelayMs', c.electionDelayMs ?? leaseMs / 20)
   const roundTimeoutMs = positive('roundTimeoutMs', c.roundTimeoutMs ?? leaseMs / 4)
+  const role = c.role ?? 'voter'
+  if (role !== 'voter' && role !== 'observer') throw new ConfigError('role', `must be 'voter' or 'observer', got ${JSON.stringify(role)}`)
+  const join = c.join ?? false
+  if (typeof join !== 'boolean') throw new ConfigError('join', `must be a boolean, got ${typeof join} ${String(join)}`)
+  const presenceMs = positive('presenceMs', c.presenceMs ?? leaseMs)
+  const memberTimeoutMs = positive('memberTimeoutMs', c.memberTimeoutMs ?? 5 * leaseMs)
+  if (memberTimeoutMs < 2 * presenceMs) throw new ConfigError('memberTimeoutMs', `must be at least twice presenceMs (${presenceMs}), got ${memberTimeoutMs}`)
+  const stabilizationMs = positive('stabilizationMs', c.stabilizationMs ?? 2 * leaseMs)
   const metadata = c.metadata ?? {}
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new ConfigError('metadata', 'must be an object of strings')
   const entries = Object.entries(metadata)
@@ -81,6 +116,11 @@ export function resolveConfig (c: NodeConfig): ResolvedConfig {
     priority,
     electionDelayMs,
     roundTimeoutMs,
+    role,
+    join,
+    presenceMs,
+    memberTimeoutMs,
+    stabilizationMs,
     metadata: Object.freeze({ ...metadata })
   }
 }

@@ -9,6 +9,7 @@ import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
 import type { Message } from '../paxos/message.js'
 import type { PersistentState } from '../storage/storage.js'
 import type { Clock, Random } from './clock.js'
+import type { Configuration } from '../paxos/configuration.js'
 
 /** What a node is given instead of reading clocks, random sources or storage itself. */
 export interface NodeDeps {
@@ -20,7 +21,7 @@ export interface NodeDeps {
   readonly durableStorage: boolean
   /** Test hooks: replace a role with a variant (the simulator's broken variants use them). */
   readonly makeAcceptor?: (snapshot: PersistentState['acceptor']) => Acceptor
-  readonly makeLearner?: (voters: number, newest: LeaderRecord | null) => Learner
+  readonly makeLearner?: (bootstrapVoters: number, newest: LeaderRecord | null) => Learner
 }
 
 /** Why a leader stopped leading. */
@@ -40,13 +41,23 @@ export type NodeEvent =
   | { readonly type: 'leaderFound', readonly record: LeaderRecord }
   /** This node stands for election in `epoch` with its own record. */
   | { readonly type: 'candidate', readonly epoch: Epoch }
+  /** The newest learned record carries a configuration other than the one before (rule 8). */
+  | { readonly type: 'configuration', readonly config: Configuration }
   /**
-   * More distinct voters are voting than `clusterSize` allows (a misconfigured
-   * node, or a stranger): this node stops voting and leading until it is
-   * restarted. Majorities of a wrong count need not overlap, so unavailability
-   * is the safe answer.
+   * This node's setting differs from the cluster's configuration. For
+   * clusterSize it follows the cluster's (`adopted`); for leaseMs,
+   * heartbeatMs and maxDriftRatio it refuses to vote or lead until restarted
+   * with the cluster's value, since its leases would not be the cluster's.
    */
-  | { readonly type: 'tooManyVoters', readonly voters: readonly NodeId[] }
+  | { readonly type: 'settingMismatch', readonly field: string, readonly local: number, readonly cluster: number, readonly adopted: boolean }
+  /** `from` reported a record of another cluster (another history under the same name); it is ignored. */
+  | { readonly type: 'foreignCluster', readonly from: NodeId, readonly clusterId: string, readonly ours: string }
+  /**
+   * This node is a voter of the configuration under an ID whose earlier votes
+   * it forgot (it started without its state): it votes nothing until the
+   * leader removed it and added it again (rule 11).
+   */
+  | { readonly type: 'forgotten', readonly version: number }
   /** Two different values were reported chosen for one epoch: a safety violation seen here. */
   | { readonly type: 'conflict', readonly known: LeaderRecord, readonly reported: LeaderRecord }
 

@@ -3,19 +3,23 @@
  * tracking of who answers them (rule 2 in docs/protocol.md).
  *
  * Invariant kept here: the lease never reaches past the send time of a beat
- * that a majority of distinct voters acknowledged, plus
- * leaseMs·(1−ρ)/(1+ρ) (`leaderLeaseMs`). That is what keeps it inside every
- * acknowledging voter's grant in real time, whatever the drift within ρ.
+ * that a majority of distinct voters of the record's configuration
+ * acknowledged, plus leaseMs·(1−ρ)/(1+ρ) (`leaderLeaseMs`). That is what
+ * keeps it inside every acknowledging voter's grant in real time, whatever
+ * the drift within ρ. A leader that chose a new configuration for itself
+ * (rule 9) keeps the lease it held under the old one until that runs out:
+ * it is backed by the old configuration's voters, whose majorities share a
+ * voter with the new one's.
  */
 import { leaderRecordEquals, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
 import type { OwnAccept } from './candidacy.js'
 import type { DemotionReason, Outbox } from './io.js'
 import { violated } from '../invariant.js'
+import { electorateOf, type Electorate } from '../paxos/configuration.js'
 import { AskTracker, type Beat } from './tracker.js'
 
 export interface LeadershipConfig {
   readonly selfId: NodeId
-  readonly quorum: number
   readonly leaseMs: number
   readonly heartbeatMs: number
   /** leaseMs·(1−ρ)/(1+ρ): how long a leader may count on a majority-acknowledged beat. */
@@ -24,12 +28,17 @@ export interface LeadershipConfig {
   readonly leaseHeld: (leaseUntil: number, now: number) => boolean
 }
 
+/** The lease a leader held under its previous epoch, carried into a configuration change (rule 9). */
+export interface InheritedLease { readonly leaseUntil: number, readonly newestSentAt: number, readonly voters: readonly NodeId[] }
+
 /** Why a leadership must end now (see `tick`). */
 export type LeadershipEnd = 'lease-expired' | 'give-up' | null
 
 /** This node leading the epoch of `record` (see the file header). */
 export class Leadership {
   readonly record: LeaderRecord
+  /** Whose acknowledgements count: the voters of the record's configuration. */
+  readonly electorate: Electorate
   readonly #config: LeadershipConfig
   readonly #out: Outbox
   readonly #tracker: AskTracker
@@ -45,13 +54,35 @@ export class Leadership {
   /** A leader that gets no majority by then gives the epoch up. */
   readonly #giveUpAt: number
 
-  constructor (record: LeaderRecord, now: number, config: LeadershipConfig, out: Outbox) {
+  /** The voters backing the lease until the first majority of the new configuration acknowledges a beat. */
+  #inherited: InheritedLease | null
+
+  constructor (record: LeaderRecord, now: number, config: LeadershipConfig, out: Outbox, inherited: InheritedLease | null = null) {
     this.record = record
+    this.electorate = electorateOf(record.config)
     this.#config = config
     this.#out = out
-    this.#tracker = new AskTracker(config)
+    this.#tracker = new AskTracker({ ...config, quorum: this.electorate.quorum })
     this.#nextBeatAt = now
     this.#giveUpAt = now + config.leaseMs
+    this.#inherited = inherited !== null && config.leaseHeld(inherited.leaseUntil, now) ? inherited : null
+    if (this.#inherited !== null) {
+      // Elected already: the lease it held carries on; the new voters renew it from the first beat.
+      this.#elected = true
+      this.#leaseUntil = this.#inherited.leaseUntil
+      this.#newestSentAt = this.#inherited.newestSentAt
+      out.event({ type: 'elected', epoch: record.epoch })
+    }
+  }
+
+  /** @internal For checkers: the voters whose grants back the lease now. */
+  get leaseVoters (): readonly NodeId[] {
+    return this.#inherited?.voters ?? this.record.config.voters.map(m => m.id)
+  }
+
+  /** What a successor of this leadership under a new configuration inherits (rule 9). */
+  get inheritable (): InheritedLease | null {
+    return this.#elected ? { leaseUntil: this.#leaseUntil, newestSentAt: this.#newestSentAt, voters: this.leaseVoters } : null
   }
 
   get epoch (): Epoch { return this.record.epoch }
@@ -76,9 +107,10 @@ export class Leadership {
    */
   start (own: OwnAccept | null, now: number): void {
     if (own !== null && own.accept.epoch === this.record.epoch && leaderRecordEquals(own.accept.value, this.record)) {
-      const first: Beat = { sentAt: own.sentAt, acks: new Set(own.grantedBy), counted: own.grantedBy.size }
+      const granted = [...own.grantedBy].filter(id => this.electorate.counts(id))
+      const first: Beat = { sentAt: own.sentAt, acks: new Set(granted), counted: granted.length }
       this.#beats.set(0, first)
-      this.#newestSentAt = own.sentAt
+      this.#newestSentAt = Math.max(this.#newestSentAt, own.sentAt)
       this.#count(first, now)
     }
     this.#beat(now)
@@ -95,7 +127,7 @@ export class Leadership {
   /** A lease grant reported in an Accepted after the record was learned: it still counts for beat 0. */
   onLateGrant (from: NodeId, now: number): void {
     const first = this.#beats.get(0)
-    if (first === undefined) return
+    if (first === undefined || !this.electorate.counts(from)) return
     this.#ack(first, from, now)
   }
 
@@ -121,7 +153,7 @@ export class Leadership {
   /** A voter acknowledged beat `seq`. */
   onAck (from: NodeId, seq: number, now: number): void {
     const beat = this.#beats.get(seq)
-    if (beat === undefined) return
+    if (beat === undefined || !this.electorate.counts(from)) return
     if (from !== this.#config.selfId) this.#tracker.onAnswer(from, seq, now - beat.sentAt)
     this.#ack(beat, from, now)
   }
@@ -136,9 +168,12 @@ export class Leadership {
 
   /** A beat acknowledged by a majority extends the lease from its send time; the first such lease elects. */
   #count (beat: Beat, now: number): void {
-    if (beat.counted < this.#config.quorum) return
+    if (beat.counted < this.electorate.quorum) return
     if (beat.counted !== beat.acks.size) violated('quorum-of-distinct-voters', `${beat.counted} acknowledgements counted from ${beat.acks.size} voters`)
+    for (const id of beat.acks) if (!this.electorate.counts(id)) violated('lease-counted-by-voters', `${id} acknowledged beat ${beat.sentAt} of epoch ${this.record.epoch} but is no voter of it`)
     const until = beat.sentAt + this.#config.leaderLeaseMs
+    // The new configuration's voters back the lease once it reaches past the inherited one.
+    if (this.#inherited !== null && until >= this.#inherited.leaseUntil) this.#inherited = null
     if (until > this.#leaseUntil) this.#leaseUntil = until
     if (beat.sentAt > now || this.#leaseUntil > this.#newestSentAt + this.#config.leaderLeaseMs) {
       violated('lease-within-bound', `lease until ${this.#leaseUntil} from a beat sent at ${beat.sentAt} (now ${now}, newest beat ${this.#newestSentAt}, bound ${this.#config.leaderLeaseMs} ms)`)

@@ -14,25 +14,33 @@
  * its own fields and invariants: voter.ts (acceptor, grants, quarantine),
  * voter-count.ts (the guard), catch-up.ts, leader-view.ts, candidacy.ts
  * (proposer, ballots, deadlines, round 0), leadership.ts with tracker.ts
- * (beats, the lease, whom to ask), io.ts (the batch being gathered).
+ * (beats, the lease, whom to ask), membership.ts (the leader's view of who is
+ * there), io.ts (the batch being gathered). The configuration each record
+ * carries (src/paxos/configuration.ts) decides who votes (rules 8–12).
  */
 import { invariant } from '../invariant.js'
 import { Acceptor } from '../paxos/acceptor.js'
 import { Learner, type LearnResult } from '../paxos/learner.js'
-import { majority, type Epoch, type LeaderRecord, type NodeId } from '../paxos/proposal.js'
-import type { Accept, Accepted, Heartbeat, Message, Nack, Prepare, StatusReply } from '../paxos/message.js'
+import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
+import type { Accept, Accepted, Heartbeat, Message, Nack, Prepare, Presence, StatusReply } from '../paxos/message.js'
+import {
+  assertOneChange, bootstrapElectorate, configurationEquals, memberOf, oneChange, SHARED_SETTINGS,
+  type Configuration, type Electorate
+} from '../paxos/configuration.js'
 import type { PersistentState } from '../storage/storage.js'
 import { resolveConfig, type NodeConfig, type ResolvedConfig } from './config.js'
 import type { Clock } from './clock.js'
 import { Candidacy } from './candidacy.js'
 import { CatchUp } from './catch-up.js'
-import { Outbox, type DemotionReason, type NodeDeps, type Ready } from './io.js'
+import { Outbox, type DemotionReason, type NodeDeps, type NodeEvent, type Ready } from './io.js'
 import { LeaderView } from './leader-view.js'
 import { Leadership, type LeadershipConfig } from './leadership.js'
 import { Voter } from './voter.js'
-import { VoterCount } from './voter-count.js'
+import { Membership, type Seen } from './membership.js'
 
 export type { DemotionReason, NodeDeps, NodeEvent, Outbound, PersistMode, Ready } from './io.js'
+
+const EMPTY_SEEN: ReadonlyMap<NodeId, Seen> = new Map()
 
 /** What this node does: follow (vote, watch the leader), stand for election, or lead an epoch chosen for it. */
 export type Role = 'follower' | 'candidate' | 'leader'
@@ -42,7 +50,6 @@ export class Node {
   readonly id: NodeId
   readonly config: ResolvedConfig
   readonly #clock: Clock
-  readonly #quorum: number
   /** leaseMs·(1−ρ)/(1+ρ): how long a leader may count on a majority-acknowledged beat (rule 2). */
   readonly #leaderLeaseMs: number
   readonly #quarantineMs: number
@@ -52,7 +59,6 @@ export class Node {
   readonly #voter: Voter
   readonly #learner: Learner
   readonly #candidacy: Candidacy
-  readonly #voterCount: VoterCount
   readonly #catchUp: CatchUp
   readonly #view: LeaderView
   #leadership: Leadership | null = null
@@ -60,20 +66,43 @@ export class Node {
   /** Epochs up to this one are ones this node led and left, or may have led before a restart; it never leads them again. */
   #retiredThrough: Epoch
   #started = false
+  /** Rule 11: the configuration version at which this node's memory begins (see PersistentState.joinedAt). */
+  #joinedAt: number | null
+  /** Whether this node voted in epoch 1 with the state it has (it is then one of epoch 1's voters for good). */
+  readonly #startedEmpty: boolean
+  /** A shared setting that differs from the cluster's: this node votes and leads nothing (rule 10). */
+  #mismatch: string | null = null
+  /** stop(): this node asks to leave the configuration and stands for nothing. */
+  #leaving = false
+  /** The leader's view of who is there (only while leading). */
+  #membership: Membership | null = null
+  /** Nodes heard from: epoch 1's electorate counts at least these (rule 12). */
+  readonly #heard = new Set<NodeId>()
+  /** Nodes that said they are observers by choice. */
+  readonly #observers = new Set<NodeId>()
+  /** Rule 12: before this local time a node that knows no record does not found a cluster. */
+  #bootstrapAt = 0
+  /** When this node next tells the leader it is there. */
+  #presenceAt = 0
+  /** Warnings given once each. */
+  readonly #warned = new Set<string>()
+  /** The configuration of the newest record learned in this incarnation. */
+  #lastConfig: Configuration | null = null
 
   constructor (config: NodeConfig, deps: NodeDeps) {
     this.config = resolveConfig(config)
     this.id = this.config.nodeId
     this.#clock = deps.clock
-    this.#quorum = majority(this.config.clusterSize)
     const rho = this.config.maxDriftRatio
     this.#leaderLeaseMs = this.config.leaseMs * (1 - rho) / (1 + rho)
     this.#quarantineMs = this.config.leaseMs * (1 + rho) / (1 - rho)
     const state = deps.state
-    this.#out = new Outbox(this.id, this.config.clusterSize <= 1)
+    this.#startedEmpty = state === null
+    this.#joinedAt = state?.joinedAt ?? null
+    // Observers and voters alike: broadcasts go to every connected node.
+    this.#out = new Outbox(this.id, false)
     this.#leadershipConfig = {
       selfId: this.id,
-      quorum: this.#quorum,
       leaseMs: this.config.leaseMs,
       heartbeatMs: this.config.heartbeatMs,
       leaderLeaseMs: this.#leaderLeaseMs,
@@ -87,19 +116,25 @@ export class Node {
       out: this.#out,
       nextEpoch: () => this.#learner.newestEpoch + 1,
       promised: epoch => this.#voter.acceptor.state(epoch).promised,
-      mayStand: now => this.#catchUp.synced && !this.#voter.quarantined(now) && !this.#voterCount.tripped,
-      notBefore: () => this.#voter.quarantineUntil,
+      mayStand: now => this.#catchUp.synced && !this.#voter.quarantined(now) && this.#mayVote() && !this.#leaving &&
+        (this.#learner.newest !== null || (!this.config.join && now >= this.#bootstrapAt)),
+      // Rule 12: a node that knows no cluster listens one round for one before founding it.
+      notBefore: () => Math.max(this.#voter.quarantineUntil, this.#learner.newest === null ? this.#bootstrapAt : 0),
       leaderLive: () => this.#view.live !== null,
-      becomeCandidate: epoch => this.#becomeCandidate(epoch)
+      becomeCandidate: epoch => this.#becomeCandidate(epoch),
+      electorate: () => this.#electorate(),
+      configuration: () => this.#learner.newest?.config ?? null,
+      firstConfiguration: promisers => this.#firstConfiguration(promisers, deps)
     })
-    this.#voterCount = new VoterCount(this.id, this.config.clusterSize, this.config.leaseMs)
-    this.#catchUp = new CatchUp(this.id, this.#quorum)
+    this.#catchUp = new CatchUp(this.id)
     const stood = this.#candidacy.stoodThrough
     // A previous incarnation may have led the epochs it stood in, and announced its own record
     // of the newest before a crash lost it: this one never leads them, nor announces older ones (rule 7).
     this.#retiredThrough = stood
     this.#view = new LeaderView(this.id, this.config.leaseMs, this.#out, Math.max(0, stood - 1))
     this.#mustQuarantine = !deps.durableStorage || this.#voter.storedGrant !== null
+    const newest = this.#learner.newest
+    if (newest !== null) this.#checkSettings(newest.config)
   }
 
   // ---- queries --------------------------------------------------------------
@@ -137,6 +172,26 @@ export class Node {
     return this.#voter.grant
   }
 
+  /** The configuration of the newest chosen record, or null before the first election. */
+  get configuration (): Configuration | null { return this.#learner.newest?.config ?? null }
+
+  /** Whether this node may vote in the next epoch's election: a voter of the configuration, able to. */
+  get voting (): boolean { return this.#mayVote() }
+
+  /** After `leave()`: true once the newest configuration no longer names this node as a voter. */
+  get left (): boolean {
+    const config = this.configuration
+    return this.#leaving && (config === null || memberOf(config, this.id) === undefined)
+  }
+
+  /** What this node, while leading, heard from each node (empty otherwise). */
+  get presence (): ReadonlyMap<NodeId, Seen> { return this.#membership?.seen ?? EMPTY_SEEN }
+
+  /** @internal For checkers: the voters whose grants back this node's lease now, or null while it leads nothing elected. */
+  get leaseVoters (): readonly NodeId[] | null {
+    return this.#leadership?.elected === true ? this.#leadership.leaseVoters : null
+  }
+
   /** The earliest local time at which `tick()` has something to do, or null. */
   nextDeadline (): number | null {
     // Runs after every message and tick: no closure here, it would be allocated (and, under tsx, named) each time.
@@ -144,7 +199,8 @@ export class Node {
       this.#candidacy.nextDeadline(),
       this.#catchUp.askAgainAt ?? Infinity,
       this.#leadership?.nextDeadline() ?? Infinity,
-      this.#view.expiresAt
+      this.#view.expiresAt,
+      this.#view.live !== null && this.#leadership === null ? this.#presenceAt : Infinity
     )
     return t === Infinity ? null : t
   }
@@ -159,7 +215,8 @@ export class Node {
     this.#started = true
     const now = this.#clock.now()
     if (this.#mustQuarantine) this.#voter.quarantine(now + this.#quarantineMs)
-    if (this.#catchUp.answer(null)) this.#onSynced(now)
+    this.#bootstrapAt = now + this.config.roundTimeoutMs
+    if (this.#catchUp.answer(null, this.#electorate())) this.#onSynced(now)
     else this.#askStatus(now)
     const newest = this.#learner.newest
     // A remembered leader gets one lease's time to show it is alive.
@@ -185,6 +242,21 @@ export class Node {
     const askAgainAt = this.#catchUp.askAgainAt
     if (askAgainAt !== null && now >= askAgainAt) this.#askStatus(now)
     this.#candidacy.tick(now)
+    if (now >= this.#presenceAt) this.#sendPresence(now)
+    if (this.#leadership?.elected === true) this.#manageMembers(now)
+    this.#flushLoopback()
+  }
+
+  /**
+   * Asks to leave the configuration (stop()): resigns first if leading, then
+   * tells the leader, which removes this voter when a majority can commit it;
+   * meanwhile this node still votes but stands for nothing. See `left`.
+   */
+  leave (): void {
+    if (this.#leaving || !this.#started) return
+    this.#leaving = true
+    this.resign()
+    this.#sendPresence(this.#clock.now())
     this.#flushLoopback()
   }
 
@@ -218,7 +290,21 @@ export class Node {
   #becomeLeader (record: LeaderRecord, now: number): void {
     invariant(this.#role !== 'leader', 'legal-role-change', () => `leader → leader: epoch ${record.epoch} chosen while leading epoch ${this.#leadership!.epoch}`)
     this.#role = 'leader'
+    this.#membership = new Membership(this.id, this.config, now)
     this.#leadership = new Leadership(record, now, this.#leadershipConfig, this.#out)
+    this.#leadership.start(this.#candidacy.ownAccept, now)
+  }
+
+  /**
+   * Leads `record`, the configuration change this leader proposed for itself
+   * (rule 9): the epoch moves on, and the lease held under the old one carries
+   * over until the new voters renew it. No demotion: it leads throughout.
+   */
+  #succeedSelf (record: LeaderRecord, now: number): void {
+    const old = this.#leadership!
+    invariant(this.#role === 'leader' && old.epoch < record.epoch, 'legal-role-change', () => `self-succession into epoch ${record.epoch} from ${this.#role} of epoch ${old.epoch}`)
+    this.#retiredThrough = Math.max(this.#retiredThrough, old.epoch)
+    this.#leadership = new Leadership(record, now, this.#leadershipConfig, this.#out, old.inheritable)
     this.#leadership.start(this.#candidacy.ownAccept, now)
   }
 
@@ -226,6 +312,7 @@ export class Node {
   #becomeFollower (): void {
     if (this.#leadership !== null) this.#retiredThrough = Math.max(this.#retiredThrough, this.#leadership.epoch)
     this.#leadership = null
+    this.#membership = null
     this.#role = 'follower'
   }
 
@@ -241,7 +328,10 @@ export class Node {
   #handle (from: NodeId, m: Message, now: number): void {
     // A proposer's ballot names the proposer: a peer cannot propose with another's ballot.
     if ((m.type === 'prepare' || m.type === 'accept') && m.ballot.nodeId !== from) return
-    if (from !== this.id && (m.type === 'promise' || m.type === 'accepted' || m.type === 'heartbeatAck')) this.#noteVoter(from, now)
+    if (from !== this.id) {
+      if (!this.#heard.has(from)) this.#heard.add(from)
+      if (this.#foreign(from, m)) return
+    }
     switch (m.type) {
       case 'prepare': return this.#onPrepare(from, m, now)
       case 'accept': return this.#onAccept(from, m, now)
@@ -261,19 +351,37 @@ export class Node {
         return this.#out.send(from, { type: 'statusReply', epoch: newest?.epoch ?? 0, value: newest })
       }
       case 'statusReply': return this.#onStatusReply(from, m, now)
+      case 'presence': return this.#onPresence(from, m, now)
     }
   }
 
-  /** The voter-count guard: more distinct voters than clusterSize stops voting and leading (voter-count.ts). */
-  #noteVoter (from: NodeId, now: number): void {
-    const voters = this.#voterCount.note(from, now)
-    if (voters === null) return
-    this.#out.event({ type: 'tooManyVoters', voters })
-    this.#demote('membership')
+  /**
+   * A message claiming a chosen record of another cluster (another history
+   * under this name: a node with state from elsewhere): reported once per
+   * sender, and ignored. Records merely proposed are left to the acceptor,
+   * which refuses configurations that do not follow its own (rule 9).
+   */
+  #foreign (from: NodeId, m: Message): boolean {
+    const ours = this.#learner.newest?.config.clusterId
+    if (ours === undefined) return false
+    const claimed = m.type === 'chosen' || m.type === 'heartbeat' ? m.value : m.type === 'statusReply' ? m.value : null
+    if (claimed === null || claimed.config.clusterId === ours) return false
+    this.#warnOnce(`foreign:${from}`, { type: 'foreignCluster', from, clusterId: claimed.config.clusterId, ours })
+    return true
+  }
+
+  /** Why this node refuses to vote in `epoch`'s election now (beyond quarantine and leases), or null. */
+  #refusal (epoch: Epoch): Nack['reason'] | null {
+    if (this.#mismatch !== null) return 'config'
+    // Its electorate is known only for the epoch after the newest learned (rule 8).
+    if (epoch !== this.#learner.newestEpoch + 1 || !this.#mayVote()) return 'membership'
+    return null
   }
 
   #onPrepare (from: NodeId, m: Prepare, now: number): void {
-    const promised = this.#voter.answerPrepare(from, m, now, this.#learner.newest, this.#voterCount.tripped)
+    const refusal = this.#refusal(m.epoch)
+    if (refusal === 'membership' && m.epoch > this.#learner.newestEpoch + 1) this.#out.send(from, { type: 'statusRequest', epoch: this.#learner.newestEpoch })
+    const promised = this.#voter.answerPrepare(from, m, now, this.#learner.newest, refusal)
     // Someone else is electing: give them a round before competing.
     if (promised && from !== this.id) this.#candidacy.deferTo(now + this.config.roundTimeoutMs)
   }
@@ -283,7 +391,14 @@ export class Node {
     const overtaken = this.#voter.overtakenResign(from, m, now)
     if (overtaken !== null) this.#onResign(overtaken.leaderId, overtaken.epoch, from, now)
     // Accepted goes to the proposer only: it learns, then tells everyone (Chosen or its heartbeat).
-    this.#voter.answerAccept(from, m, now, this.#learner.newest, this.#voterCount.tripped)
+    this.#voter.answerAccept(from, m, now, this.#learner.newest, this.#refusal(m.epoch) ?? this.#configRefusal(m.value))
+  }
+
+  /** Rule 9: an acceptor accepts only a configuration that follows the newest one by at most one voter. */
+  #configRefusal (value: LeaderRecord): Nack['reason'] | null {
+    const newest = this.#learner.newest
+    if (newest === null) return value.config.version === 1 && this.#matchesSettings(value.config) ? null : 'config'
+    return oneChange(newest.config, value.config) ? null : 'config'
   }
 
   #onAccepted (from: NodeId, m: Accepted, now: number): void {
@@ -300,7 +415,7 @@ export class Node {
   #onNack (from: NodeId, m: Nack, now: number): void {
     if (this.#leadership !== null && m.chosenEpoch > this.#leadership.epoch) this.#demote('newer-epoch')
     if (m.chosenEpoch > this.#learner.newestEpoch) this.#out.send(from, { type: 'statusRequest', epoch: this.#learner.newestEpoch })
-    this.#candidacy.onNack(m, now)
+    this.#candidacy.onNack(m, now, from)
   }
 
   #onHeartbeat (from: NodeId, m: Heartbeat, now: number): void {
@@ -311,7 +426,14 @@ export class Node {
     if (newest === null) return
     // A leader given up on is alive after all: stop competing with it.
     if (m.epoch >= newest.epoch && this.#view.hear(newest, m.epoch, now) && !this.#candidacy.accepting) this.#candidacy.cancel()
-    this.#voter.answerHeartbeat(from, m, now, newest, this.#voterCount.tripped)
+    this.#voter.answerHeartbeat(from, m, now, newest, this.#mayGrant(m.value.config))
+  }
+
+  /** A node tells the leader it is there (rule 10). */
+  #onPresence (from: NodeId, m: Presence, now: number): void {
+    if (m.observer) this.#observers.add(from)
+    else this.#observers.delete(from)
+    this.#membership?.onPresence(from, m, now)
   }
 
   #onResign (from: NodeId, epoch: Epoch, successor: NodeId | null, now: number): void {
@@ -327,7 +449,7 @@ export class Node {
 
   #onStatusReply (from: NodeId, m: StatusReply, now: number): void {
     if (m.value !== null && m.value.epoch === m.epoch) this.#onLearn(this.#learner.onChosen(m.value), now)
-    if (this.#catchUp.answer(from)) this.#onSynced(now)
+    if (this.#catchUp.answer(from, this.#electorate())) this.#onSynced(now)
   }
 
   // ---- learning, catching up, losing the leader -----------------------------
@@ -337,22 +459,163 @@ export class Node {
     if (result.kind !== 'learned') return
     const record = result.value
     const mine = record.leaderId === this.id
+    if (this.#joinedAt === null) this.#join(record)
     this.#voter.acceptor.compact(record.epoch)
     // This node's own election may be stored lazily (rule 7); only the newest record may be
     // unsaved, so a second one waits for its save. Others' records are stored before they are
     // announced, so that a node never learns epochs out of order.
     this.#out.store(mine && this.#out.mayStoreLazily ? 'lazy' : 'sync')
+    this.#onConfiguration(record)
     this.#view.announce(record)
     this.#candidacy.onDecided(record.epoch)
-    if (this.#leadership !== null && this.#leadership.epoch < record.epoch) this.#demote('newer-epoch')
+    const leadership = this.#leadership
+    if (mine && leadership !== null && leadership.epoch < record.epoch && record.epoch > this.#retiredThrough) {
+      this.#succeedSelf(record, now)
+    } else if (leadership !== null && leadership.epoch < record.epoch) {
+      this.#demote('newer-epoch')
+    }
     this.#view.watch(record, now)
     if (mine && record.epoch <= this.#retiredThrough && this.#leadership === null) {
       // Chosen for an epoch it will not lead (it stood in it before a restart, rule 7): step
       // down at once, as a resigning leader would, so that nobody waits out the lease.
       this.#out.broadcast({ type: 'resign', epoch: record.epoch, successor: null })
     }
-    if (mine && record.epoch > this.#retiredThrough && this.#leadership === null && !this.#voterCount.tripped) this.#becomeLeader(record, now)
+    if (mine && record.epoch > this.#retiredThrough && this.#leadership === null && this.#mayLead(record)) this.#becomeLeader(record, now)
     else if (this.#role === 'candidate') this.#becomeFollower()
+    // Someone else leads now: tell it this node is there.
+    if (!mine) this.#presenceAt = Math.min(this.#presenceAt, now)
+  }
+
+  /**
+   * Rule 11, at the first record this node learns: its memory begins at that
+   * configuration's version, unless it voted in epoch 1 with the state it has
+   * (then it was there from the start).
+   */
+  #join (record: LeaderRecord): void {
+    const votedInFirst = record.epoch === 1 && (this.#voter.acceptor.state(1).promised !== null || this.#candidacy.stoodThrough >= 1)
+    this.#joinedAt = votedInFirst || !this.#startedEmpty ? Math.min(record.config.version, votedInFirst ? 0 : record.config.version) : record.config.version
+    if (!this.#startedEmpty && !votedInFirst) this.#joinedAt = 0
+    this.#out.store('sync')
+  }
+
+  /** A learned record's configuration: checked against this node's settings, reported when it changed. */
+  #onConfiguration (record: LeaderRecord): void {
+    const previous = this.#lastConfig
+    this.#lastConfig = record.config
+    if (previous !== null && configurationEquals(previous, record.config)) return
+    this.#checkSettings(record.config)
+    this.#out.event({ type: 'configuration', config: record.config })
+    const member = memberOf(record.config, this.id)
+    if (member !== undefined && this.#joinedAt !== null && member.since <= this.#joinedAt && this.config.role === 'voter') {
+      this.#warnOnce(`forgotten:${member.since}`, { type: 'forgotten', version: record.config.version })
+    }
+  }
+
+  /** Rule 10: compares the cluster's settings with this node's; a shared one that differs stops it voting. */
+  #checkSettings (config: Configuration): void {
+    this.#mismatch = null
+    for (const field of SHARED_SETTINGS) {
+      if (config[field] === this.config[field]) continue
+      this.#mismatch = field
+      this.#warnOnce(`mismatch:${field}:${config.version}`, { type: 'settingMismatch', field, local: this.config[field], cluster: config[field], adopted: false })
+    }
+    if (config.target !== this.config.clusterSize) {
+      this.#warnOnce(`target:${config.target}`, { type: 'settingMismatch', field: 'clusterSize', local: this.config.clusterSize, cluster: config.target, adopted: true })
+    }
+  }
+
+  #matchesSettings (config: Configuration): boolean {
+    for (const field of SHARED_SETTINGS) if (config[field] !== this.config[field]) return false
+    return true
+  }
+
+  #warnOnce (key: string, e: NodeEvent): void {
+    if (this.#warned.has(key)) return
+    this.#warned.add(key)
+    this.#out.event(e)
+  }
+
+  // ---- membership (rules 8–12) ----------------------------------------------
+
+  /** Who decides the next epoch: the newest configuration's voters, or epoch 1's count (rule 12). */
+  #electorate (): Electorate {
+    const newest = this.#learner.newest
+    if (newest !== null) return this.#learner.electorate
+    let fresh = 1
+    for (const id of this.#heard) if (!this.#observers.has(id)) fresh++
+    return bootstrapElectorate(Math.max(this.config.clusterSize, fresh))
+  }
+
+  /** Epoch 1's configuration: this node and the nodes that promised (rule 12). */
+  #firstConfiguration (promisers: ReadonlySet<NodeId>, deps: NodeDeps): Configuration {
+    const ids = [...new Set([this.id, ...promisers])].sort()
+    const tag = Math.floor(deps.random.next() * 2 ** 32).toString(36)
+    return {
+      version: 1,
+      clusterId: `${this.id}/${tag}`,
+      voters: ids.map(id => ({ id, since: 1 })),
+      target: this.config.clusterSize,
+      leaseMs: this.config.leaseMs,
+      heartbeatMs: this.config.heartbeatMs,
+      maxDriftRatio: this.config.maxDriftRatio
+    }
+  }
+
+  /** Whether this node may vote under `config` (or, with none, in epoch 1). */
+  #mayVoteIn (config: Configuration | null): boolean {
+    if (this.config.role === 'observer' || this.#mismatch !== null) return false
+    if (config === null) return true
+    const member = memberOf(config, this.id)
+    // Rule 11: a voter whose ID may have voted in a life this node forgot votes nothing.
+    return member !== undefined && this.#joinedAt !== null && member.since > this.#joinedAt
+  }
+
+  #mayVote (): boolean { return this.#mayVoteIn(this.#learner.newest?.config ?? null) }
+
+  /** Grants (heartbeat acknowledgements) count only from voters of the leader's configuration. */
+  #mayGrant (config: Configuration): boolean { return this.#mayVoteIn(config) }
+
+  /** A record naming this node is led only by a node that may vote under the configuration before it. */
+  #mayLead (record: LeaderRecord): boolean {
+    return this.config.role !== 'observer' && this.#mismatch === null
+  }
+
+  /** Tells the leader this node is there, every presenceMs and whenever asked (rule 10). */
+  #sendPresence (now: number): void {
+    this.#presenceAt = now + this.config.presenceMs
+    const leader = this.#view.live
+    if (leader === null || leader.leaderId === this.id) return
+    const config = this.#learner.newest?.config ?? null
+    const member = config === null ? undefined : memberOf(config, this.id)
+    this.#out.send(leader.leaderId, {
+      type: 'presence',
+      epoch: this.#learner.newestEpoch,
+      observer: this.config.role === 'observer' || this.#mismatch !== null,
+      ready: this.#mayReady(now, config),
+      leaving: this.#leaving,
+      rejoin: member !== undefined && this.#joinedAt !== null && member.since <= this.#joinedAt
+    })
+  }
+
+  /** Whether this node could vote now if it were (or is) a voter. */
+  #mayReady (now: number, config: Configuration | null): boolean {
+    if (this.config.role === 'observer' || this.#mismatch !== null || this.#leaving || this.#voter.quarantined(now)) return false
+    const member = config === null ? undefined : memberOf(config, this.id)
+    return member === undefined || this.#mayVoteIn(config)
+  }
+
+  /** The leader keeps the configuration at its target from the nodes present, one change at a time (rules 9, 10). */
+  #manageMembers (now: number): void {
+    const leadership = this.#leadership!
+    const membership = this.#membership
+    if (membership === null || this.#candidacy.changing || this.#leaving) return
+    // A change commits and its own lease is counted before the next one starts.
+    if (leadership.epoch !== this.#learner.newestEpoch || !leadership.leads(now)) return
+    const config = leadership.record.config
+    const next = membership.nextChange(config, this.config.clusterSize, leadership.epoch, now)
+    if (next === null) return
+    assertOneChange(config, next)
+    this.#candidacy.reconfigure(next, now)
   }
 
   #loseLeader (now: number, delay: number): void {
@@ -385,7 +648,8 @@ export class Node {
       highestRound: this.#candidacy.highestRound,
       fastEpoch: this.#candidacy.roundZeroUsedThrough,
       candidateEpoch: this.#candidacy.stoodThrough,
-      grant: this.#voter.storedGrant
+      grant: this.#voter.storedGrant,
+      joinedAt: this.#joinedAt
     }
   }
 }

@@ -18,7 +18,8 @@ import type { Transport } from '../transport/transport.js'
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js'
 import type { NodeConfig } from './config.js'
 import { Node, type DemotionReason, type NodeDeps, type NodeEvent, type Ready } from './node.js'
-import { ListenerError, SafetyViolationError, StorageFailedError, TooManyVotersError, TransportError, type QuorumError } from '../errors.js'
+import { memberOf, type Configuration } from '../paxos/configuration.js'
+import { ClusterMismatchError, ForgottenStateWarning, ListenerError, SafetyViolationError, SettingMismatchError, StorageFailedError, TransportError, type QuorumError } from '../errors.js'
 
 /** How long a background save waits (see #saveSoon). */
 export const LAZY_SAVE_DELAY_MS = 50
@@ -31,9 +32,13 @@ export interface RunnerEvents {
   leaderLost: [record: LeaderRecord]
   /**
    * A typed error (see src/errors.ts): StorageFailedError (the node stopped),
-   * SafetyViolationError, TooManyVotersError, ListenerError or TransportError.
+   * SafetyViolationError, SettingMismatchError (refused), ClusterMismatchError, ListenerError or TransportError.
    */
   error: [err: QuorumError]
+  /** Something the operator should know that does not stop the node: SettingMismatchError (adopted), ForgottenStateWarning. */
+  warning: [err: QuorumError]
+  /** The cluster's configuration changed (a newer version was learned). */
+  configuration: [config: Configuration]
 }
 
 /**
@@ -59,6 +64,17 @@ const systemTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: handle => { clearTimeout(handle as NodeJS.Timeout) },
   afterIo: fn => { setImmediate(fn) }
+}
+
+/** Options of {@link NodeRunner.stop}. */
+export interface StopOptions {
+  /**
+   * How long a voter waits for the leader to take it out of the configuration
+   * before it exits (0: do not ask, as for a restart on the same data
+   * directory, where the node comes back as the same voter).
+   * @default 2 × leaseMs
+   */
+  readonly leaveMs?: number
 }
 
 /** Options of a {@link NodeRunner}. */
@@ -132,9 +148,17 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
    * Stops the node. A leader resigns first, so the others elect a successor at
    * once instead of waiting for its lease to run out.
    */
-  async stop (): Promise<void> {
+  async stop (opts: StopOptions = {}): Promise<void> {
     if (!this.#running) return
     const node = this.#node!
+    const leaveMs = opts.leaveMs ?? 2 * node.config.leaseMs
+    const config = node.configuration
+    if (leaveMs > 0 && config !== null && memberOf(config, node.id) !== undefined && config.voters.length > 1) {
+      try { node.leave() } catch (err) { return this.#broke(err) }
+      this.#flush()
+      await this.#until(() => node.left || !this.#running, leaveMs)
+      if (!this.#running) return
+    }
     if (node.isLeader) {
       try { node.resign() } catch (err) { return this.#broke(err) }
       this.#flush()
@@ -148,6 +172,14 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     await this.#saving
     this.#halt()
     await this.#opts.transport.stop()
+  }
+
+  /** Resolves once `done()` holds (checked every 10 ms) or `ms` passed. */
+  async #until (done: () => boolean, ms: number): Promise<void> {
+    const end = this.#clock.now() + ms
+    while (!done() && this.#clock.now() < end) {
+      await new Promise<void>(resolve => { this.#timers.setTimeout(resolve, 10) })
+    }
   }
 
   /** Stops without resigning and without flushing: what a crash looks like to the others. */
@@ -281,9 +313,15 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
       case 'conflict':
         this.#fail(new SafetyViolationError('agreement', `epoch ${e.known.epoch} chosen as ${e.known.leaderId}, reported as ${e.reported.leaderId}`))
         break
-      case 'tooManyVoters':
-        this.#fail(new TooManyVotersError(this.#node!.config.clusterSize, e.voters))
+      case 'settingMismatch': {
+        const err = new SettingMismatchError(e.field, e.local, e.cluster, e.adopted)
+        if (e.adopted) this.emit('warning', err)
+        else this.#fail(err)
         break
+      }
+      case 'foreignCluster': this.#fail(new ClusterMismatchError(e.from, e.clusterId, e.ours)); break
+      case 'forgotten': this.emit('warning', new ForgottenStateWarning(e.version)); break
+      case 'configuration': this.emit('configuration', e.config); break
       case 'candidate': break
     }
   }

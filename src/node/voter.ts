@@ -8,7 +8,10 @@
  * - on durable storage a new grant is recorded (`storedGrant`, saved with the
  *   step) before the reply that reports it leaves, so a restart knows it may
  *   still be bound and quarantines;
- * - a quarantined voter grants nothing (the coordinator also refuses its votes).
+ * - a quarantined voter grants nothing (the coordinator also refuses its votes);
+ * - a voter that accepted a value in epoch z grants no lease of an epoch below
+ *   z, and while bound to leader A it accepts no record naming another leader
+ *   (rule 9: what ends A's leases before a later epoch is chosen without it).
  */
 import type { Acceptor } from '../paxos/acceptor.js'
 import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
@@ -61,13 +64,15 @@ export class Voter {
 
   /**
    * Grants `leaderId` the lease of `epoch` until now + leaseMs, unless this
-   * voter is quarantined or bound by a live lease to another (epoch, leader).
+   * voter is quarantined, accepted a value in a later epoch, or is bound by a
+   * live lease to another leader (or to this one in a later epoch).
    */
   grantLease (epoch: Epoch, leaderId: NodeId, now: number): GrantResult {
-    if (now < this.#quarantineUntil) return 'refused'
+    if (now < this.#quarantineUntil || epoch < this.acceptor.highestAcceptedEpoch()) return 'refused'
     const grant = this.#grant
     const same = grant !== null && grant.epoch === epoch && grant.leaderId === leaderId
-    if (grant !== null && now < grant.expiresAt && !same) return 'refused'
+    // A live grant binds to its leader; that leader may carry it into a later epoch (rule 9), never back.
+    if (grant !== null && now < grant.expiresAt && (grant.leaderId !== leaderId || epoch < grant.epoch)) return 'refused'
     this.#grant = { epoch, leaderId, expiresAt: now + this.#leaseMs }
     if (same || !this.#durable || (this.#storedGrant?.epoch === epoch && this.#storedGrant.leaderId === leaderId)) return 'granted'
     this.#storedGrant = { epoch, leaderId }
@@ -82,12 +87,13 @@ export class Voter {
   /*
    * The answers below send their reply through the outbox, storing first what
    * the reply depends on. `decided` is the newest chosen record known (an epoch
-   * at or below it is answered with Chosen); `tripped`, the voter-count guard.
+   * at or below it is answered with Chosen); `refusal`, the reason the
+   * coordinator refuses this vote for (membership, configuration), or null.
    */
 
   /** Phase 1b: a promise, or a refusal. Returns whether it promised. */
-  answerPrepare (from: NodeId, m: Prepare, now: number, decided: LeaderRecord | null, tripped: boolean): boolean {
-    const refusal = this.#refusal(from, m, now, decided, tripped)
+  answerPrepare (from: NodeId, m: Prepare, now: number, decided: LeaderRecord | null, refused: Nack['reason'] | null): boolean {
+    const refusal = this.#refusal(from, m, now, decided, refused)
     if (refusal !== null) { this.#reply(from, refusal, false); return false }
     const step = this.acceptor.onPrepare(m, decided?.epoch ?? 0)
     this.#reply(from, step.reply, step.changed)
@@ -99,8 +105,8 @@ export class Voter {
    * the value's leader (rule 1): it grants that leader a lease if free to (if
    * the value is not chosen after all, the grant only delays the real leader).
    */
-  answerAccept (from: NodeId, m: Accept, now: number, decided: LeaderRecord | null, tripped: boolean): void {
-    const refusal = this.#refusal(from, m, now, decided, tripped)
+  answerAccept (from: NodeId, m: Accept, now: number, decided: LeaderRecord | null, refused: Nack['reason'] | null): void {
+    const refusal = this.#refusal(from, m, now, decided, refused)
     if (refusal !== null) { this.#reply(from, refusal, false); return }
     const step = this.acceptor.onAccept(m, decided?.epoch ?? 0)
     if (step.reply.type !== 'accepted') { this.#reply(from, step.reply, step.changed); return }
@@ -113,12 +119,12 @@ export class Voter {
    * otherwise the voter grants the lease whether or not the leader asks for an
    * answer (rule 2), and answers only if asked (the leader always counts itself).
    */
-  answerHeartbeat (from: NodeId, m: Heartbeat, now: number, decided: LeaderRecord, tripped: boolean): void {
+  answerHeartbeat (from: NodeId, m: Heartbeat, now: number, decided: LeaderRecord, mayGrant: boolean): void {
     if (m.epoch < decided.epoch) {
       this.#reply(from, { type: 'nack', epoch: m.epoch, ballot: { round: 0, nodeId: from }, promised: null, chosenEpoch: decided.epoch, reason: 'stale' }, false)
       return
     }
-    if (tripped) return
+    if (!mayGrant) return
     const granted = this.grantLease(m.epoch, from, now)
     if (granted === 'granted-store') this.#out.store('sync')
     const asked = m.ackFrom === 'all' || from === this.#selfId || m.ackFrom.includes(this.#selfId)
@@ -142,14 +148,14 @@ export class Voter {
     this.#out.send(to, reply)
   }
 
-  /** Checks shared by Prepare and Accept: decided epochs, quarantine, the guard, and live leases (rule 1). */
-  #refusal (from: NodeId, m: Prepare | Accept, now: number, decided: LeaderRecord | null, tripped: boolean): Message | null {
+  /** Checks shared by Prepare and Accept: decided epochs, quarantine, the coordinator's refusal, and live leases (rules 1, 9). */
+  #refusal (from: NodeId, m: Prepare | Accept, now: number, decided: LeaderRecord | null, refused: Nack['reason'] | null): Message | null {
     if (decided !== null && m.epoch <= decided.epoch) return { type: 'chosen', epoch: decided.epoch, value: decided }
     let reason: Nack['reason']
     if (now < this.#quarantineUntil) reason = 'quarantine'
-    else if (tripped) reason = 'membership'
-    // A higher ballot never overrides a live lease granted to another leader.
-    else if (this.boundAgainst(from, m.epoch, now)) reason = 'lease'
+    else if (refused !== null) reason = refused
+    // A higher ballot never overrides a live lease granted to another leader, nor carries another's record past it.
+    else if (this.boundAgainst(from, m.epoch, now) || (m.type === 'accept' && this.boundAgainst(m.value.leaderId, m.epoch, now))) reason = 'lease'
     else return null
     return { type: 'nack', epoch: m.epoch, ballot: m.ballot, promised: this.acceptor.state(m.epoch).promised, chosenEpoch: decided?.epoch ?? 0, reason }
   }

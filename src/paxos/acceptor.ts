@@ -52,6 +52,13 @@ export class Acceptor {
     return max
   }
 
+  /** The highest epoch in which this acceptor accepted a value (0 for none). */
+  highestAcceptedEpoch (): Epoch {
+    let max = 0
+    for (const [e, s] of this.#epochs) if (e > max && s.accepted !== null) max = e
+    return max
+  }
+
   onPrepare (m: Prepare, chosenEpoch: Epoch): AcceptorStep<PromiseMsg> {
     const s = this.state(m.epoch)
     if (ballotEquals(m.ballot, s.promised)) {

@@ -4,11 +4,14 @@
  *
  * Invariants enforced here:
  * - votes are counted per (epoch, ballot) by distinct voter ID, so a duplicated
- *   or replayed Accepted never counts twice;
+ *   or replayed Accepted never counts twice, and only the votes of the epoch's
+ *   electorate count: the voters of the newest learned record's configuration
+ *   (rule 8), or any `bootstrapVoters` distinct nodes for epoch 1;
  * - epochs are learned in increasing order, and a learned value never changes:
  *   a conflicting report is returned as a conflict, never adopted.
  */
-import { leaderRecordEquals, majority, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
+import { leaderRecordEquals, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
+import { bootstrapElectorate, electorateOf, type Electorate } from './configuration.js'
 import type { Accepted } from './message.js'
 import { violated } from '../invariant.js'
 
@@ -25,15 +28,25 @@ interface Tally { readonly value: LeaderRecord, readonly voters: Set<NodeId>, co
 
 /** The learner role (see the file header for its invariants). */
 export class Learner {
-  readonly #quorum: number
+  readonly #bootstrap: Electorate
   #newest: LeaderRecord | null
+  /** The electorate of epoch newest+1, the only epoch whose votes are counted. */
+  #electorate: Electorate
   /** Votes for epochs above the newest learned one, keyed by epoch then ballot. */
   readonly #tallies = new Map<Epoch, Map<string, Tally>>()
 
-  constructor (voters: number, newest: LeaderRecord | null = null, quorum = majority(voters)) {
-    this.#quorum = quorum
+  /** Test hook (a broken variant of the simulator): counts a quorum this many votes short. */
+  readonly #shortBy: number
+
+  constructor (bootstrapVoters: number, newest: LeaderRecord | null = null, shortBy = 0) {
+    this.#shortBy = shortBy
+    this.#bootstrap = bootstrapElectorate(bootstrapVoters)
     this.#newest = newest
+    this.#electorate = newest === null ? this.#bootstrap : electorateOf(newest.config)
   }
+
+  /** Who decides the next epoch. */
+  get electorate (): Electorate { return this.#electorate }
 
   /** The newest chosen leader record this learner knows, or null. */
   get newest (): LeaderRecord | null { return this.#newest }
@@ -44,6 +57,8 @@ export class Learner {
     if (m.value.epoch !== m.epoch) return IGNORED
     // An Accepted at some other ballot of a decided epoch is normal (it lost); only Chosen can conflict.
     if (m.epoch <= this.newestEpoch) return IGNORED
+    // Only the next epoch's electorate is known; a later epoch is learned from Chosen or a heartbeat.
+    if (m.epoch !== this.newestEpoch + 1 || !this.#electorate.counts(from)) return IGNORED
     let byBallot = this.#tallies.get(m.epoch)
     if (byBallot === undefined) { byBallot = new Map(); this.#tallies.set(m.epoch, byBallot) }
     const key = `${m.ballot.round}\u0000${m.ballot.nodeId}`
@@ -54,7 +69,7 @@ export class Learner {
     const before = tally.voters.size
     if (tally.voters.add(from).size === before) return IGNORED
     tally.counted++
-    if (tally.counted < this.#quorum) return IGNORED
+    if (tally.counted < this.#electorate.quorum - this.#shortBy) return IGNORED
     if (tally.counted !== tally.voters.size) violated('quorum-of-distinct-voters', `${tally.counted} votes counted from ${tally.voters.size} voters`)
     return this.#learn(m.value)
   }
@@ -67,6 +82,7 @@ export class Learner {
   #learn (value: LeaderRecord): LearnResult {
     if (value.epoch <= this.newestEpoch) violated('epochs-learned-in-order', `learning epoch ${value.epoch} after epoch ${this.newestEpoch}`)
     this.#newest = value
+    this.#electorate = electorateOf(value.config)
     for (const e of [...this.#tallies.keys()]) if (e <= value.epoch) this.#tallies.delete(e)
     return { kind: 'learned', value }
   }

@@ -41,7 +41,7 @@ export interface Accepted {
 }
 
 /** Why a request was refused. */
-export type NackReason = 'promised' | 'lease' | 'quarantine' | 'stale' | 'membership'
+export type NackReason = 'promised' | 'lease' | 'quarantine' | 'stale' | 'membership' | 'config'
 
 /** A refusal: the ballot that beat the request and the newest chosen epoch the sender knows. */
 export interface Nack {
@@ -99,10 +99,27 @@ export interface StatusReply {
   readonly value: LeaderRecord | null
 }
 
+/**
+ * A node tells the leader it is there (rule 10), every `presenceMs` and at
+ * once when something changes: the newest epoch it knows (caught up when it is
+ * the leader's), whether it is an observer by choice, whether it may vote now
+ * (out of quarantine, settings matching, not forgetful), and whether it asks
+ * to leave the configuration (stopping) or to be removed and added again
+ * (`rejoin`: it forgot the state of a voter under its ID).
+ */
+export interface Presence {
+  readonly type: 'presence'
+  readonly epoch: Epoch
+  readonly observer: boolean
+  readonly ready: boolean
+  readonly leaving: boolean
+  readonly rejoin: boolean
+}
+
 /** Every protocol message. */
 export type Message =
   | Prepare | PromiseMsg | Accept | Accepted | Nack | Chosen
-  | Heartbeat | HeartbeatAck | Resign | StatusRequest | StatusReply
+  | Heartbeat | HeartbeatAck | Resign | StatusRequest | StatusReply | Presence
 
 /** The `type` tag of a message. */
 export type MessageType = Message['type']
@@ -110,5 +127,5 @@ export type MessageType = Message['type']
 /** All message types. */
 export const MESSAGE_TYPES: readonly MessageType[] = [
   'prepare', 'promise', 'accept', 'accepted', 'nack', 'chosen',
-  'heartbeat', 'heartbeatAck', 'resign', 'statusRequest', 'statusReply'
+  'heartbeat', 'heartbeatAck', 'resign', 'statusRequest', 'statusReply', 'presence'
 ]

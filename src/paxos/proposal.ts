@@ -6,6 +6,7 @@
  * never reuses a round within an epoch (the node persists the highest round it
  * used before sending a Prepare), so no two proposals carry the same ballot.
  */
+import { configurationEquals, type Configuration } from './configuration.js'
 
 /** Identifies a node (its libp2p peer ID string, or any unique name). */
 export type NodeId = string
@@ -19,11 +20,16 @@ export interface Ballot {
   readonly nodeId: NodeId
 }
 
-/** The value decided in each epoch: who leads it. */
+/**
+ * The value decided in each epoch: who leads it, and the cluster's
+ * configuration, which governs this epoch's lease and the next epoch's
+ * election (see configuration.ts).
+ */
 export interface LeaderRecord {
   readonly epoch: Epoch
   readonly leaderId: NodeId
   readonly metadata: Readonly<Record<string, string>>
+  readonly config: Configuration
 }
 
 /** Orders ballots by round first, then by node ID; returns <0, 0 or >0. */
@@ -60,9 +66,9 @@ export function nextBallot (nodeId: NodeId, seen: ReadonlyArray<Ballot | null>, 
   return { round: round + 1, nodeId }
 }
 
-/** True when both records are equal, metadata included. */
+/** True when both records are equal, metadata and configuration included. */
 export function leaderRecordEquals (a: LeaderRecord, b: LeaderRecord): boolean {
-  if (a.epoch !== b.epoch || a.leaderId !== b.leaderId) return false
+  if (a.epoch !== b.epoch || a.leaderId !== b.leaderId || !configurationEquals(a.config, b.config)) return false
   const ka = Object.keys(a.metadata)
   const kb = Object.keys(b.metadata)
   if (ka.length !== kb.length) return false

@@ -4,12 +4,14 @@
  * round it uses before sending, so ballots stay unique across restarts) and
  * decides when to retry after a Nack; this class holds the rules:
  *
- * - a quorum is a majority of distinct voter IDs: duplicates never count twice;
+ * - a quorum is a majority of distinct voters of the epoch's electorate:
+ *   duplicates never count twice, and a node outside it never counts;
  * - in phase 2 it proposes the value of the highest-ballot accepted reply among
  *   the promises, and only its own value if no promise reported any (this is
  *   what keeps a possibly chosen value from being replaced).
  */
-import { ballotEquals, compareBallots, majority, type Ballot, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
+import { ballotEquals, compareBallots, type Ballot, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
+import { bootstrapElectorate, type Electorate } from './configuration.js'
 import type { Accept, AcceptedValue, Nack, Prepare, PromiseMsg } from './message.js'
 import { violated } from '../invariant.js'
 
@@ -19,6 +21,7 @@ export type ProposerPhase = 'idle' | 'preparing' | 'accepting' | 'defeated'
 /** The proposer role for one epoch (see the file header for its rules). */
 export class Proposer {
   readonly epoch: Epoch
+  readonly #electorate: Electorate
   readonly #quorum: number
   readonly #ownValue: LeaderRecord
   #phase: ProposerPhase = 'idle'
@@ -31,11 +34,21 @@ export class Proposer {
   #highestSeen: Ballot | null = null
   #proposed: LeaderRecord | null = null
 
-  constructor (epoch: Epoch, voters: number, ownValue: LeaderRecord) {
+  /** Builds this proposer's own value from the voters that promised (epoch 1's configuration names them). */
+  readonly #complete: ((promisers: ReadonlySet<NodeId>) => LeaderRecord) | null
+
+  /**
+   * `voters`: the electorate of `epoch`, or a count of voters of which any
+   * majority decides (epoch 1). `complete`, if given, makes the own value
+   * proposed in phase 2 from the promisers.
+   */
+  constructor (epoch: Epoch, voters: Electorate | number, ownValue: LeaderRecord, complete?: (promisers: ReadonlySet<NodeId>) => LeaderRecord) {
     if (ownValue.epoch !== epoch) throw new RangeError(`own value is for epoch ${ownValue.epoch}, not ${epoch}`)
     this.epoch = epoch
-    this.#quorum = majority(voters)
+    this.#electorate = typeof voters === 'number' ? bootstrapElectorate(voters) : voters
+    this.#quorum = this.#electorate.quorum
     this.#ownValue = ownValue
+    this.#complete = complete ?? null
   }
 
   get phase (): ProposerPhase { return this.#phase }
@@ -59,7 +72,7 @@ export class Proposer {
   /** Counts a promise; returns the Accept to broadcast when a majority promised. */
   onPromise (from: NodeId, m: PromiseMsg): Accept | null {
     if (this.#phase !== 'preparing' || m.epoch !== this.epoch || !ballotEquals(m.ballot, this.#ballot)) return null
-    if (this.#promises.has(from)) return null
+    if (this.#promises.has(from) || !this.#electorate.counts(from)) return null
     this.#promises.add(from)
     this.#promiseCount++
     if (m.accepted !== null) {
@@ -71,7 +84,8 @@ export class Proposer {
     if (this.#promiseCount < this.#quorum) return null
     if (this.#promiseCount !== this.#promises.size) violated('quorum-of-distinct-voters', `${this.#promiseCount} promises counted from ${this.#promises.size} voters`)
     this.#phase = 'accepting'
-    const value = this.#highestAccepted?.value ?? this.#ownValue
+    const value = this.#highestAccepted?.value ?? this.#complete?.(this.#promises) ?? this.#ownValue
+    if (value.epoch !== this.epoch) throw new RangeError(`proposing a value for epoch ${value.epoch} in epoch ${this.epoch}`)
     this.#proposed = value
     return { type: 'accept', epoch: this.epoch, ballot: this.#ballot!, value }
   }
@@ -100,9 +114,11 @@ export class Proposer {
    * Records a refusal. Returns true when it defeats the current ballot: the
    * caller should then retry later with a ballot above `highestSeen`.
    */
-  onNack (m: Nack): boolean {
+  onNack (m: Nack, from?: NodeId): boolean {
     if (m.epoch !== this.epoch) return false
     if (m.promised !== null) this.#see(m.promised)
+    // A node outside the electorate, or one that cannot vote now, leaves the others to decide.
+    if ((from !== undefined && !this.#electorate.counts(from)) || m.reason === 'membership' || m.reason === 'config') return false
     if (this.#phase === 'idle' || this.#phase === 'defeated' || !ballotEquals(m.ballot, this.#ballot)) return false
     this.#phase = 'defeated'
     return true

@@ -35,6 +35,7 @@ import { mkdir, readFile, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { AcceptorEpochState, AcceptorSnapshot } from '../paxos/acceptor.js'
 import type { Ballot, LeaderRecord } from '../paxos/proposal.js'
+import { wellFormed, type Configuration } from '../paxos/configuration.js'
 import type { PersistentState, Storage } from './storage.js'
 import { overwriteDurably, syncDirectory, writeFileDurably } from './durable.js'
 import { StorageError } from '../errors.js'
@@ -69,7 +70,7 @@ export interface StateFileSystem {
 /** node:fs/promises and ./durable.js. */
 export const nodeFileSystem: StateFileSystem = { mkdir, readFile, rename, stat, overwriteDurably, writeFileDurably, syncDirectory }
 
-const EMPTY: PersistentState = { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null }
+const EMPTY: PersistentState = { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null, joinedAt: null }
 
 /** Keeps a node's state in `dataDir`, durably. */
 export class FileStorage implements Storage {
@@ -226,7 +227,7 @@ function parseRegion (bytes: Buffer): Region {
   if (sha256(payload) !== head[4]) return { kind: 'damaged', problem: 'fails its checksum: the state was altered or damaged' }
   let s: unknown
   try { s = JSON.parse(payload.toString('utf8')) } catch { return { kind: 'damaged', problem: 'holds a state that is not valid JSON despite a matching checksum' } }
-  const problem = checkState(s)
+  const problem = checkState(migrate(s))
   if (problem !== null) return { kind: 'damaged', problem: `holds an invalid state: ${problem}` }
   return { kind: 'valid', gen, state: s as PersistentState }
 }
@@ -283,9 +284,25 @@ function parseLegacy (file: string, text: string): PersistentState {
     const epochs = [old.learned?.epoch, ...(Array.isArray(old.acceptor) ? old.acceptor.map(e => Array.isArray(e) ? e[0] : 0) : [])]
     ;(s as { candidateEpoch: number }).candidateEpoch = Math.max(0, ...epochs.filter((e): e is number => typeof e === 'number' && Number.isSafeInteger(e)))
   }
-  const problem = checkState(s)
+  const problem = checkState(migrate(s))
   if (problem !== null) throw new StorageError(file, `holds an invalid state: ${problem}`)
   return s as PersistentState
+}
+
+/**
+ * States written before records carried a configuration: their learned record
+ * and accepted values belong to a history no configuration-aware node shares
+ * (the wire protocol changed with it), so they are dropped, and the node
+ * rejoins as a new member (joinedAt null). The ballot rounds, the epoch stood
+ * in and the grant are kept: ballots stay unique and the quarantine still runs.
+ */
+function migrate (s: unknown): unknown {
+  if (s === null || typeof s !== 'object' || 'joinedAt' in s) return s
+  const x = s as { acceptor?: unknown, learned?: unknown, joinedAt?: unknown }
+  x.joinedAt = null
+  x.learned = null
+  x.acceptor = []
+  return s
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
@@ -299,7 +316,17 @@ function checkBallot (b: unknown): b is Ballot {
 function checkRecord (r: unknown): r is LeaderRecord {
   const x = r as LeaderRecord
   return x !== null && typeof x === 'object' && isCount(x.epoch) && x.epoch >= 1 && isId(x.leaderId) &&
-    x.metadata !== null && typeof x.metadata === 'object' && Object.values(x.metadata).every(v => typeof v === 'string')
+    x.metadata !== null && typeof x.metadata === 'object' && Object.values(x.metadata).every(v => typeof v === 'string') &&
+    checkConfiguration(x.config)
+}
+
+function checkConfiguration (c: unknown): c is Configuration {
+  const x = c as Configuration
+  return x !== null && typeof x === 'object' && isCount(x.version) && isId(x.clusterId) && isCount(x.target) && x.target >= 1 &&
+    typeof x.leaseMs === 'number' && x.leaseMs > 0 && typeof x.heartbeatMs === 'number' && x.heartbeatMs > 0 &&
+    typeof x.maxDriftRatio === 'number' && x.maxDriftRatio >= 0 && x.maxDriftRatio < 0.5 &&
+    Array.isArray(x.voters) && x.voters.every(m => m !== null && typeof m === 'object' && isId(m.id) && isCount(m.since)) &&
+    wellFormed(x)
 }
 
 function checkState (s: unknown): string | null {
@@ -308,6 +335,7 @@ function checkState (s: unknown): string | null {
   if (!isCount(x.highestRound)) return 'highestRound is not a count'
   if (!isCount(x.fastEpoch)) return 'fastEpoch is not a count'
   if (!isCount(x.candidateEpoch)) return 'candidateEpoch is not a count'
+  if (x.joinedAt !== null && !isCount(x.joinedAt)) return 'joinedAt is not a count'
   if (x.learned !== null && !checkRecord(x.learned)) return 'learned is not a leader record'
   if (x.grant !== null && (typeof x.grant !== 'object' || !isCount(x.grant.epoch) || !isId(x.grant.leaderId))) return 'grant is malformed'
   if (!Array.isArray(x.acceptor)) return 'acceptor is not a list'

@@ -34,6 +34,14 @@ export interface PersistentState {
    * bound by a lease", so the node quarantines.
    */
   readonly grant: { readonly epoch: Epoch, readonly leaderId: NodeId } | null
+  /**
+   * The configuration version at which this node's memory begins: 0 when it
+   * took part in the cluster from its start, v when it started without state
+   * and first learned configuration v, null while it has learned none. Under a
+   * configuration that made it a voter at or before this version it votes
+   * nothing: its ID may have voted in a life it forgot (rule 11).
+   */
+  readonly joinedAt: number | null
 }
 
 /** Where a node keeps its {@link PersistentState}. */

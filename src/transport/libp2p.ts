@@ -1,6 +1,6 @@
 /**
  * The Transport over libp2p streams. Each node keeps one long-lived outbound
- * stream per peer for the protocol `/quorum/<cluster>/1.0.0`, and reads each
+ * stream per peer for the protocol `/quorum/<cluster>/2.0.0`, and reads each
  * peer's inbound stream. Frames are length-prefixed protobuf (see codec.ts).
  *
  * - The sender of a message is the remote peer that Noise authenticated
@@ -29,7 +29,7 @@ import { batchWindowUpdates } from './patches/window.js'
 import type { Transport, TransportHandlers } from './transport.js'
 
 /** Version of the wire protocol, part of the protocol ID. */
-export const PROTOCOL_VERSION = '1.0.0'
+export const PROTOCOL_VERSION = '2.0.0'
 
 /** The protocol ID of a cluster: nodes of different clusters never exchange a frame. */
 export function protocolFor (clusterName: string): string {

@@ -83,6 +83,7 @@ export class Checker {
   readonly quorum: number
   readonly liveness: LivenessChecker
   readonly #checkers: PropertyChecker[]
+  readonly #agreement: AgreementChecker
   readonly #disabled: ReadonlySet<Property>
   /** Stop recording after this many, so a broken variant cannot flood memory. */
   readonly #maxViolations = 20
@@ -93,13 +94,14 @@ export class Checker {
     const report = (p: Property): Report => (time, detail) => { this.violation(p, time, detail) }
     const validity = new ValidityChecker(metadata, report('S2'))
     this.liveness = new LivenessChecker(livenessBoundMs, report('L1'))
+    this.#agreement = new AgreementChecker(this.quorum, report('S1'), (time, epoch, value, how) => { validity.onChosen(time, epoch, value, how) })
     this.#checkers = [
-      new AgreementChecker(this.quorum, report('S1'), (time, epoch, value, how) => { validity.onChosen(time, epoch, value, how) }),
+      this.#agreement,
       validity,
       new AnnounceOrderChecker(report('S3')),
       new SingleLeaderChecker(report('S4')),
       new ElectedOrderChecker(report('S5')),
-      new LeaseGrantsChecker(this.quorum, report('S6')),
+      new LeaseGrantsChecker(report('S6')),
       new DurableBallotChecker(report('S7')),
       this.liveness
     ]
@@ -116,7 +118,14 @@ export class Checker {
     for (const c of this.#checkers) c.onSend?.(time, from, msg)
   }
 
+  /** The newest record chosen, by the omniscient tally or a learner. */
+  get newestChosen (): LeaderRecord | null { return this.#agreement.newest }
+
+  /** Whether some node learned a chosen record (a node started empty after that joins, rule 12). */
+  founded = false
+
   onEvent (time: number, node: ReplicaView, e: NodeEvent): void {
+    if (e.type === 'leaderChosen') this.founded = true
     for (const c of this.#checkers) c.onEvent?.(time, node, e)
   }
 

@@ -44,6 +44,8 @@ export interface SimStats extends NetworkStats, DiskStats {
   pauses: number
   /** Voters crashed just after a grant (and restarted within 2ρ·leaseMs of it). */
   bounces: number
+  /** Graceful stops: a node left the configuration, then started again. */
+  leaves: number
   /** Restarts within 2ρ·leaseMs (real time) of the node's last grant. */
   restartsNearGrant: number
   /** Epochs in which one value was accepted at two or more different ballots. */
@@ -101,9 +103,17 @@ class SimTransport implements Transport {
 }
 
 class Replica implements ReplicaView {
-  readonly id: NodeId
+  /** Its node ID now: on memory storage every incarnation is a new node under a new ID. */
+  id: NodeId
+  /** The slot's first ID, for logs. */
+  readonly baseId: NodeId
   readonly index: number
-  readonly metadata: Readonly<Record<string, string>>
+  metadata: Readonly<Record<string, string>>
+  /** 'observer' by choice; a spare joins during the faulty phase. */
+  readonly role: 'voter' | 'observer'
+  readonly spare: boolean
+  /** A graceful stop is under way: the node asked to leave, and stops at the latest at this time. */
+  leavingUntil = -Infinity
   readonly rate: number
   readonly disk: SimDisk
   readonly storage: Storage
@@ -123,8 +133,11 @@ class Replica implements ReplicaView {
   lastGrantAtReal = -Infinity
   bounceArmed = false
 
-  constructor (id: NodeId, index: number, rate: number, disk: SimDisk, storage: Storage) {
+  constructor (id: NodeId, index: number, rate: number, disk: SimDisk, storage: Storage, role: 'voter' | 'observer', spare: boolean) {
     this.id = id
+    this.baseId = id
+    this.role = role
+    this.spare = spare
     this.index = index
     this.rate = rate
     this.metadata = { url: `http://${id}.example:8080` }
@@ -159,6 +172,8 @@ export class Cluster implements ClusterView {
   readonly #seenLeaders = new Set<NodeId>()
   readonly #ballotsOfValue = new Map<string, Set<string>>()
   #lastElected: NodeId | null = null
+  /** Every node ID's metadata, new incarnations on memory storage included (S2 checks it). */
+  readonly #metadata = new Map<NodeId, Record<string, string>>()
   #seq = 0
   #now = 0
 
@@ -175,11 +190,12 @@ export class Cluster implements ClusterView {
       writes: 0,
       lostWrites: 0,
       events: 0, elections: 0, leadersElected: 0, distinctLeaders: 0, failovers: 0, resigns: 0, crashes: 0, pauses: 0,
-      bounces: 0, restartsNearGrant: 0, persistBatches: 0, savesCoalesced: 0, valuesAtTwoBallots: 0, fastAccepts: 0, convergenceMs: -1, virtualMs: 0
+      bounces: 0, leaves: 0, restartsNearGrant: 0, persistBatches: 0, savesCoalesced: 0, valuesAtTwoBallots: 0, fastAccepts: 0, convergenceMs: -1, virtualMs: 0
     })
-    const meta = new Map<NodeId, Record<string, string>>()
+    const meta = this.#metadata
     const drift = options.maxDriftRatio
-    for (let i = 0; i < options.clusterSize; i++) {
+    const slots = options.clusterSize + options.spares + options.observers
+    for (let i = 0; i < slots; i++) {
       const id = `n${i + 1}`
       // Extremes are where drift bugs live, so pick them often.
       const rate = this.#rng.chance(0.5) ? this.#rng.pick([1 - drift, 1 + drift]) : this.#rng.float(1 - drift, 1 + drift)
@@ -188,7 +204,8 @@ export class Cluster implements ClusterView {
         resume: fn => { this.#inProcess(this.replicas[i]!, fn) },
         latency: () => this.#diskLatency()
       }, () => this.#now, this.stats, { acknowledgeEarlyMs: options.driver === 'runner' ? hooks.lossyStorageMs : 0 })
-      const r = new Replica(id, i, rate, disk, hooks.wrapStorage?.(disk) ?? disk)
+      const role = i >= options.clusterSize + options.spares ? 'observer' : 'voter'
+      const r = new Replica(id, i, rate, disk, hooks.wrapStorage?.(disk) ?? disk, role, i >= options.clusterSize && role === 'voter')
       meta.set(id, r.metadata)
       this.replicas.push(r)
     }
@@ -201,7 +218,10 @@ export class Cluster implements ClusterView {
   /** Runs the faulty phase, then the healed phase until L1 holds (or its bound passes). */
   async run (): Promise<SimResult> {
     const runner = this.options.driver === 'runner'
-    for (const r of this.replicas) this.#boot(r)
+    for (const r of this.replicas) {
+      if (!r.spare) this.#boot(r)
+      else this.#schedule({ kind: 'restart', node: r.index }, this.#rng.float(0, this.options.faultMs))
+    }
     if (runner) await settle()
     this.#schedule({ kind: 'fault' }, this.#nextFaultDelay())
     this.#schedule({ kind: 'heal' }, this.options.faultMs)
@@ -225,6 +245,13 @@ export class Cluster implements ClusterView {
       if (++guard > 5_000_000) throw new Error(`seed ${this.#seed}: simulation did not finish (event storm)`)
     }
     if (this.checker.ok) liveness.finish(this)
+    if (this.trace !== null) {
+      for (const r of this.replicas) {
+        const n = r.node
+        const c = n?.configuration
+        this.#log(`state ${r.id}: ${n === null ? 'down' : `${n.role} epoch ${n.epoch} voting ${n.voting} quarantined ${n.quarantined} config ${c === null || c === undefined ? '-' : `v${c.version} [${c.voters.map(m => `${m.id}@${m.since}`).join(' ')}] target ${c.target}`}`}`)
+      }
+    }
     this.stats.convergenceMs = liveness.convergenceMs
     this.stats.virtualMs = this.#now
     if (runner) this.stats.savesCoalesced = Math.max(0, this.stats.persistBatches - this.stats.writes - this.stats.lostWrites)
@@ -237,6 +264,14 @@ export class Cluster implements ClusterView {
   #boot (r: Replica): void {
     r.incarnation++
     r.gen++
+    r.leavingUntil = -Infinity
+    if (!this.options.durable && r.incarnation > 1) {
+      // Memory storage: the restarted process is a new member under a new ID.
+      r.id = `${r.baseId}.${r.incarnation}`
+      r.metadata = { url: `http://${r.id}.example:8080` }
+      this.#metadata.set(r.id, r.metadata)
+      r.ghost = null
+    }
     if (r.incarnation > 1) {
       const sinceGrant = this.#now - r.lastGrantAtReal
       if (this.options.maxDriftRatio > 0 && sinceGrant < 2 * this.options.maxDriftRatio * this.options.leaseMs) this.stats.restartsNearGrant++
@@ -251,7 +286,10 @@ export class Cluster implements ClusterView {
       heartbeatMs: this.options.heartbeatMs,
       maxDriftRatio: this.options.maxDriftRatio,
       priority: this.options.priorities[r.index] ?? 0,
-      metadata: r.metadata
+      metadata: r.metadata,
+      role: r.role,
+      // A node started empty once the cluster exists joins it and founds none (rule 12).
+      join: r.disk.stored === null && this.#founded()
     }
     const clock = { now: () => r.local(this.#now) }
     const random = this.#rng.fork()
@@ -303,7 +341,7 @@ export class Cluster implements ClusterView {
       const rd = ready()
       if (rd.persist !== null) this.stats.persistBatches++
       for (const e of rd.events) {
-        if (e.type === 'candidate' || e.type === 'conflict' || e.type === 'tooManyVoters') this.#onNodeEvent(r, e)
+        if (e.type === 'candidate' || e.type === 'conflict' || e.type === 'foreignCluster' || e.type === 'settingMismatch') this.#onNodeEvent(r, e)
         else pending.push(e)
       }
       return rd
@@ -321,7 +359,8 @@ export class Cluster implements ClusterView {
   #crash (r: Replica): void {
     if (!r.up) return
     this.#log(`crash ${r.id}`)
-    const g = r.node?.grant ?? null
+    // A runner that stopped itself (a graceful stop) has its node still: what it granted binds it.
+    const g = (r.bare ?? r.runner?.node)?.grant ?? null
     if (g !== null) r.ghost = { epoch: g.epoch, leaderId: g.leaderId, untilReal: r.toReal(g.expiresAt) }
     r.silentUntilReal = Infinity
     // What reached the disk survives; what was still in the page cache or in flight is gone.
@@ -401,7 +440,7 @@ export class Cluster implements ClusterView {
       if (g === null || g.expiresAt === r.lastGrantExpires) continue
       r.lastGrantExpires = g.expiresAt
       r.lastGrantAtReal = this.#now
-      if (r.bounceArmed && this.#network.faulty) {
+      if (r.bounceArmed && this.#network.faulty && this.#mayLose(r)) {
         this.#log(`bounce ${r.id}`)
         this.#crash(r)
         this.stats.bounces++
@@ -414,16 +453,19 @@ export class Cluster implements ClusterView {
 
   #send (r: Replica, to: NodeId | null, msg: Message, first?: NodeId, fanout?: number): void {
     this.checker.onSend(this.#now, r, msg)
+    if (this.trace !== null && process.env.SIM_TRACE_MESSAGES !== undefined && msg.type !== 'heartbeat' && msg.type !== 'heartbeatAck' && msg.type !== 'presence') {
+      this.#log(`send ${r.id} → ${to ?? '*'} ${msg.type} ${JSON.stringify(msg, (k, v) => k === 'config' || k === 'metadata' ? undefined : v)}`)
+    }
     if (msg.type === 'accepted') this.#noteAccepted(msg)
     if (to !== null) {
       const target = this.replicas.find(p => p.id === to)
-      if (target !== undefined) this.#network.transmit(r.index, target.index, msg, this.#now)
+      if (target !== undefined) this.#network.transmit(r.index, r.id, target.index, msg, this.#now)
       return
     }
     let left = fanout ?? Infinity
     const head = first === undefined ? undefined : this.replicas.find(p => p.id === first && p !== r)
-    if (head !== undefined && left-- > 0) this.#network.transmit(r.index, head.index, msg, this.#now)
-    for (const p of this.replicas) if (p !== r && p !== head && left-- > 0) this.#network.transmit(r.index, p.index, msg, this.#now)
+    if (head !== undefined && left-- > 0) this.#network.transmit(r.index, r.id, head.index, msg, this.#now)
+    for (const p of this.replicas) if (p !== r && p !== head && p.up && left-- > 0) this.#network.transmit(r.index, r.id, p.index, msg, this.#now)
   }
 
   #noteAccepted (msg: Extract<Message, { type: 'accepted' }>): void {
@@ -457,7 +499,7 @@ export class Cluster implements ClusterView {
         if (!r.up) return
         if (this.#defer(r, ev)) return
         if (!this.#network.arrives(p, this.#now)) return
-        const from = this.replicas[p.from]!.id
+        const from = p.fromId
         if (r.bare !== null) {
           r.bare.step(from, p.msg)
           this.#afterStep(r)
@@ -501,20 +543,20 @@ export class Cluster implements ClusterView {
 
   #nextFaultDelay (): number {
     const o = this.options
-    const rate = o.crashRate + o.pauseRate + o.partitionRate + o.resignRate + o.bounceRate
+    const rate = o.crashRate + o.pauseRate + o.partitionRate + o.resignRate + o.bounceRate + o.leaveRate
     if (rate <= 0) return o.faultMs + 1
     return -Math.log(1 - this.#rng.next()) * 1000 / rate
   }
 
   #injectFault (): void {
     const o = this.options
-    const total = o.crashRate + o.pauseRate + o.partitionRate + o.resignRate + o.bounceRate
+    const total = o.crashRate + o.pauseRate + o.partitionRate + o.resignRate + o.bounceRate + o.leaveRate
     let x = this.#rng.next() * total
     // Faults often hit the leader: that is where failover bugs hide.
     const leader = this.replicas.find(r => r.node?.isLeader === true)
     const target = leader !== undefined && this.#rng.chance(0.5) ? leader : this.#rng.pick(this.replicas)
     if ((x -= o.crashRate) < 0) {
-      if (!target.up) return
+      if (!target.up || !this.#mayLose(target)) return
       this.#crash(target)
       this.#schedule({ kind: 'restart', node: target.index }, this.#rng.float(0, 3 * o.leaseMs))
     } else if ((x -= o.pauseRate) < 0) {
@@ -537,10 +579,58 @@ export class Cluster implements ClusterView {
           void r.runner.resign()
         }
       }
-    } else {
+    } else if ((x -= o.bounceRate) < 0) {
       // Crash a voter the moment it next grants a lease (see #observeGrants).
       const voter = this.#rng.pick(this.replicas)
-      if (voter.up) voter.bounceArmed = true
+      if (voter.up && this.#mayLose(voter)) voter.bounceArmed = true
+    } else {
+      this.#leave(target)
+    }
+  }
+
+  /**
+   * On memory storage a crashed node never comes back as the same voter: a
+   * crash is lost for good until the leader replaces it. The faults take no
+   * more than that leaves a majority of the newest configuration's voters up
+   * (of one more voter, as the next configuration may add the node lost), as
+   * a rolling update or a failure of one pod at a time does.
+   */
+  #mayLose (r: Replica): boolean {
+    if (this.options.durable) return true
+    // Before the first configuration is chosen, any loss may be a voter of it.
+    const newest = this.checker.newestChosen
+    if (newest === null) return false
+    const voters = newest.config.voters.map(m => m.id)
+    const up = this.replicas.filter(p => p.up && p.leavingUntil === -Infinity && voters.includes(p.id) && p !== r).length
+    // With one voter to spare: the next configuration may be adding the node lost.
+    return up >= Math.floor((voters.length + 1) / 2) + 1
+  }
+
+  /** Whether any node learned a chosen record: the cluster exists. */
+  #founded (): boolean {
+    return this.checker.founded
+  }
+
+  /** A graceful stop: the node asks to leave the configuration, then stops (at the latest after 2 leases), and starts again later. */
+  #leave (r: Replica): void {
+    if (!r.up || r.leavingUntil !== -Infinity || !this.#mayLose(r)) return
+    this.#log(`leave ${r.id}`)
+    this.stats.leaves++
+    const stopAfterMs = 2 * this.options.leaseMs
+    r.leavingUntil = this.#now + stopAfterMs
+    const restart = (): void => { this.#schedule({ kind: 'restart', node: r.index }, this.#rng.float(0, 3 * this.options.leaseMs)) }
+    if (r.bare !== null) {
+      r.bare.leave()
+      this.#afterStep(r)
+      const life = r.incarnation
+      const token: Token = { cancelled: false }
+      this.#schedule({ kind: 'call', node: r.index, life, token, fn: () => { this.#crash(r); restart() } }, stopAfterMs)
+    } else if (r.runner !== null) {
+      const runner = r.runner
+      const life = r.incarnation
+      void runner.stop({ leaveMs: stopAfterMs }).then(() => {
+        if (r.runner === runner && r.incarnation === life) { this.#crash(r); restart() }
+      })
     }
   }
 
@@ -551,6 +641,8 @@ export class Cluster implements ClusterView {
     for (const r of this.replicas) {
       r.bounceArmed = false
       if (r.pausedUntil > this.#now) r.pausedUntil = this.#now
+      // A graceful stop under way ends now; the node starts again at once.
+      if (r.leavingUntil !== -Infinity) this.#crash(r)
       if (!r.up) this.#boot(r)
       else this.#scheduleWake(r)
     }

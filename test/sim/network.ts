@@ -12,6 +12,8 @@ import type { Rng } from './rng.js'
 
 export interface Packet {
   readonly from: number
+  /** The sender's node ID when it sent this (a node on memory storage restarts under a new one). */
+  readonly fromId: string
   readonly to: number
   readonly msg: Message
   readonly sentAt: number
@@ -43,7 +45,7 @@ export class Network {
     this.#o = o
     this.#rng = rng
     this.#send = send
-    this.#group = new Array<number>(o.clusterSize).fill(0)
+    this.#group = new Array<number>(o.clusterSize + o.spares + o.observers).fill(0)
   }
 
   get faulty (): boolean { return this.#faults }
@@ -66,7 +68,7 @@ export class Network {
     return !this.#faults || this.#group[a] === this.#group[b]
   }
 
-  transmit (from: number, to: number, msg: Message, now: number): void {
+  transmit (from: number, fromId: string, to: number, msg: Message, now: number): void {
     const o = this.#o
     this.stats.messages++
     // A message the codec would refuse never arrives on a real network: find out here.
@@ -82,7 +84,7 @@ export class Network {
         delay += this.#rng.float(o.heartbeatMs, o.slowMaxMs)
         this.stats.slowMessages++
       }
-      this.#send({ from, to, msg, sentAt: now }, delay)
+      this.#send({ from, fromId, to, msg, sentAt: now }, delay)
     }
   }
 

@@ -48,6 +48,12 @@ export interface SimOptions {
   readonly priorities: readonly number[]
   /** Send every message through the wire codec (encode, then decode), as the libp2p transport does. */
   readonly wire: boolean
+  /** Nodes beyond clusterSize that join during the faulty phase (they start as observers). */
+  readonly spares: number
+  /** Nodes that are observers by choice (role 'observer'), up from the start. */
+  readonly observers: number
+  /** Graceful stops (leave the configuration, then restart later), per second. */
+  readonly leaveRate: number
 }
 
 /** Derives a run's options from its seed. */
@@ -84,7 +90,10 @@ export function optionsForSeed (seed: number): SimOptions {
     bounceRate: calm || maxDriftRatio === 0 ? 0 : r.pick([0, 0.1, 0.3]) * 1000 / leaseMs,
     faultMs: leaseMs * r.int(10, 25),
     priorities: Array.from({ length: clusterSize }, () => (r.chance(0.3) ? r.int(0, 3) : 0)),
-    wire: r.chance(0.1)
+    wire: r.chance(0.1),
+    spares: r.pick([0, 0, 1, 2]),
+    observers: r.pick([0, 0, 1]),
+    leaveRate: calm ? 0 : r.pick([0, 0.1, 0.3]) * 1000 / leaseMs
   }
 }
 

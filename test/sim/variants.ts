@@ -136,7 +136,7 @@ export const VARIANTS: Record<VariantName, Variant> = {
     alsoCaughtBy: 'S1'
   },
   'minority-learner': {
-    makeNode: (c, d) => new Node(c, { ...d, makeLearner: (n, newest) => new Learner(n, newest, majority(n) - 1) }),
+    makeNode: (c, d) => new Node(c, { ...d, makeLearner: (n, newest) => new Learner(n, newest, 1) }),
     catches: 'S1'
   },
   /** S6 reports it the moment the lease outlives the grants; S4 once a second leader appears. */

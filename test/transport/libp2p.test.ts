@@ -75,7 +75,7 @@ async function setup (): Promise<{ transport: Libp2pTransport, peer: PeerId, str
     },
     logger: { forComponent: () => log }
   } as unknown as Libp2pTransportComponents
-  const transport = new Libp2pTransport(components, { protocol: '/quorum/test/1.0.0' })
+  const transport = new Libp2pTransport(components, { protocol: '/quorum/test/2.0.0' })
   await transport.start({ message: () => {} })
   transport.addPeer(peer)
   return { transport, peer, streams, logged }

@@ -114,10 +114,380 @@ export namespace Ballot {
   }
 }
 
+export interface Member {
+  id: string
+  since: bigint
+}
+
+export namespace Member {
+  let _codec: Codec<Member>
+
+  export const codec = (): Codec<Member> => {
+    if (_codec == null) {
+      _codec = message<Member>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.id != null && obj.id !== '')) {
+          w.uint32(10)
+          w.string(obj.id)
+        }
+
+        if ((obj.since != null && obj.since !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.since)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          id: '',
+          since: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.id = reader.string()
+              break
+            }
+            case 2: {
+              obj.since = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.since`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface MemberIdFieldEvent {
+    field: '$.id'
+    value: string
+  }
+
+  export interface MemberSinceFieldEvent {
+    field: '$.since'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<Member>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Member.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Member>): Member {
+    return decodeMessage(buf, Member.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Member>): Generator<MemberIdFieldEvent | MemberSinceFieldEvent> {
+    return streamMessage(buf, Member.codec(), opts)
+  }
+}
+
+export interface Configuration {
+  version: bigint
+  clusterId: string
+  voters: Member[]
+  target: number
+  leaseMs: number
+  heartbeatMs: number
+  maxDriftRatio: number
+}
+
+export namespace Configuration {
+  let _codec: Codec<Configuration>
+
+  export const codec = (): Codec<Configuration> => {
+    if (_codec == null) {
+      _codec = message<Configuration>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0n)) {
+          w.uint32(8)
+          w.uint64(obj.version)
+        }
+
+        if ((obj.clusterId != null && obj.clusterId !== '')) {
+          w.uint32(18)
+          w.string(obj.clusterId)
+        }
+
+        if (obj.voters != null && obj.voters.length > 0) {
+          for (const value of obj.voters) {
+            w.uint32(26)
+            Member.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.target != null && obj.target !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.target)
+        }
+
+        if ((obj.leaseMs != null && obj.leaseMs !== 0)) {
+          w.uint32(41)
+          w.double(obj.leaseMs)
+        }
+
+        if ((obj.heartbeatMs != null && obj.heartbeatMs !== 0)) {
+          w.uint32(49)
+          w.double(obj.heartbeatMs)
+        }
+
+        if ((obj.maxDriftRatio != null && obj.maxDriftRatio !== 0)) {
+          w.uint32(57)
+          w.double(obj.maxDriftRatio)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0n,
+          clusterId: '',
+          voters: [],
+          target: 0,
+          leaseMs: 0,
+          heartbeatMs: 0,
+          maxDriftRatio: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint64()
+              break
+            }
+            case 2: {
+              obj.clusterId = reader.string()
+              break
+            }
+            case 3: {
+              if (opts.limits?.voters != null && obj.voters.length === opts.limits.voters) {
+                throw new MaxLengthError('Decode error - repeated field "voters" had too many elements')
+              }
+
+              obj.voters.push(Member.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.voters$
+              }))
+              break
+            }
+            case 4: {
+              obj.target = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.leaseMs = reader.double()
+              break
+            }
+            case 6: {
+              obj.heartbeatMs = reader.double()
+              break
+            }
+            case 7: {
+              obj.maxDriftRatio = reader.double()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          voters: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.clusterId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.voters != null && obj.voters === opts.limits.voters) {
+                throw new MaxLengthError('Streaming decode error - repeated field "voters" had too many elements')
+              }
+
+              for (const evt of Member.codec().stream(reader, reader.uint32(), `${prefix}.voters[]`, {
+                limits: opts.limits?.voters$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.voters
+                }
+              }
+
+              obj.voters++
+
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.target`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.leaseMs`,
+                value: reader.double()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.heartbeatMs`,
+                value: reader.double()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.maxDriftRatio`,
+                value: reader.double()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ConfigurationVersionFieldEvent {
+    field: '$.version'
+    value: bigint
+  }
+
+  export interface ConfigurationClusterIdFieldEvent {
+    field: '$.clusterId'
+    value: string
+  }
+
+  export interface ConfigurationVotersIdFieldEvent {
+    field: '$.voters[].id'
+    value: string
+    index: number
+  }
+
+  export interface ConfigurationVotersSinceFieldEvent {
+    field: '$.voters[].since'
+    value: bigint
+    index: number
+  }
+
+  export interface ConfigurationTargetFieldEvent {
+    field: '$.target'
+    value: number
+  }
+
+  export interface ConfigurationLeaseMsFieldEvent {
+    field: '$.leaseMs'
+    value: number
+  }
+
+  export interface ConfigurationHeartbeatMsFieldEvent {
+    field: '$.heartbeatMs'
+    value: number
+  }
+
+  export interface ConfigurationMaxDriftRatioFieldEvent {
+    field: '$.maxDriftRatio'
+    value: number
+  }
+
+  export function encode (obj: Partial<Configuration>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Configuration.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Configuration>): Configuration {
+    return decodeMessage(buf, Configuration.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Configuration>): Generator<ConfigurationVersionFieldEvent | ConfigurationClusterIdFieldEvent | ConfigurationVotersIdFieldEvent | ConfigurationVotersSinceFieldEvent | ConfigurationTargetFieldEvent | ConfigurationLeaseMsFieldEvent | ConfigurationHeartbeatMsFieldEvent | ConfigurationMaxDriftRatioFieldEvent> {
+    return streamMessage(buf, Configuration.codec(), opts)
+  }
+}
+
 export interface LeaderRecord {
   epoch: bigint
   leaderId: string
   metadata: Map<string, string>
+  config?: Configuration
 }
 
 export namespace LeaderRecord {
@@ -259,6 +629,11 @@ export namespace LeaderRecord {
           }
         }
 
+        if (obj.config != null) {
+          w.uint32(34)
+          Configuration.codec().encode(obj.config, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -294,6 +669,12 @@ export namespace LeaderRecord {
                 }
               })
               obj.metadata.set(entry.key, entry.value)
+              break
+            }
+            case 4: {
+              obj.config = Configuration.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.config
+              })
               break
             }
             default: {
@@ -344,6 +725,13 @@ export namespace LeaderRecord {
 
               break
             }
+            case 4: {
+              yield * Configuration.codec().stream(reader, reader.uint32(), `${prefix}.config`, {
+                limits: opts.limits?.config
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -372,6 +760,48 @@ export namespace LeaderRecord {
     value: string
   }
 
+  export interface LeaderRecordConfigVersionFieldEvent {
+    field: '$.config.version'
+    value: bigint
+  }
+
+  export interface LeaderRecordConfigClusterIdFieldEvent {
+    field: '$.config.clusterId'
+    value: string
+  }
+
+  export interface LeaderRecordConfigVotersIdFieldEvent {
+    field: '$.config.voters[].id'
+    value: string
+    index: number
+  }
+
+  export interface LeaderRecordConfigVotersSinceFieldEvent {
+    field: '$.config.voters[].since'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaderRecordConfigTargetFieldEvent {
+    field: '$.config.target'
+    value: number
+  }
+
+  export interface LeaderRecordConfigLeaseMsFieldEvent {
+    field: '$.config.leaseMs'
+    value: number
+  }
+
+  export interface LeaderRecordConfigHeartbeatMsFieldEvent {
+    field: '$.config.heartbeatMs'
+    value: number
+  }
+
+  export interface LeaderRecordConfigMaxDriftRatioFieldEvent {
+    field: '$.config.maxDriftRatio'
+    value: number
+  }
+
   export function encode (obj: Partial<LeaderRecord>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaderRecord.codec())
   }
@@ -380,7 +810,7 @@ export namespace LeaderRecord {
     return decodeMessage(buf, LeaderRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRecord>): Generator<LeaderRecordEpochFieldEvent | LeaderRecordLeaderIdFieldEvent | LeaderRecordMetadataFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRecord>): Generator<LeaderRecordEpochFieldEvent | LeaderRecordLeaderIdFieldEvent | LeaderRecordMetadataFieldEvent | LeaderRecordConfigVersionFieldEvent | LeaderRecordConfigClusterIdFieldEvent | LeaderRecordConfigVotersIdFieldEvent | LeaderRecordConfigVotersSinceFieldEvent | LeaderRecordConfigTargetFieldEvent | LeaderRecordConfigLeaseMsFieldEvent | LeaderRecordConfigHeartbeatMsFieldEvent | LeaderRecordConfigMaxDriftRatioFieldEvent> {
     return streamMessage(buf, LeaderRecord.codec(), opts)
   }
 }
@@ -399,6 +829,10 @@ export interface Frame {
   lease: boolean
   ackListed: boolean
   ackFrom: string[]
+  observer: boolean
+  ready: boolean
+  leaving: boolean
+  rejoin: boolean
 }
 
 export namespace Frame {
@@ -414,7 +848,8 @@ export namespace Frame {
     HEARTBEAT_ACK = 'HEARTBEAT_ACK',
     RESIGN = 'RESIGN',
     STATUS_REQUEST = 'STATUS_REQUEST',
-    STATUS_REPLY = 'STATUS_REPLY'
+    STATUS_REPLY = 'STATUS_REPLY',
+    PRESENCE = 'PRESENCE'
   }
 
   enum __TypeValues {
@@ -429,7 +864,8 @@ export namespace Frame {
     HEARTBEAT_ACK = 8,
     RESIGN = 9,
     STATUS_REQUEST = 10,
-    STATUS_REPLY = 11
+    STATUS_REPLY = 11,
+    PRESENCE = 12
   }
 
   export namespace Type {
@@ -443,7 +879,8 @@ export namespace Frame {
     LEASE = 'LEASE',
     QUARANTINE = 'QUARANTINE',
     STALE = 'STALE',
-    MEMBERSHIP = 'MEMBERSHIP'
+    MEMBERSHIP = 'MEMBERSHIP',
+    CONFIG = 'CONFIG'
   }
 
   enum __NackReasonValues {
@@ -451,7 +888,8 @@ export namespace Frame {
     LEASE = 1,
     QUARANTINE = 2,
     STALE = 3,
-    MEMBERSHIP = 4
+    MEMBERSHIP = 4,
+    CONFIG = 5
   }
 
   export namespace NackReason {
@@ -536,6 +974,26 @@ export namespace Frame {
           }
         }
 
+        if ((obj.observer != null && obj.observer !== false)) {
+          w.uint32(112)
+          w.bool(obj.observer)
+        }
+
+        if ((obj.ready != null && obj.ready !== false)) {
+          w.uint32(120)
+          w.bool(obj.ready)
+        }
+
+        if ((obj.leaving != null && obj.leaving !== false)) {
+          w.uint32(128)
+          w.bool(obj.leaving)
+        }
+
+        if ((obj.rejoin != null && obj.rejoin !== false)) {
+          w.uint32(136)
+          w.bool(obj.rejoin)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -549,7 +1007,11 @@ export namespace Frame {
           successor: '',
           lease: false,
           ackListed: false,
-          ackFrom: []
+          ackFrom: [],
+          observer: false,
+          ready: false,
+          leaving: false,
+          rejoin: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -620,6 +1082,22 @@ export namespace Frame {
               }
 
               obj.ackFrom.push(reader.string())
+              break
+            }
+            case 14: {
+              obj.observer = reader.bool()
+              break
+            }
+            case 15: {
+              obj.ready = reader.bool()
+              break
+            }
+            case 16: {
+              obj.leaving = reader.bool()
+              break
+            }
+            case 17: {
+              obj.rejoin = reader.bool()
               break
             }
             default: {
@@ -740,6 +1218,34 @@ export namespace Frame {
 
               break
             }
+            case 14: {
+              yield {
+                field: `${prefix}.observer`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 15: {
+              yield {
+                field: `${prefix}.ready`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 16: {
+              yield {
+                field: `${prefix}.leaving`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 17: {
+              yield {
+                field: `${prefix}.rejoin`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -798,6 +1304,48 @@ export namespace Frame {
     value: string
   }
 
+  export interface FrameValueConfigVersionFieldEvent {
+    field: '$.value.config.version'
+    value: bigint
+  }
+
+  export interface FrameValueConfigClusterIdFieldEvent {
+    field: '$.value.config.clusterId'
+    value: string
+  }
+
+  export interface FrameValueConfigVotersIdFieldEvent {
+    field: '$.value.config.voters[].id'
+    value: string
+    index: number
+  }
+
+  export interface FrameValueConfigVotersSinceFieldEvent {
+    field: '$.value.config.voters[].since'
+    value: bigint
+    index: number
+  }
+
+  export interface FrameValueConfigTargetFieldEvent {
+    field: '$.value.config.target'
+    value: number
+  }
+
+  export interface FrameValueConfigLeaseMsFieldEvent {
+    field: '$.value.config.leaseMs'
+    value: number
+  }
+
+  export interface FrameValueConfigHeartbeatMsFieldEvent {
+    field: '$.value.config.heartbeatMs'
+    value: number
+  }
+
+  export interface FrameValueConfigMaxDriftRatioFieldEvent {
+    field: '$.value.config.maxDriftRatio'
+    value: number
+  }
+
   export interface FramePromisedRoundFieldEvent {
     field: '$.promised.round'
     value: bigint
@@ -844,6 +1392,26 @@ export namespace Frame {
     value: string
   }
 
+  export interface FrameObserverFieldEvent {
+    field: '$.observer'
+    value: boolean
+  }
+
+  export interface FrameReadyFieldEvent {
+    field: '$.ready'
+    value: boolean
+  }
+
+  export interface FrameLeavingFieldEvent {
+    field: '$.leaving'
+    value: boolean
+  }
+
+  export interface FrameRejoinFieldEvent {
+    field: '$.rejoin'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Frame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Frame.codec())
   }
@@ -852,7 +1420,7 @@ export namespace Frame {
     return decodeMessage(buf, Frame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent | FrameLeaseFieldEvent | FrameAckListedFieldEvent | FrameAckFromFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FrameValueConfigVersionFieldEvent | FrameValueConfigClusterIdFieldEvent | FrameValueConfigVotersIdFieldEvent | FrameValueConfigVotersSinceFieldEvent | FrameValueConfigTargetFieldEvent | FrameValueConfigLeaseMsFieldEvent | FrameValueConfigHeartbeatMsFieldEvent | FrameValueConfigMaxDriftRatioFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent | FrameLeaseFieldEvent | FrameAckListedFieldEvent | FrameAckFromFieldEvent | FrameObserverFieldEvent | FrameReadyFieldEvent | FrameLeavingFieldEvent | FrameRejoinFieldEvent> {
     return streamMessage(buf, Frame.codec(), opts)
   }
 }

@@ -1,9 +1,11 @@
 /**
  * S1, agreement: at most one value is chosen per epoch. Both the omniscient
- * view (a majority of distinct acceptors sent Accepted for one (epoch,
- * ballot)) and every node's learned values must agree, and no node may see a
- * conflict.
+ * view (a majority of distinct acceptors of the epoch's electorate sent
+ * Accepted for one (epoch, ballot): the voters of the configuration chosen
+ * with the epoch before, or any `bootstrapQuorum` nodes for epoch 1) and
+ * every node's learned values must agree, and no node may see a conflict.
  */
+import { electorateOf } from '../../../src/paxos/configuration.js'
 import { leaderRecordEquals, type Epoch, type LeaderRecord, type NodeId } from '../../../src/paxos/proposal.js'
 import type { Message } from '../../../src/paxos/message.js'
 import type { NodeEvent } from '../../../src/node/node.js'
@@ -26,6 +28,13 @@ export class AgreementChecker implements PropertyChecker {
     this.#onFirstChosen = onFirstChosen
   }
 
+  /** The newest record chosen so far. */
+  get newest (): LeaderRecord | null {
+    let best: LeaderRecord | null = null
+    for (const r of this.#chosen.values()) if (best === null || r.epoch > best.epoch) best = r
+    return best
+  }
+
   onSend (time: number, from: ReplicaView, msg: Message): void {
     if (msg.type !== 'accepted') return
     let byBallot = this.#tally.get(msg.epoch)
@@ -38,7 +47,12 @@ export class AgreementChecker implements PropertyChecker {
       return
     }
     t.from.add(from.id)
-    if (t.from.size === this.#quorum) this.#record(time, msg.epoch, msg.value, `a majority accepted it at ballot ${key}`)
+    const previous = msg.epoch === 1 ? null : this.#chosen.get(msg.epoch - 1)
+    if (previous === undefined) return
+    const electorate = previous === null ? null : electorateOf(previous.config)
+    const votes = electorate === null ? t.from.size : [...t.from].filter(id => electorate.counts(id)).length
+    const quorum = electorate?.quorum ?? this.#quorum
+    if (votes === quorum && (electorate === null || electorate.counts(from.id))) this.#record(time, msg.epoch, msg.value, `a majority of its electorate accepted it at ballot ${key}`)
   }
 
   onEvent (time: number, node: ReplicaView, e: NodeEvent): void {

@@ -31,7 +31,7 @@ export class ValidityChecker implements PropertyChecker {
       this.#report(time, `${describeRecord(value)} chosen (${how}) but ${value.leaderId} never stood in epoch ${epoch}`)
     }
     const meta = this.#metadata.get(value.leaderId)
-    if (meta !== undefined && !leaderRecordEquals(value, { epoch, leaderId: value.leaderId, metadata: meta })) {
+    if (meta !== undefined && !leaderRecordEquals(value, { ...value, epoch, metadata: meta })) {
       this.#report(time, `${describeRecord(value)} carries metadata its leader never had`)
     }
   }

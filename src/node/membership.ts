@@ -1,0 +1,115 @@
+/**
+ * The leader's view of who is there, from the Presence each node sends it
+ * (rule 10 in docs/protocol.md), and the one configuration change it should
+ * propose next. Consul's autopilot plays this part: it removes a voter that
+ * left, forgot its state or went silent for `memberTimeoutMs` (never below a
+ * floor), and promotes an observer that has been there and caught up for
+ * `stabilizationMs`, one voter per change.
+ *
+ * Nothing here bears on safety: a change this proposes is checked by every
+ * acceptor (one voter at a time, rule 9) and chosen by Paxos like any record.
+ */
+import type { Configuration } from '../paxos/configuration.js'
+import { isVoter, withoutVoter, withTarget, withVoter } from '../paxos/configuration.js'
+import type { Presence } from '../paxos/message.js'
+import type { Epoch, NodeId } from '../paxos/proposal.js'
+
+/** What the leader knows of one node from its presence. */
+export interface Seen {
+  /** Since when it has been present without a gap (local time). */
+  readonly firstAt: number
+  /** Its newest presence. */
+  readonly lastAt: number
+  /** When it last said it may vote. */
+  readonly readyAt: number
+  readonly presence: Presence
+}
+
+export interface MembershipTiming {
+  /** How often every node sends its presence to the leader. */
+  readonly presenceMs: number
+  /** A voter silent (or unable to vote) this long is removed. */
+  readonly memberTimeoutMs: number
+  /** An observer must be present and caught up this long before it is promoted. */
+  readonly stabilizationMs: number
+}
+
+/** Tracks presence for a leader and picks the next change (see the file header). */
+export class Membership {
+  readonly #selfId: NodeId
+  readonly #timing: MembershipTiming
+  readonly #seen = new Map<NodeId, Seen>()
+  /** When this node began to track (its leadership began): silent voters are counted from here. */
+  #since: number
+
+  constructor (selfId: NodeId, timing: MembershipTiming, now: number) {
+    this.#selfId = selfId
+    this.#timing = timing
+    this.#since = now
+  }
+
+  get seen (): ReadonlyMap<NodeId, Seen> { return this.#seen }
+
+  /** Starts counting silences afresh (a new leadership). */
+  restart (now: number): void { this.#since = now }
+
+  onPresence (from: NodeId, p: Presence, now: number): void {
+    const before = this.#seen.get(from)
+    // A gap of two presences breaks the run of presence an observer is promoted on.
+    const continuous = before !== undefined && now - before.lastAt <= 2 * this.#timing.presenceMs
+    this.#seen.set(from, {
+      firstAt: continuous ? before.firstAt : now,
+      lastAt: now,
+      readyAt: p.ready ? now : (before?.readyAt ?? -Infinity),
+      presence: p
+    })
+  }
+
+  /**
+   * The change to propose now, or null: first the target, then removals
+   * (asked for, then silent voters, then surplus), then one promotion.
+   * `epoch` is the leader's: an observer is caught up when it knows it.
+   */
+  nextChange (config: Configuration, target: number, epoch: Epoch, now: number): Configuration | null {
+    if (config.target !== target) return withTarget(config, target)
+    const others = config.voters.filter(m => m.id !== this.#selfId)
+    const asked = others.find(m => {
+      const p = this.#seen.get(m.id)?.presence
+      return p !== undefined && this.#fresh(m.id, now) && (p.leaving || p.rejoin || p.observer)
+    })
+    if (asked !== undefined) return withoutVoter(config, asked.id)
+    // Consul's min_quorum: a silent voter is removed only while a majority of the target remains.
+    const floor = Math.floor(target / 2) + 1
+    if (config.voters.length - 1 >= floor) {
+      const silent = others.find(m => this.#silentFor(m.id, now) >= this.#timing.memberTimeoutMs)
+      if (silent !== undefined) return withoutVoter(config, silent.id)
+    }
+    if (config.voters.length > target && others.length > 0) {
+      const quietest = [...others].sort((a, b) => this.#silentFor(b.id, now) - this.#silentFor(a.id, now) || (a.id < b.id ? -1 : 1))[0]!
+      return withoutVoter(config, quietest.id)
+    }
+    if (config.voters.length < target) {
+      const ready = [...this.#seen].filter(([id, s]) => !isVoter(config, id) && this.#eligible(s, epoch, now))
+      ready.sort((a, b) => a[1].firstAt - b[1].firstAt || (a[0] < b[0] ? -1 : 1))
+      if (ready.length > 0) return withVoter(config, ready[0]![0])
+    }
+    return null
+  }
+
+  #fresh (id: NodeId, now: number): boolean {
+    const s = this.#seen.get(id)
+    return s !== undefined && now - s.lastAt <= 2 * this.#timing.presenceMs
+  }
+
+  /** How long voter `id` has not said it may vote (counted from the start of tracking at most). */
+  #silentFor (id: NodeId, now: number): number {
+    const readyAt = this.#seen.get(id)?.readyAt ?? -Infinity
+    return now - Math.max(readyAt, this.#since)
+  }
+
+  #eligible (s: Seen, epoch: Epoch, now: number): boolean {
+    const p = s.presence
+    return p.ready && !p.observer && !p.leaving && !p.rejoin && p.epoch >= epoch &&
+      now - s.lastAt <= 2 * this.#timing.presenceMs && now - s.firstAt >= this.#timing.stabilizationMs
+  }
+}
