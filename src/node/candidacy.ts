@@ -66,6 +66,8 @@ export class Candidacy {
   #ownAccept: OwnAccept | null = null
   /** After resigning, this node lets others go first. */
   #holdOffUntil = 0
+  /** Ballots that failed since an epoch was last decided (see backoff). */
+  #failedBallots = 0
   /** The proposer is this leader's configuration change, not a candidacy. */
   #changing = false
 
@@ -94,9 +96,15 @@ export class Candidacy {
     return this.#config.electionDelayMs * (0.25 + 0.75 * this.#random.next()) / (1 + this.#config.priority)
   }
 
-  /** The wait before retrying a defeated or timed-out ballot. */
+  /**
+   * The wait before retrying a defeated or timed-out ballot. It doubles with
+   * each failed ballot of the epoch (up to 16×): duelling proposers that each
+   * need every live voter (4 of 6, two down) otherwise collide for as long as
+   * their messages' jitter exceeds the wait.
+   */
   backoff (): number {
-    return this.#config.electionDelayMs * (0.5 + this.#random.next()) + this.#config.roundTimeoutMs * this.#random.next() / 4
+    const growth = 2 ** Math.min(this.#failedBallots++, 4)
+    return growth * (this.#config.electionDelayMs * (0.5 + this.#random.next()) + this.#config.roundTimeoutMs * this.#random.next() / 4)
   }
 
   /** Plans an election `delayMs` from `now`, not before the quarantine's end nor the hold-off (an earlier plan stands). */
@@ -200,6 +208,7 @@ export class Candidacy {
   /** `epoch` is decided: a candidacy for it or an older one is over. */
   onDecided (epoch: Epoch): void {
     if (this.#proposer !== null && this.#proposer.epoch <= epoch) { this.#proposer = null; this.#changing = false }
+    this.#failedBallots = 0
     this.cancel()
   }
 
@@ -253,7 +262,7 @@ export class Candidacy {
     // Stored with this step, before the Prepare leaves: ballots stay unique across restarts.
     this.#highestRound = ballot.round
     this.#context.out.store('sync')
-    this.#context.out.broadcast(proposer.prepare(ballot))
+    this.#context.out.broadcast(proposer.prepare(ballot, this.#context.electorate()))
     this.#ballotDeadline = now + this.#config.roundTimeoutMs
   }
 

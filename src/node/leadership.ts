@@ -57,9 +57,10 @@ export class Leadership {
   /** The voters backing the lease until the first majority of the new configuration acknowledges a beat. */
   #inherited: InheritedLease | null
 
-  constructor (record: LeaderRecord, now: number, config: LeadershipConfig, out: Outbox, inherited: InheritedLease | null = null) {
+  /** `electorate`: whose acknowledgements count, the voters of `record.config` unless a test variant says otherwise. */
+  constructor (record: LeaderRecord, now: number, config: LeadershipConfig, out: Outbox, inherited: InheritedLease | null = null, electorate = electorateOf(record.config)) {
     this.record = record
-    this.electorate = electorateOf(record.config)
+    this.electorate = electorate
     this.#config = config
     this.#out = out
     this.#tracker = new AskTracker({ ...config, quorum: this.electorate.quorum })

@@ -24,7 +24,7 @@ import { Learner, type LearnResult } from '../paxos/learner.js'
 import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
 import type { Accept, Accepted, Heartbeat, Message, Nack, Prepare, Presence, StatusReply } from '../paxos/message.js'
 import {
-  assertOneChange, bootstrapElectorate, configurationEquals, memberOf, oneChange, SHARED_SETTINGS,
+  assertOneChange, bootstrapElectorate, configurationEquals, electorateOf, memberOf, oneChange, SHARED_SETTINGS,
   type Configuration, type Electorate
 } from '../paxos/configuration.js'
 import type { PersistentState } from '../storage/storage.js'
@@ -78,7 +78,7 @@ export class Node {
   #membership: Membership | null = null
   /** Nodes heard from: epoch 1's electorate counts at least these (rule 12). */
   readonly #heard = new Set<NodeId>()
-  /** Nodes that said they are observers by choice. */
+  /** Nodes that said they are observers by choice, or refused to help found the cluster. */
   readonly #observers = new Set<NodeId>()
   /** Rule 12: before this local time a node that knows no record does not found a cluster. */
   #bootstrapAt = 0
@@ -184,13 +184,11 @@ export class Node {
     return this.#leaving && (config === null || memberOf(config, this.id) === undefined)
   }
 
+  /** @internal For diagnostics: rule 11's version at which this node's memory begins (null before it learned a record). */
+  get joinedAt (): number | null { return this.#joinedAt }
+
   /** What this node, while leading, heard from each node (empty otherwise). */
   get presence (): ReadonlyMap<NodeId, Seen> { return this.#membership?.seen ?? EMPTY_SEEN }
-
-  /** @internal For checkers: the voters whose grants back this node's lease now, or null while it leads nothing elected. */
-  get leaseVoters (): readonly NodeId[] | null {
-    return this.#leadership?.elected === true ? this.#leadership.leaseVoters : null
-  }
 
   /** The earliest local time at which `tick()` has something to do, or null. */
   nextDeadline (): number | null {
@@ -291,7 +289,7 @@ export class Node {
     invariant(this.#role !== 'leader', 'legal-role-change', () => `leader → leader: epoch ${record.epoch} chosen while leading epoch ${this.#leadership!.epoch}`)
     this.#role = 'leader'
     this.#membership = new Membership(this.id, this.config, now)
-    this.#leadership = new Leadership(record, now, this.#leadershipConfig, this.#out)
+    this.#leadership = new Leadership(record, now, this.#leadershipConfig, this.#out, null, this.leaseElectorate(record))
     this.#leadership.start(this.#candidacy.ownAccept, now)
   }
 
@@ -304,7 +302,7 @@ export class Node {
     const old = this.#leadership!
     invariant(this.#role === 'leader' && old.epoch < record.epoch, 'legal-role-change', () => `self-succession into epoch ${record.epoch} from ${this.#role} of epoch ${old.epoch}`)
     this.#retiredThrough = Math.max(this.#retiredThrough, old.epoch)
-    this.#leadership = new Leadership(record, now, this.#leadershipConfig, this.#out, old.inheritable)
+    this.#leadership = new Leadership(record, now, this.#leadershipConfig, this.#out, old.inheritable, this.leaseElectorate(record))
     this.#leadership.start(this.#candidacy.ownAccept, now)
   }
 
@@ -370,16 +368,21 @@ export class Node {
     return true
   }
 
-  /** Why this node refuses to vote in `epoch`'s election now (beyond quarantine and leases), or null. */
-  #refusal (epoch: Epoch): Nack['reason'] | null {
+  /**
+   * Why this node refuses to vote in `epoch`'s election now (beyond quarantine
+   * and leases), or null. Protected for a broken variant of the simulator.
+   */
+  protected refusal (epoch: Epoch): Nack['reason'] | null {
     if (this.#mismatch !== null) return 'config'
     // Its electorate is known only for the epoch after the newest learned (rule 8).
     if (epoch !== this.#learner.newestEpoch + 1 || !this.#mayVote()) return 'membership'
+    // A node that only joins does not help found a cluster either (rule 12).
+    if (this.config.join && this.#learner.newest === null) return 'membership'
     return null
   }
 
   #onPrepare (from: NodeId, m: Prepare, now: number): void {
-    const refusal = this.#refusal(m.epoch)
+    const refusal = this.refusal(m.epoch)
     if (refusal === 'membership' && m.epoch > this.#learner.newestEpoch + 1) this.#out.send(from, { type: 'statusRequest', epoch: this.#learner.newestEpoch })
     const promised = this.#voter.answerPrepare(from, m, now, this.#learner.newest, refusal)
     // Someone else is electing: give them a round before competing.
@@ -391,15 +394,31 @@ export class Node {
     const overtaken = this.#voter.overtakenResign(from, m, now)
     if (overtaken !== null) this.#onResign(overtaken.leaderId, overtaken.epoch, from, now)
     // Accepted goes to the proposer only: it learns, then tells everyone (Chosen or its heartbeat).
-    this.#voter.answerAccept(from, m, now, this.#learner.newest, this.#refusal(m.epoch) ?? this.#configRefusal(m.value))
+    this.#voter.answerAccept(from, m, now, this.#learner.newest, this.refusal(m.epoch) ?? this.#configRefusal(m.value))
   }
 
   /** Rule 9: an acceptor accepts only a configuration that follows the newest one by at most one voter. */
   #configRefusal (value: LeaderRecord): Nack['reason'] | null {
     const newest = this.#learner.newest
     if (newest === null) return value.config.version === 1 && this.#matchesSettings(value.config) ? null : 'config'
-    return oneChange(newest.config, value.config) ? null : 'config'
+    return this.follows(newest.config, value.config) ? null : 'config'
   }
+
+  /*
+   * Protected so that the simulator's broken variants can change them (never
+   * overridden otherwise): which configuration may follow another (rule 9),
+   * the change the leader proposes next, and whose acknowledgements back a lease.
+   */
+
+  protected follows (prev: Configuration, next: Configuration): boolean { return oneChange(prev, next) }
+
+  protected planChange (membership: Membership, config: Configuration, epoch: Epoch, now: number): Configuration | null {
+    const next = membership.nextChange(config, this.config.clusterSize, epoch, now)
+    if (next !== null) assertOneChange(config, next)
+    return next
+  }
+
+  protected leaseElectorate (record: LeaderRecord): Electorate { return electorateOf(record.config) }
 
   #onAccepted (from: NodeId, m: Accepted, now: number): void {
     // Grants that arrive after the value was learned still count towards the first lease.
@@ -413,6 +432,8 @@ export class Node {
   }
 
   #onNack (from: NodeId, m: Nack, now: number): void {
+    // A node that will not help found the cluster does not count towards epoch 1's electorate (rule 12).
+    if (m.reason === 'membership' && m.epoch === 1 && this.#learner.newest === null) this.#observers.add(from)
     if (this.#leadership !== null && m.chosenEpoch > this.#leadership.epoch) this.#demote('newer-epoch')
     if (m.chosenEpoch > this.#learner.newestEpoch) this.#out.send(from, { type: 'statusRequest', epoch: this.#learner.newestEpoch })
     this.#candidacy.onNack(m, now, from)
@@ -488,13 +509,14 @@ export class Node {
 
   /**
    * Rule 11, at the first record this node learns: its memory begins at that
-   * configuration's version, unless it voted in epoch 1 with the state it has
+   * configuration's version, unless it kept its state or voted in epoch 1
    * (then it was there from the start).
    */
   #join (record: LeaderRecord): void {
-    const votedInFirst = record.epoch === 1 && (this.#voter.acceptor.state(1).promised !== null || this.#candidacy.stoodThrough >= 1)
-    this.#joinedAt = votedInFirst || !this.#startedEmpty ? Math.min(record.config.version, votedInFirst ? 0 : record.config.version) : record.config.version
-    if (!this.#startedEmpty && !votedInFirst) this.#joinedAt = 0
+    // It helped found the cluster, whichever record it learns first (nothing is compacted before).
+    const votedInFirst = this.#voter.acceptor.state(1).promised !== null || this.#candidacy.stoodThrough >= 1
+    // A node that kept its state remembers everything it voted (rule 11).
+    this.#joinedAt = !this.#startedEmpty || votedInFirst ? 0 : record.config.version
     this.#out.store('sync')
   }
 
@@ -611,11 +633,8 @@ export class Node {
     if (membership === null || this.#candidacy.changing || this.#leaving) return
     // A change commits and its own lease is counted before the next one starts.
     if (leadership.epoch !== this.#learner.newestEpoch || !leadership.leads(now)) return
-    const config = leadership.record.config
-    const next = membership.nextChange(config, this.config.clusterSize, leadership.epoch, now)
-    if (next === null) return
-    assertOneChange(config, next)
-    this.#candidacy.reconfigure(next, now)
+    const next = this.planChange(membership, leadership.record.config, leadership.epoch, now)
+    if (next !== null) this.#candidacy.reconfigure(next, now)
   }
 
   #loseLeader (now: number, delay: number): void {

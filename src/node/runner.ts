@@ -108,6 +108,8 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   /** The newest state handed out for saving, numbered; and the number of the newest one saved. */
   #latest: { readonly gen: number, readonly state: PersistentState } | null = null
   #savedGen = 0
+  /** The epoch of the last 'elected' the host heard and no 'demoted' followed yet. */
+  #electedEpoch: Epoch | null = null
   /** Messages handled, for measurements. */
   received = 0
 
@@ -307,8 +309,18 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
       case 'leaderChosen': this.emit('leaderChosen', e.record); break
       // Told again: the host heard 'leaderLost' for this leader.
       case 'leaderFound': this.emit('leaderChosen', e.record); break
-      case 'elected': this.emit('elected', { epoch: e.epoch }); break
-      case 'demoted': this.emit('demoted', { epoch: e.epoch, reason: e.reason }); break
+      case 'elected':
+        // A batch released late (its save outlasted a stall) may tell of a lease already over:
+        // the host hears 'elected' only while it holds, and then 'demoted' for it.
+        if (!this.#node!.isLeader || this.#node!.leader?.epoch !== e.epoch) break
+        this.#electedEpoch = e.epoch
+        this.emit('elected', { epoch: e.epoch })
+        break
+      case 'demoted':
+        if (this.#electedEpoch !== e.epoch) break
+        this.#electedEpoch = null
+        this.emit('demoted', { epoch: e.epoch, reason: e.reason })
+        break
       case 'leaderLost': this.emit('leaderLost', e.record); break
       case 'conflict':
         this.#fail(new SafetyViolationError('agreement', `epoch ${e.known.epoch} chosen as ${e.known.leaderId}, reported as ${e.reported.leaderId}`))

@@ -21,8 +21,8 @@ export type ProposerPhase = 'idle' | 'preparing' | 'accepting' | 'defeated'
 /** The proposer role for one epoch (see the file header for its rules). */
 export class Proposer {
   readonly epoch: Epoch
-  readonly #electorate: Electorate
-  readonly #quorum: number
+  #electorate: Electorate
+  #quorum: number
   readonly #ownValue: LeaderRecord
   #phase: ProposerPhase = 'idle'
   #ballot: Ballot | null = null
@@ -57,8 +57,13 @@ export class Proposer {
   /** The value sent in phase 2, once there. */
   get proposed (): LeaderRecord | null { return this.#proposed }
 
-  /** Starts phase 1 at `ballot`, which the caller made higher than `highestSeen`. */
-  prepare (ballot: Ballot): Prepare {
+  /**
+   * Starts phase 1 at `ballot`, which the caller made higher than `highestSeen`;
+   * `electorate`, if given, replaces the one this ballot counts (epoch 1's count
+   * grows as nodes are heard from).
+   */
+  prepare (ballot: Ballot, electorate?: Electorate): Prepare {
+    if (electorate !== undefined) { this.#electorate = electorate; this.#quorum = electorate.quorum }
     this.#ballot = ballot
     this.#phase = 'preparing'
     this.#promises = new Set()

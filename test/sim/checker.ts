@@ -11,6 +11,7 @@
  * S5 successive `elected` events carry strictly increasing epochs (elected-order.ts).
  * S6 a leader's lease, in real time, never outlasts the live grants of a majority (lease-grants.ts).
  * S7 no ballot or vote leaves a node before the state it depends on is durable (durable-ballot.ts).
+ * S8 successive chosen configurations differ by at most one voter (one-change.ts).
  * L1 after faults stop, every node knows the same live leader within a bound (liveness.ts).
  */
 import type { Message } from '../../src/paxos/message.js'
@@ -27,10 +28,11 @@ import { ElectedOrderChecker } from './checkers/elected-order.js'
 import { LeaseGrantsChecker } from './checkers/lease-grants.js'
 import { DurableBallotChecker } from './checkers/durable-ballot.js'
 import { LivenessChecker } from './checkers/liveness.js'
+import { OneChangeChecker } from './checkers/one-change.js'
 
-export type Property = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'L1'
+export type Property = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'S8' | 'L1'
 
-export const SAFETY: readonly Property[] = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7']
+export const SAFETY: readonly Property[] = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8']
 
 export interface Violation {
   readonly property: Property
@@ -94,14 +96,18 @@ export class Checker {
     const report = (p: Property): Report => (time, detail) => { this.violation(p, time, detail) }
     const validity = new ValidityChecker(metadata, report('S2'))
     this.liveness = new LivenessChecker(livenessBoundMs, report('L1'))
-    this.#agreement = new AgreementChecker(this.quorum, report('S1'), (time, epoch, value, how) => { validity.onChosen(time, epoch, value, how) })
+    const oneChange = new OneChangeChecker(report('S8'))
+    this.#agreement = new AgreementChecker(this.quorum, report('S1'), (time, epoch, value, how) => {
+      validity.onChosen(time, epoch, value, how)
+      oneChange.onChosen(time, epoch, value)
+    })
     this.#checkers = [
       this.#agreement,
       validity,
       new AnnounceOrderChecker(report('S3')),
       new SingleLeaderChecker(report('S4')),
       new ElectedOrderChecker(report('S5')),
-      new LeaseGrantsChecker(report('S6')),
+      new LeaseGrantsChecker(report('S6'), epoch => this.#agreement.chosen(epoch)),
       new DurableBallotChecker(report('S7')),
       this.liveness
     ]

@@ -249,7 +249,7 @@ export class Cluster implements ClusterView {
       for (const r of this.replicas) {
         const n = r.node
         const c = n?.configuration
-        this.#log(`state ${r.id}: ${n === null ? 'down' : `${n.role} epoch ${n.epoch} voting ${n.voting} quarantined ${n.quarantined} config ${c === null || c === undefined ? '-' : `v${c.version} [${c.voters.map(m => `${m.id}@${m.since}`).join(' ')}] target ${c.target}`}`}`)
+        this.#log(`state ${r.id}: ${n === null ? 'down' : `${n.role} epoch ${n.epoch} voting ${n.voting} joinedAt ${n.joinedAt} quarantined ${n.quarantined} config ${c === null || c === undefined ? '-' : `v${c.version} [${c.voters.map(m => `${m.id}@${m.since}`).join(' ')}] target ${c.target}`}`}`)
       }
     }
     this.stats.convergenceMs = liveness.convergenceMs
@@ -288,8 +288,9 @@ export class Cluster implements ClusterView {
       priority: this.options.priorities[r.index] ?? 0,
       metadata: r.metadata,
       role: r.role,
-      // A node started empty once the cluster exists joins it and founds none (rule 12).
-      join: r.disk.stored === null && this.#founded()
+      // A spare is added to a running cluster, and a node started empty once the cluster exists
+      // joins it: neither founds one (rule 12).
+      join: r.spare || (r.disk.stored === null && this.#founded())
     }
     const clock = { now: () => r.local(this.#now) }
     const random = this.#rng.fork()
@@ -325,9 +326,13 @@ export class Cluster implements ClusterView {
     })
     r.runner = runner
     for (const type of RUNNER_EVENTS) {
-      runner.on(type, () => {
-        const i = pending.findIndex(e => runnerEventType(e) === type)
-        if (i >= 0) this.#onNodeEvent(r, pending.splice(i, 1)[0]!)
+      runner.on(type, (arg: { epoch: number }) => {
+        // The runner drops an 'elected' (and its 'demoted') released after the lease ended: skip those.
+        const epochOf = (e: NodeEvent): number => 'epoch' in e ? e.epoch : 'record' in e ? e.record.epoch : -1
+        const i = pending.findIndex(e => runnerEventType(e) === type && epochOf(e) === arg.epoch)
+        if (i < 0) return
+        for (let j = i - 1; j >= 0; j--) if (runnerEventType(pending[j]!) === type) pending.splice(j, 1)
+        this.#onNodeEvent(r, pending.splice(pending.findIndex(e => runnerEventType(e) === type && epochOf(e) === arg.epoch), 1)[0]!)
       })
     }
     runner.on('error', err => { this.#log(`${r.id} error ${err.message}`) })

@@ -7,8 +7,11 @@
  */
 import { Acceptor, type AcceptorStep } from '../../src/paxos/acceptor.js'
 import { Learner } from '../../src/paxos/learner.js'
+import { bootstrapElectorate, electorateOf, withoutVoter, type Configuration, type Electorate } from '../../src/paxos/configuration.js'
+import type { Membership } from '../../src/node/membership.js'
+import type { LeaderRecord } from '../../src/paxos/proposal.js'
 import { majority } from '../../src/paxos/proposal.js'
-import type { Accept, Accepted, Message, Prepare, PromiseMsg } from '../../src/paxos/message.js'
+import type { Accept, Accepted, Message, Nack, Prepare, PromiseMsg } from '../../src/paxos/message.js'
 import { Node, type NodeDeps, type Ready } from '../../src/node/node.js'
 import type { NodeConfig } from '../../src/node/config.js'
 import type { Clock } from '../../src/node/clock.js'
@@ -30,6 +33,52 @@ export class ForgetfulAcceptor extends Acceptor {
     if (r.reply.type === 'accepted') return r
     return { changed: false, reply: { type: 'accepted', epoch: m.epoch, ballot: m.ballot, value: m.value, lease: false } }
   }
+}
+
+/**
+ * A leader that moves two voters per change (adds two observers, or removes
+ * two voters) and acceptors that let it: successive majorities need not share
+ * a voter any more.
+ */
+class TwoAtOnceNode extends Node {
+  protected override follows (): boolean { return true }
+
+  protected override planChange (membership: Membership, config: Configuration, epoch: number, now: number): Configuration | null {
+    const one = membership.nextChange(config, this.config.clusterSize, epoch, now)
+    if (one === null || one.target !== config.target) return one
+    const two = membership.nextChange(one, this.config.clusterSize, epoch, now)
+    if (two === null || two.target !== one.target) return one
+    return { ...two, version: config.version + 1, voters: two.voters.map(m => ({ ...m, since: Math.min(m.since, config.version + 1) })) }
+  }
+}
+
+/** A leader that counts its lease as if its last voter had been removed, which no majority agreed to. */
+class UnagreedRemovalNode extends Node {
+  protected override leaseElectorate (record: LeaderRecord): Electorate {
+    const others = record.config.voters.filter(m => m.id !== this.id)
+    if (others.length === 0) return electorateOf(record.config)
+    return electorateOf(withoutVoter(record.config, others[others.length - 1]!.id))
+  }
+}
+
+/** Observers vote like voters, and every proposer and learner counts any node's vote. */
+class ObserverCountedNode extends Node {
+  constructor (c: NodeConfig, d: NodeDeps) {
+    super({ ...c, role: 'voter' }, { ...d, makeLearner: (n, newest) => new CountingLearner(n, newest) })
+  }
+
+  protected override leaseElectorate (record: LeaderRecord): Electorate {
+    return bootstrapElectorate(record.config.voters.length)
+  }
+
+  protected override refusal (epoch: number): Nack['reason'] | null {
+    return epoch === this.epoch + 1 ? null : 'membership'
+  }
+}
+
+/** A learner whose every epoch is decided by a count of any nodes, as epoch 1's is. */
+class CountingLearner extends Learner {
+  override get electorate (): Electorate { return bootstrapElectorate(this.newest?.config.voters.length ?? 1) }
 }
 
 /** A leader that believes its lease never runs out. */
@@ -116,6 +165,7 @@ function dropGrant (s: Storage): Storage {
 export type VariantName =
   | 'forgetful-acceptor' | 'minority-learner' | 'lease-ignoring-leader' | 'drift-unaware' | 'forgets-candidacy'
   | 'lease-from-ack-arrival' | 'releases-before-save' | 'storage-drops-highest-round' | 'storage-drops-grant'
+  | 'two-voters-at-once' | 'unagreed-removal' | 'observer-counted'
 
 export interface Variant {
   readonly makeNode?: NodeFactory
@@ -172,6 +222,20 @@ export const VARIANTS: Record<VariantName, Variant> = {
     wrapStorage: dropHighestRound,
     driver: 'runner',
     catches: 'S7'
+  },
+  /** S8 sees the first chosen configuration that moved two voters. */
+  'two-voters-at-once': {
+    makeNode: (c, d) => new TwoAtOnceNode(c, d),
+    catches: 'S8'
+  },
+  /** S6 counts the lease against the configuration actually chosen. */
+  'unagreed-removal': {
+    makeNode: (c, d) => new UnagreedRemovalNode(c, d),
+    catches: 'S6'
+  },
+  'observer-counted': {
+    makeNode: (c, d) => new ObserverCountedNode(c, d),
+    catches: 'S6'
   },
   /** S6 sees the restarted voter vote again while the grant it crashed with still runs. */
   'storage-drops-grant': {

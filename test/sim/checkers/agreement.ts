@@ -28,6 +28,9 @@ export class AgreementChecker implements PropertyChecker {
     this.#onFirstChosen = onFirstChosen
   }
 
+  /** The value chosen for `epoch`, if known. */
+  chosen (epoch: Epoch): LeaderRecord | undefined { return this.#chosen.get(epoch) }
+
   /** The newest record chosen so far. */
   get newest (): LeaderRecord | null {
     let best: LeaderRecord | null = null
