@@ -44,6 +44,13 @@ export interface ElectionEvents {
   demoted: [info: { readonly epoch: Epoch, readonly reason: DemotionReason }]
   /** The known leader's lease expired here without renewal, or it resigned. */
   leaderLost: [info: { readonly epoch: Epoch, readonly leaderId: NodeId }]
+  /**
+   * The members changed: the configuration (its voters or target), or who is
+   * connected. Carries what `members` returns now.
+   */
+  membersChanged: [members: readonly MemberInfo[]]
+  /** The cluster agreed on a new configuration (version, voters, target). */
+  configuration: [config: ClusterConfiguration]
   /** A peer of this cluster connected. */
   'peer:join': [info: { readonly peerId: NodeId }]
   /** A peer of this cluster disconnected. */
@@ -51,16 +58,74 @@ export interface ElectionEvents {
   /**
    * Something went wrong that the application should know: a typed error with a
    * stable `code` (see src/errors.ts). After a StorageFailedError the election has stopped.
+   * A SettingMismatchError (refused) means this node votes and leads nothing;
+   * a ClusterMismatchError, that a peer of another cluster is ignored.
    */
   error: [err: QuorumError]
+  /**
+   * Something the operator should know that does not stop the node: a
+   * SettingMismatchError whose setting the node adopted from the cluster
+   * (clusterSize), or a ForgottenStateWarning (this voter's ID lost its state
+   * and waits to be removed and added again).
+   */
+  warning: [err: QuorumError]
+}
+
+/** One member of the cluster, as this node sees it. */
+export interface MemberInfo {
+  /** Its peer ID. */
+  readonly id: NodeId
+  /** 'voter' if the agreed configuration lists it; every other node is an observer. */
+  readonly role: 'voter' | 'observer'
+  /** True for this node. */
+  readonly isSelf: boolean
+  /** True when it leads now, as far as this node knows. */
+  readonly isLeader: boolean
+  /** This node itself, or connected to it now. */
+  readonly connected: boolean
+  /** On the leader: ms since this member last told it it is there (null elsewhere, or never heard). */
+  readonly lastHeardMs: number | null
+  /** The member's metadata, when known here: the leader's (other members' metadata is not exchanged). */
+  readonly metadata: Readonly<Record<string, string>>
+}
+
+/** The configuration the cluster agreed on (see docs/protocol.md, rules 8–12). */
+export interface ClusterConfiguration {
+  /** Increases by one with every change. */
+  readonly version: number
+  /** Names this cluster's history (chosen at its first election). */
+  readonly clusterId: string
+  /** The voters' peer IDs, sorted. */
+  readonly voters: readonly NodeId[]
+  /** The number of voters the leader aims for (its clusterSize). */
+  readonly target: number
+  readonly leaseMs: number
+  readonly heartbeatMs: number
+  readonly maxDriftRatio: number
 }
 
 /** Options of {@link leaderElection} (and of {@link createElection}). */
 export interface ElectionOptions {
   /** Nodes elect only with nodes of the same cluster name (default "default"). Letters, digits, `.`, `_`, `-`. */
   readonly clusterName?: string
-  /** Number of voters in the cluster (required); a majority must be up to elect. */
+  /**
+   * The number of voters the cluster aims for (required). The leader keeps the
+   * configuration at this many voters from the nodes present; every other
+   * node is an observer. A majority of the voters must be up to elect.
+   */
   readonly clusterSize: number
+  /** 'observer': this node learns the leader and gets every event, but never votes or leads. @default 'voter' */
+  readonly role?: 'voter' | 'observer'
+  /**
+   * true: never found a new cluster, only join one that exists. Set it on
+   * nodes added to a running cluster; it rules out the bootstrap hazard
+   * (two groups of fresh nodes founding two clusters). @default false
+   */
+  readonly join?: boolean
+  /** The leader removes a voter it has not heard from for this long, in ms. @default 5 × leaseMs */
+  readonly memberTimeoutMs?: number
+  /** An observer is made a voter only after being present and caught up this long, in ms. @default 2 × leaseMs */
+  readonly stabilizationMs?: number
   /** Small string map delivered with this node's leadership, e.g. `{ url: 'http://10.0.0.5:8080' }`. */
   readonly metadata?: Readonly<Record<string, string>>
   /** Lease length in ms (default 2000). A crashed leader is replaced after about this long. */
@@ -149,6 +214,10 @@ function nodeConfig (nodeId: string, o: ElectionOptions): NodeConfig {
   if (o.maxDriftRatio !== undefined) c.maxDriftRatio = o.maxDriftRatio
   if (o.priority !== undefined) c.priority = o.priority
   if (o.metadata !== undefined) c.metadata = o.metadata
+  if (o.role !== undefined) c.role = o.role
+  if (o.join !== undefined) c.join = o.join
+  if (o.memberTimeoutMs !== undefined) c.memberTimeoutMs = o.memberTimeoutMs
+  if (o.stabilizationMs !== undefined) c.stabilizationMs = o.stabilizationMs
   return c
 }
 
@@ -178,12 +247,16 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
   #owner: { stop: () => Promise<void> } | null = null
   #ownerStopping = false
   #lock: DataDirLock | null = null
+  readonly #metadata: Readonly<Record<string, string>>
+  /** A stop under way has asked to leave the configuration. */
+  #left = false
 
   constructor (components: ElectionComponents, options: ElectionOptions) {
     super()
     validateElectionOptions(options)
     this.#components = components
     this.#options = options
+    this.#metadata = Object.freeze({ ...(options.metadata ?? {}) })
     this.#log = components.logger.forComponent('quorum:election')
     this.protocol = protocolFor(options.clusterName ?? 'default')
     const transportOpts = {
@@ -227,6 +300,43 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
 
   /** Peer IDs of connected nodes of this cluster. */
   get peers (): NodeId[] { return this.#transport.peers() }
+
+  /** The configuration the cluster agreed on, or null before the first election. */
+  get configuration (): ClusterConfiguration | null {
+    const c = this.#runner.node?.configuration ?? null
+    if (c === null) return null
+    return {
+      version: c.version,
+      clusterId: c.clusterId,
+      voters: c.voters.map(m => m.id),
+      target: c.target,
+      leaseMs: c.leaseMs,
+      heartbeatMs: c.heartbeatMs,
+      maxDriftRatio: c.maxDriftRatio
+    }
+  }
+
+  /** The voters of the configuration, the connected observers and this node, sorted by ID. */
+  get members (): MemberInfo[] {
+    const node = this.#runner.node
+    const voters = new Set(node?.configuration?.voters.map(m => m.id) ?? [])
+    const seen = node?.presence ?? new Map()
+    const leader = this.leader
+    const now = this.#runner.now()
+    const ids = new Set([this.nodeId, ...voters, ...this.#connected, ...seen.keys()])
+    return [...ids].sort().map(id => {
+      const heard = seen.get(id)
+      return {
+        id,
+        role: voters.has(id) ? 'voter' : 'observer',
+        isSelf: id === this.nodeId,
+        isLeader: leader?.leaderId === id,
+        connected: id === this.nodeId || this.#connected.has(id),
+        lastHeardMs: heard === undefined ? null : Math.max(0, now - heard.lastAt),
+        metadata: leader !== null && leader.leaderId === id ? leader.metadata : id === this.nodeId ? this.#metadata : {}
+      }
+    })
+  }
 
   /** Frame and byte counters of the wire, for monitoring. */
   get wireStats (): Readonly<Libp2pTransport['stats']> { return this.#transport.stats }
@@ -289,11 +399,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     // Resign while every connection is still up, before libp2p starts closing them,
     // and stay (briefly) until a successor is chosen: tearing libp2p down at once
     // would compete with the handover for the network and the CPU.
-    if (this.#started && this.#runner.isLeader) {
-      const successor = this.#nextLeader(this.epoch, 200)
-      await this.#runner.resign()
-      await successor
-    }
+    await this.#leave()
     if (this.#owner !== null && !this.#ownerStopping) {
       this.#ownerStopping = true
       await this.#owner.stop()
@@ -314,6 +420,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     const lock = this.#options.dataDir === undefined ? null : await DataDirLock.acquire(this.#options.dataDir)
     try {
       this.#started = true
+      this.#left = false
       this.#topologyId = await this.#components.registrar.register(this.protocol, {
         onConnect: peer => {
           const id = peer.toString()
@@ -325,6 +432,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
             this.#connected.add(id)
             this.#log('peer %s joined', id)
             this.emit('peer:join', { peerId: id })
+            this.emit('membersChanged', this.members)
           }
         },
         onDisconnect: peer => { this.#peerGone(peer) }
@@ -344,7 +452,24 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
 
   /** libp2p calls this before closing connections: the moment for a leader to resign. */
   async beforeStop (): Promise<void> {
-    if (this.#started && this.#runner.isLeader) await this.#runner.resign()
+    await this.#leave()
+  }
+
+  /**
+   * Before stopping, while every connection is up: a leader resigns and waits
+   * (briefly) for its successor, then a voter asks the leader to take it out
+   * of the configuration and waits up to two leases for that (rules 9, 10).
+   */
+  async #leave (): Promise<void> {
+    if (!this.#started || this.#left) return
+    this.#left = true
+    if (this.#runner.isLeader) {
+      const successor = this.#nextLeader(this.epoch, 200)
+      await this.#runner.resign()
+      await successor
+    }
+    const leaseMs = this.#runner.node?.config.leaseMs ?? 2000
+    await this.#runner.leave(2 * leaseMs)
   }
 
   readonly #onPeerDisconnect = (evt: CustomEvent<PeerId>): void => { this.#peerGone(evt.detail) }
@@ -356,6 +481,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     if (this.#connected.delete(id)) {
       this.#log('peer %s left', id)
       this.emit('peer:leave', { peerId: id })
+      this.emit('membersChanged', this.members)
     }
   }
 
@@ -364,7 +490,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     this.#started = false
     this.#components.events.removeEventListener('peer:disconnect', this.#onPeerDisconnect)
     this.#dialer.stop()
-    await this.#runner.stop()
+    await this.#runner.stop({ leaveMs: 0 })
     this.#lock?.release()
     this.#lock = null
     if (this.#topologyId !== null) this.#components.registrar.unregister(this.#topologyId)
@@ -405,6 +531,16 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
       this.emit('demoted', e)
     })
     r.on('leaderLost', rec => { this.emit('leaderLost', { epoch: rec.epoch, leaderId: rec.leaderId }) })
+    r.on('configuration', () => {
+      const config = this.configuration!
+      this.#log('configuration %d: voters %s', config.version, config.voters.join(', '))
+      this.emit('configuration', config)
+      this.emit('membersChanged', this.members)
+    })
+    r.on('warning', err => {
+      this.#log('warning: %s', err.message)
+      this.emit('warning', err)
+    })
     r.on('error', err => {
       this.#log.error('%s', err.message)
       // An 'error' nobody listens to must not crash the host application.

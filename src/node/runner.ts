@@ -154,11 +154,8 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     if (!this.#running) return
     const node = this.#node!
     const leaveMs = opts.leaveMs ?? 2 * node.config.leaseMs
-    const config = node.configuration
-    if (leaveMs > 0 && config !== null && memberOf(config, node.id) !== undefined && config.voters.length > 1) {
-      try { node.leave() } catch (err) { return this.#broke(err) }
-      this.#flush()
-      await this.#until(() => node.left || !this.#running, leaveMs)
+    if (leaveMs > 0) {
+      await this.leave(leaveMs)
       if (!this.#running) return
     }
     if (node.isLeader) {
@@ -175,6 +172,25 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     this.#halt()
     await this.#opts.transport.stop()
   }
+
+  /**
+   * Asks to leave the configuration (see Node.leave): resolves true once the
+   * leader took this voter out, false after `timeoutMs` (or at once if this
+   * node is no voter of a configuration with others in it).
+   */
+  async leave (timeoutMs: number): Promise<boolean> {
+    if (!this.#running) return false
+    const node = this.#node!
+    const config = node.configuration
+    if (config === null || memberOf(config, node.id) === undefined || config.voters.length <= 1) return false
+    try { node.leave() } catch (err) { this.#broke(err); return false }
+    this.#flush()
+    await this.#until(() => node.left || !this.#running, timeoutMs)
+    return node.left
+  }
+
+  /** The node's clock, in ms. */
+  now (): number { return this.#clock.now() }
 
   /** Resolves once `done()` holds (checked every 10 ms) or `ms` passed. */
   async #until (done: () => boolean, ms: number): Promise<void> {
