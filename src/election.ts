@@ -458,7 +458,8 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
   /**
    * Before stopping, while every connection is up: a leader resigns and waits
    * (briefly) for its successor, then a voter asks the leader to take it out
-   * of the configuration and waits up to two leases for that (rules 9, 10).
+   * of the configuration, and waits up to stabilizationMs + 2 leases for that:
+   * the leader first promotes an observer ready to take its place (rules 9, 10).
    */
   async #leave (): Promise<void> {
     if (!this.#started || this.#left) return
@@ -468,8 +469,9 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
       await this.#runner.resign()
       await successor
     }
-    const leaseMs = this.#runner.node?.config.leaseMs ?? 2000
-    await this.#runner.leave(2 * leaseMs)
+    const config = this.#runner.node?.config
+    // Long enough for the leader to promote a replacement first (stabilizationMs), then remove this node.
+    if (config !== undefined) await this.#runner.leave(config.stabilizationMs + 2 * config.leaseMs)
   }
 
   readonly #onPeerDisconnect = (evt: CustomEvent<PeerId>): void => { this.#peerGone(evt.detail) }

@@ -4,7 +4,9 @@
  * propose next. Consul's autopilot plays this part: it removes a voter that
  * left, forgot its state or went silent for `memberTimeoutMs` (never below a
  * floor), and promotes an observer that has been there and caught up for
- * `stabilizationMs`, one voter per change.
+ * `stabilizationMs`, one voter per change. A voter that leaves is replaced
+ * before it is removed (add, then remove, as Raft's single-server changes do),
+ * so that a rolling update keeps the target number of voters throughout.
  *
  * Nothing here bears on safety: a change this proposes is checked by every
  * acceptor (one voter at a time, rule 9) and chosen by Paxos like any record.
@@ -77,7 +79,13 @@ export class Membership {
       const p = this.#seen.get(m.id)?.presence
       return p !== undefined && this.#fresh(m.id, now) && (p.leaving || p.rejoin || p.observer)
     })
-    if (asked !== undefined) return withoutVoter(config, asked.id)
+    if (asked !== undefined) {
+      // A voter leaving hands its seat over: an observer ready to take it is added first (one
+      // change), so that a rolling update never runs below its target number of voters.
+      const leaving = this.#seen.get(asked.id)!.presence.leaving
+      const successor = leaving && config.voters.length <= target ? this.#readyObserver(config, epoch, now) : null
+      return successor === null ? withoutVoter(config, asked.id) : withVoter(config, successor)
+    }
     // Consul's min_quorum: a silent voter is removed only while a majority of the target remains.
     const floor = Math.floor(target / 2) + 1
     if (config.voters.length - 1 >= floor) {
@@ -89,11 +97,17 @@ export class Membership {
       return withoutVoter(config, quietest.id)
     }
     if (config.voters.length < target) {
-      const ready = [...this.#seen].filter(([id, s]) => !isVoter(config, id) && this.#eligible(s, epoch, now))
-      ready.sort((a, b) => a[1].firstAt - b[1].firstAt || (a[0] < b[0] ? -1 : 1))
-      if (ready.length > 0) return withVoter(config, ready[0]![0])
+      const ready = this.#readyObserver(config, epoch, now)
+      if (ready !== null) return withVoter(config, ready)
     }
     return null
+  }
+
+  /** The observer present longest among those ready to be promoted, or null. */
+  #readyObserver (config: Configuration, epoch: Epoch, now: number): NodeId | null {
+    const ready = [...this.#seen].filter(([id, s]) => !isVoter(config, id) && this.#eligible(s, epoch, now))
+    ready.sort((a, b) => a[1].firstAt - b[1].firstAt || (a[0] < b[0] ? -1 : 1))
+    return ready[0]?.[0] ?? null
   }
 
   #fresh (id: NodeId, now: number): boolean {

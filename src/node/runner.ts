@@ -71,8 +71,9 @@ export interface StopOptions {
   /**
    * How long a voter waits for the leader to take it out of the configuration
    * before it exits (0: do not ask, as for a restart on the same data
-   * directory, where the node comes back as the same voter).
-   * @default 2 × leaseMs
+   * directory, where the node comes back as the same voter). The leader first
+   * promotes an observer to take its place, if one is ready.
+   * @default stabilizationMs + 2 × leaseMs
    */
   readonly leaveMs?: number
 }
@@ -153,7 +154,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   async stop (opts: StopOptions = {}): Promise<void> {
     if (!this.#running) return
     const node = this.#node!
-    const leaveMs = opts.leaveMs ?? 2 * node.config.leaseMs
+    const leaveMs = opts.leaveMs ?? node.config.stabilizationMs + 2 * node.config.leaseMs
     if (leaveMs > 0) {
       await this.leave(leaveMs)
       if (!this.#running) return
