@@ -17,6 +17,7 @@ import { Learner } from '../src/paxos/learner.js'
 import { Proposer } from '../src/paxos/proposer.js'
 import type { Message } from '../src/paxos/message.js'
 import type { LeaderRecord } from '../src/paxos/proposal.js'
+import { electorateOf, type Configuration } from '../src/paxos/configuration.js'
 import { Node } from '../src/node/node.js'
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, seconds: { type: 'string', default: '1' } } })
@@ -28,6 +29,9 @@ interface Envelope { from: number, to: number, msg: Message }
 function paxosDecisions (n: number, ms: number): { perSecond: number, messagesPerDecision: number } {
   const acceptors = Array.from({ length: n }, () => new Acceptor())
   const ids = Array.from({ length: n }, (_, i) => `n${i}`)
+  // Every epoch carries the same configuration on: its n voters decide the next one (epoch 1: any n nodes).
+  const config: Configuration = { version: 1, clusterId: 'bench', voters: ids.map(id => ({ id, since: 1 })), target: n, leaseMs: 2000, heartbeatMs: 400, maxDriftRatio: 0.01 }
+  const electorate = electorateOf(config)
   let learners = Array.from({ length: n }, () => new Learner(n))
   const queue: Envelope[] = []
   let messages = 0
@@ -39,8 +43,8 @@ function paxosDecisions (n: number, ms: number): { perSecond: number, messagesPe
     if ((decisions & 255) === 0 && performance.now() - start > ms) break
     epoch++
     const proposerIdx = epoch % n
-    const value: LeaderRecord = { epoch, leaderId: ids[proposerIdx]!, metadata: {} }
-    const proposer = new Proposer(epoch, n, value)
+    const value: LeaderRecord = { epoch, leaderId: ids[proposerIdx]!, metadata: {}, config }
+    const proposer = new Proposer(epoch, epoch === 1 ? n : electorate, value)
     const prepare = proposer.prepare({ round: 1, nodeId: ids[proposerIdx]! })
     for (let to = 0; to < n; to++) queue.push({ from: proposerIdx, to, msg: prepare })
     learnedCount = 0

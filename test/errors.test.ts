@@ -12,7 +12,10 @@ const classes = Object.entries(errors).filter(([name]) => name !== 'QuorumError'
 
 describe('errors', () => {
   it('every error class has its own stable code, and its name is the class name', () => {
-    expect(classes.length).toBe(12)
+    // TooManyVotersError is gone (named voter sets replaced the voter-count guard); three came with membership.
+    expect(classes.length).toBe(14)
+    expect(classes.map(([name]) => name)).not.toContain('TooManyVotersError')
+    expect(classes.map(([name]) => name)).toEqual(expect.arrayContaining(['SettingMismatchError', 'ClusterMismatchError', 'ForgottenStateWarning']))
     const codes = classes.map(([, c]) => c.code)
     expect(new Set(codes).size).toBe(codes.length)
     for (const code of codes) expect(code).toMatch(/^ERR_[A-Z_]+$/)

@@ -4,6 +4,7 @@ import { SafetyViolationError } from '../src/errors.js'
 import { Leadership } from '../src/node/leadership.js'
 import { Outbox } from '../src/node/io.js'
 import type { Accept } from '../src/paxos/message.js'
+import { record as leaderRecord } from './support/records.js'
 
 describe('invariant()', () => {
   it('throws a SafetyViolationError naming the invariant, and builds no detail while it holds', () => {
@@ -18,8 +19,9 @@ describe('invariant()', () => {
 })
 
 describe('Leadership', () => {
-  const config = { selfId: 'a', quorum: 2, leaseMs: 1000, heartbeatMs: 250, leaderLeaseMs: 980, leaseHeld: (until: number, now: number) => now < until }
-  const record = { epoch: 1, leaderId: 'a', metadata: {} }
+  const config = { selfId: 'a', leaseMs: 1000, heartbeatMs: 250, leaderLeaseMs: 980, leaseHeld: (until: number, now: number) => now < until }
+  // The record's configuration says whose acknowledgements count: two of a, b, c.
+  const record = leaderRecord(1, 'a', { voters: ['a', 'b', 'c'] })
   const accept: Accept = { type: 'accept', epoch: 1, ballot: { round: 1, nodeId: 'a' }, value: record }
 
   it('counts a lease from the send time of the beat a majority acknowledged', () => {
@@ -27,6 +29,11 @@ describe('Leadership', () => {
     leadership.start({ accept, sentAt: 90, grantedBy: new Set(['a', 'b']) }, 100)
     expect(leadership.elected).toBe(true)
     expect(leadership.leaseUntil).toBe(90 + 980)
+    // A grant from a node outside the configuration makes no majority.
+    const outside = new Leadership(record, 100, config, new Outbox('a', false))
+    outside.start({ accept, sentAt: 90, grantedBy: new Set(['a', 'x']) }, 100)
+    expect(outside.elected).toBe(false)
+    expect(outside.leaseUntil).toBe(-Infinity)
   })
 
   it('refuses a lease counted from a beat that has not been sent yet (lease-within-bound)', () => {

@@ -106,13 +106,16 @@ export function votersChanged (a: Configuration, b: Configuration): number {
  * Whether `next` may follow `prev` (the configuration of the epoch before):
  * the same one, or the next version moving at most one voter. Any other
  * successor is refused by every acceptor, which is what keeps successive
- * majorities overlapping (rule 9).
+ * majorities overlapping (rule 9). A voter kept keeps its `since`, and one
+ * added has the new version: `since` decides whether a node that lost its
+ * state may vote (rule 11).
  */
 export function oneChange (prev: Configuration, next: Configuration): boolean {
   if (next.clusterId !== prev.clusterId) return false
   for (const s of SHARED_SETTINGS) if (next[s] !== prev[s]) return false
   if (next.version === prev.version) return configurationEquals(prev, next)
-  return next.version === prev.version + 1 && votersChanged(prev, next) <= 1 && wellFormed(next)
+  return next.version === prev.version + 1 && votersChanged(prev, next) <= 1 && wellFormed(next) &&
+    next.voters.every(m => m.since === (memberOf(prev, m.id)?.since ?? next.version))
 }
 
 /** At least one voter, sorted by ID, no duplicates, `since` within the version. */

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { Acceptor } from '../../src/paxos/acceptor.js'
-import { ballotAtLeast, compareBallots, type Ballot, type LeaderRecord } from '../../src/paxos/proposal.js'
+import { ballotAtLeast, compareBallots, type Ballot } from '../../src/paxos/proposal.js'
 import type { Accept, Prepare } from '../../src/paxos/message.js'
+import { record } from '../support/records.js'
 
 const ballot: fc.Arbitrary<Ballot> = fc.record({ round: fc.integer({ min: 1, max: 8 }), nodeId: fc.constantFrom('a', 'b', 'c') })
 const epoch = fc.integer({ min: 1, max: 3 })
-const value = (e: number, id: string): LeaderRecord => ({ epoch: e, leaderId: id, metadata: {} })
 const request: fc.Arbitrary<Prepare | Accept> = fc.oneof(
   fc.record({ type: fc.constant('prepare' as const), epoch, ballot }),
-  fc.tuple(epoch, ballot).map(([e, b]): Accept => ({ type: 'accept', epoch: e, ballot: b, value: value(e, b.nodeId) }))
+  fc.tuple(epoch, ballot).map(([e, b]): Accept => ({ type: 'accept', epoch: e, ballot: b, value: record(e, b.nodeId, { voters: ['a', 'b', 'c'] }) }))
 )
 
 describe('Acceptor', () => {
@@ -74,5 +74,25 @@ describe('Acceptor', () => {
     expect(a.snapshot().map(([e]) => e)).toEqual([2])
     expect(a.highestEpoch()).toBe(2)
     expect(a.compact(1)).toBe(false)
+  })
+
+  it('reports the highest epoch in which it accepted a value, not one it only promised in', () => {
+    fc.assert(fc.property(fc.array(request, { maxLength: 40 }), reqs => {
+      const a = new Acceptor()
+      for (const m of reqs) m.type === 'prepare' ? a.onPrepare(m, 0) : a.onAccept(m, 0)
+      const accepted = a.snapshot().filter(([, s]) => s.accepted !== null).map(([e]) => e)
+      expect(a.highestAcceptedEpoch()).toBe(Math.max(0, ...accepted))
+      expect(a.highestAcceptedEpoch()).toBeLessThanOrEqual(a.highestEpoch())
+    }))
+    const a = new Acceptor()
+    expect(a.highestAcceptedEpoch()).toBe(0)
+    a.onAccept({ type: 'accept', epoch: 2, ballot: { round: 1, nodeId: 'a' }, value: record(2, 'a') }, 0)
+    a.onPrepare({ type: 'prepare', epoch: 5, ballot: { round: 1, nodeId: 'b' } }, 0)
+    expect(a.highestEpoch()).toBe(5)
+    expect(a.highestAcceptedEpoch()).toBe(2)
+    // Restored from its snapshot, the same; compacted past it, none.
+    expect(new Acceptor(a.snapshot()).highestAcceptedEpoch()).toBe(2)
+    a.compact(2)
+    expect(a.highestAcceptedEpoch()).toBe(0)
   })
 })

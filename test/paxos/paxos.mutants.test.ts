@@ -8,8 +8,10 @@ import { Learner } from '../../src/paxos/learner.js'
 import { MESSAGE_TYPES, type Accepted, type Nack, type PromiseMsg } from '../../src/paxos/message.js'
 import { Proposer } from '../../src/paxos/proposer.js'
 import { ballotAbove, ballotEquals, compareBallots, formatBallot, leaderRecordEquals, type LeaderRecord } from '../../src/paxos/proposal.js'
+import { withVoter } from '../../src/paxos/configuration.js'
+import { record, testConfig } from '../support/records.js'
 
-const rec = (epoch: number, id: string, metadata: Record<string, string> = {}): LeaderRecord => ({ epoch, leaderId: id, metadata })
+const rec = (epoch: number, id: string, metadata: Record<string, string> = {}): LeaderRecord => record(epoch, id, { voters: ['a', 'b', 'c'], metadata })
 const b = (round: number, nodeId: string): { round: number, nodeId: string } => ({ round, nodeId })
 const acc = (epoch: number, round: number, value: LeaderRecord): Accepted => ({ type: 'accepted', epoch, ballot: b(round, 'a'), value, lease: false })
 const nack = (epoch: number, ballot: { round: number, nodeId: string }, promised = b(9, 'z')): Nack =>
@@ -30,9 +32,14 @@ describe('ballots and records', () => {
     expect(ballotEquals(b(1, 'a'), null)).toBe(false)
   })
 
-  it('compares leader records by epoch, leader and every metadata entry', () => {
+  it('compares leader records by epoch, leader, every metadata entry and configuration', () => {
     expect(leaderRecordEquals(rec(1, 'a', { u: '1' }), rec(1, 'a', { u: '1' }))).toBe(true)
     expect(leaderRecordEquals(rec(1, 'a'), rec(2, 'a'))).toBe(false)
+    expect(leaderRecordEquals(rec(1, 'a'), rec(1, 'b'))).toBe(false)
+    const config = testConfig(['a', 'b', 'c'])
+    expect(leaderRecordEquals(rec(1, 'a'), record(1, 'a', { config: { ...config } }))).toBe(true)
+    expect(leaderRecordEquals(rec(1, 'a'), record(1, 'a', { config: withVoter(config, 'd') }))).toBe(false)
+    expect(leaderRecordEquals(rec(1, 'a'), record(1, 'a', { config: { ...config, leaseMs: 2000 } }))).toBe(false)
     expect(leaderRecordEquals(rec(1, 'a'), rec(1, 'a', { u: '1' }))).toBe(false)
     expect(leaderRecordEquals(rec(1, 'a', { u: '1' }), rec(1, 'a', { u: '2' }))).toBe(false)
     expect(leaderRecordEquals(rec(1, 'a', { u: '1' }), rec(1, 'a', { v: '1' }))).toBe(false)
@@ -44,7 +51,7 @@ describe('ballots and records', () => {
   })
 
   it('lists every message type once', () => {
-    expect([...MESSAGE_TYPES].sort()).toEqual(['accept', 'accepted', 'chosen', 'heartbeat', 'heartbeatAck', 'nack', 'prepare', 'promise', 'resign', 'statusReply', 'statusRequest'])
+    expect([...MESSAGE_TYPES].sort()).toEqual(['accept', 'accepted', 'chosen', 'heartbeat', 'heartbeatAck', 'nack', 'prepare', 'presence', 'promise', 'resign', 'statusReply', 'statusRequest'])
   })
 })
 
@@ -109,11 +116,15 @@ describe('Learner details', () => {
     expect(l.newest).toBeNull()
   })
 
-  it('keeps the votes of later epochs when it learns an earlier one', () => {
+  it('keeps no votes of a later epoch when it learns an earlier one: epoch 7 is counted only once 6 is known', () => {
+    // Was: the votes for 7 were kept across learning 5. Now 7's electorate is 6's configuration, unknown until then.
     const l = new Learner(3)
-    l.onAccepted('a', acc(7, 1, rec(7, 'a')))
+    expect(l.onAccepted('a', acc(7, 1, rec(7, 'a'))).kind).toBe('ignored')
     expect(l.onChosen(rec(5, 'b')).kind).toBe('learned')
-    expect(l.onAccepted('b', acc(7, 1, rec(7, 'a')))).toEqual({ kind: 'learned', value: rec(7, 'a') })
+    expect(l.onAccepted('b', acc(7, 1, rec(7, 'a'))).kind).toBe('ignored')
+    expect(l.onChosen(rec(6, 'b')).kind).toBe('learned')
+    expect(l.onAccepted('b', acc(7, 1, rec(7, 'a'))).kind).toBe('ignored')
+    expect(l.onAccepted('c', acc(7, 1, rec(7, 'a')))).toEqual({ kind: 'learned', value: rec(7, 'a') })
   })
 
   it('ignores a Chosen of epoch 0 when it knows nothing', () => {

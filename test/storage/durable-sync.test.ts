@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FileStorage, STATE_FILE } from '../../src/storage/file.js'
 import type { PersistentState } from '../../src/storage/storage.js'
+import { record } from '../support/records.js'
 import { nextHeld, settle, tracked } from './hold.js'
 
 interface Held { readonly kind: 'fdatasync' | 'fsync', readonly path: string, readonly release: () => void }
@@ -62,7 +63,7 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
 })
 
-const state: PersistentState = { acceptor: [], learned: null, highestRound: 3, fastEpoch: 0, candidateEpoch: 0, grant: null }
+const state: PersistentState = { acceptor: [], learned: null, highestRound: 3, fastEpoch: 0, candidateEpoch: 0, grant: null, joinedAt: null }
 
 /** A FileStorage with its file created; from here on every sync is held. */
 async function started (): Promise<{ d: string, s: FileStorage }> {
@@ -101,7 +102,7 @@ describe('durable writes wait for the disk', () => {
   it('a save that rewrites the file resolves only after the file\'s fsync and, after the rename, the directory\'s', async () => {
     const { d, s } = await started()
 
-    const save = tracked(s.save({ ...state, learned: { epoch: 1, leaderId: 'a', metadata: { blob: 'x'.repeat(5000) } } }))
+    const save = tracked(s.save({ ...state, learned: record(1, 'a', { metadata: { blob: 'x'.repeat(5000) } }) }))
     const fileSync = await nextHeld(ctl.held)
     expect(fileSync.kind).toBe('fsync')
     expect(fileSync.path.startsWith(`${join(d, STATE_FILE)}.tmp-`)).toBe(true)

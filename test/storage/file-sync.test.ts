@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { FileStorage, LEGACY_STATE_FILE, MANIFEST_FILE, STATE_FILE, nodeFileSystem, type StateFileSystem } from '../../src/storage/file.js'
 import type { PersistentState } from '../../src/storage/storage.js'
+import { record } from '../support/records.js'
 import { nextHeld, settle, tracked } from './hold.js'
 
 const dirs: string[] = []
@@ -25,11 +26,12 @@ afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await 
 
 const state: PersistentState = {
   acceptor: [[7, { promised: { round: 3, nodeId: 'b' }, accepted: null }]],
-  learned: { epoch: 6, leaderId: 'c', metadata: {} },
+  learned: record(6, 'c', { voters: ['a', 'b', 'c'] }),
   highestRound: 3,
   fastEpoch: 5,
   candidateEpoch: 6,
-  grant: { epoch: 6, leaderId: 'c' }
+  grant: { epoch: 6, leaderId: 'c' },
+  joinedAt: 0
 }
 
 type SyncKind = 'datasync' | 'fsync' | 'dirsync'
@@ -118,7 +120,7 @@ describe('FileStorage waits for its syncs', () => {
 
   it('does not resolve a save that outgrows its regions before the file and then the directory are synced', async () => {
     const { d, s, held, log } = await started()
-    const big = { ...state, learned: { epoch: 6, leaderId: 'c', metadata: { blob: 'x'.repeat(5000) } } }
+    const big = { ...state, learned: record(6, 'c', { voters: ['a', 'b', 'c'], metadata: { blob: 'x'.repeat(5000) } }) }
 
     const save = tracked(s.save(big))
     const fileSync = await nextHeld(held)

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FileStorage, LEGACY_STATE_FILE, MANIFEST_FILE, STATE_FILE, StorageError } from '../../src/storage/file.js'
 import type { PersistentState } from '../../src/storage/storage.js'
+import { record, testConfig } from '../support/records.js'
 
 const dirs: string[] = []
 afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) })) })
@@ -21,19 +22,60 @@ async function dataDir (): Promise<string> {
 }
 
 const sha = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex')
+const voters = ['a', 'b', 'c']
+const learned = record(3, 'c', { voters })
 const good: PersistentState = {
-  acceptor: [[4, { promised: { round: 2, nodeId: 'b' }, accepted: { ballot: { round: 1, nodeId: 'a' }, value: { epoch: 4, leaderId: 'a', metadata: { u: 'x' } } } }]],
-  learned: { epoch: 3, leaderId: 'c', metadata: {} },
+  acceptor: [[4, { promised: { round: 2, nodeId: 'b' }, accepted: { ballot: { round: 1, nodeId: 'a' }, value: record(4, 'a', { voters, metadata: { u: 'x' } }) } }]],
+  learned,
   highestRound: 2,
   fastEpoch: 0,
   candidateEpoch: 3,
-  grant: null
+  grant: null,
+  joinedAt: 0
 }
+/** `r` without its field `key`. */
+const without = (r: object, key: string): unknown => Object.fromEntries(Object.entries(r).filter(([k]) => k !== key))
+/** A config of `voters` as written, not sorted. */
+const configOf = (members: unknown[], version = 1): unknown => ({ ...testConfig(voters), version, voters: members })
 
 async function loadError (d: string): Promise<StorageError> {
   const err = await new FileStorage(d).load().then(() => null, (e: unknown) => e)
   expect(err).toBeInstanceOf(StorageError)
   return err as StorageError
+}
+
+const joinedAtCase = (joinedAt: unknown): [string, unknown] => ['joinedAt is not a count', { ...good, joinedAt }]
+
+/**
+ * A record's configuration, refused for each fault (`make(undefined)`: the
+ * record has none); every state is `good` but for the configuration.
+ */
+function configCases (problem: string, make: (config: unknown) => unknown): Array<[string, unknown]> {
+  const base = testConfig(voters)
+  return [
+    undefined,
+    null,
+    'v1',
+    configOf([]), // no voters
+    configOf([{ id: 'b', since: 1 }, { id: 'a', since: 1 }]), // not sorted
+    configOf([{ id: 'a', since: 1 }, { id: 'a', since: 1 }]), // a voter twice
+    configOf([{ id: 'a', since: 1 }, { id: 'b', since: 3 }], 2), // since above the version
+    configOf([{ id: 'a', since: 0 }]),
+    configOf([{ id: '', since: 1 }]),
+    configOf([{ id: 'a', since: 1.5 }], 2),
+    configOf(['a']),
+    { ...base, voters: 'a' },
+    { ...base, version: 0 },
+    { ...base, version: 1.5 },
+    { ...base, clusterId: '' },
+    without(base, 'clusterId'),
+    { ...base, target: 0 },
+    { ...base, leaseMs: 0 },
+    { ...base, leaseMs: '1000' },
+    { ...base, heartbeatMs: 0 },
+    { ...base, maxDriftRatio: -0.1 },
+    { ...base, maxDriftRatio: 0.5 }
+  ].map(config => [problem, make(config)])
 }
 
 describe('a version 1 state.json, checked field by field', () => {
@@ -47,15 +89,23 @@ describe('a version 1 state.json, checked field by field', () => {
     ['fastEpoch is not a count', { ...good, fastEpoch: -1 }],
     ['candidateEpoch is not a count', { ...good, candidateEpoch: -1 }],
     ['learned is not a leader record', { ...good, learned: 'c' }],
-    ['learned is not a leader record', { ...good, learned: { epoch: 0, leaderId: 'c', metadata: {} } }],
-    ['learned is not a leader record', { ...good, learned: { epoch: 1.5, leaderId: 'c', metadata: {} } }],
-    ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: '', metadata: {} } }],
-    ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: 7, metadata: {} } }],
-    ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: ['c'], metadata: {} } }],
-    ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: 'c', metadata: null } }],
-    ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: 'c', metadata: 'u' } }],
-    ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: 'c', metadata: { u: 1 } } }],
-    ['learned is not a leader record', { ...good, learned: { epoch: 3, leaderId: 'c' } }],
+    ['learned is not a leader record', { ...good, learned: { ...learned, epoch: 0 } }],
+    ['learned is not a leader record', { ...good, learned: { ...learned, epoch: 1.5 } }],
+    ['learned is not a leader record', { ...good, learned: { ...learned, leaderId: '' } }],
+    ['learned is not a leader record', { ...good, learned: { ...learned, leaderId: 7 } }],
+    ['learned is not a leader record', { ...good, learned: { ...learned, leaderId: ['c'] } }],
+    ['learned is not a leader record', { ...good, learned: { ...learned, metadata: null } }],
+    ['learned is not a leader record', { ...good, learned: { ...learned, metadata: 'u' } }],
+    ['learned is not a leader record', { ...good, learned: { ...learned, metadata: { u: 1 } } }],
+    ['learned is not a leader record', { ...good, learned: without(learned, 'metadata') }],
+    joinedAtCase(-1),
+    joinedAtCase(1.5),
+    joinedAtCase('2'),
+    ...configCases('learned is not a leader record', config => ({ ...good, learned: config === undefined ? without(learned, 'config') : { ...learned, config } })),
+    ...configCases('acceptor epoch 4 has a malformed accepted value', config => {
+      const value = good.acceptor[0]![1].accepted!.value
+      return { ...good, acceptor: [[4, { promised: null, accepted: { ballot: { round: 1, nodeId: 'a' }, value: config === undefined ? without(value, 'config') : { ...value, config } } }]] }
+    }),
     ['grant is malformed', { ...good, grant: 'c' }],
     ['grant is malformed', { ...good, grant: { epoch: -1, leaderId: 'c' } }],
     ['grant is malformed', { ...good, grant: { epoch: 3, leaderId: '' } }],
@@ -85,7 +135,7 @@ describe('a version 1 state.json, checked field by field', () => {
 
   it('accepts counts of 0, no grant, no promise, and a grant; and writes a manifest saying it converted', async () => {
     const d = await dataDir()
-    const state = { ...good, highestRound: 0, learned: { epoch: 1, leaderId: 'c', metadata: {} }, grant: { epoch: 3, leaderId: 'c' }, acceptor: [[4, { promised: null, accepted: null }]] }
+    const state = { ...good, highestRound: 0, learned: record(1, 'c', { voters }), grant: { epoch: 3, leaderId: 'c' }, acceptor: [[4, { promised: null, accepted: null }]] }
     await writeFile(join(d, LEGACY_STATE_FILE), legacy(state))
     expect(await new FileStorage(d).load()).toEqual(state)
     expect(await readFile(join(d, MANIFEST_FILE), 'utf8')).toMatch(/^quorum-state 2\nconverted \d{4}-\d\d-\d\dT/)
@@ -132,7 +182,7 @@ describe('a version 1 state.json, checked field by field', () => {
   it('takes a file from before candidateEpoch as having stood in the newest epoch it names, ignoring what is not an epoch', async () => {
     for (const [old, expected] of [
       [{ ...good, learned: null, acceptor: [] }, 0],
-      [{ ...good, learned: { epoch: 9, leaderId: 'c', metadata: {} } }, 9],
+      [{ ...good, learned: record(9, 'c', { voters }) }, 9],
       [{ ...good, learned: null }, 4]
     ] as const) {
       const d = await dataDir()
@@ -224,6 +274,9 @@ describe('state.slots regions, checked one fault at a time', () => {
     ['a length that runs exactly to its end', { gen: 2, bytes: SIZE - `quorum-state 2 gen 2 sha256 ${'0'.repeat(64)} bytes 3992\n`.length }, { gen: 3 }, `region 0 fails its checksum: the state was altered or damaged; ${R1}`],
     ['a payload that is not JSON', { gen: 2, payload: '{"a":' }, { gen: 3 }, `region 0 holds a state that is not valid JSON despite a matching checksum; ${R1}`],
     ['an invalid state', { gen: 2, state: { ...good, fastEpoch: -1 } }, { gen: 3 }, `region 0 holds an invalid state: fastEpoch is not a count; ${R1}`],
+    ['a joinedAt that is not a count', { gen: 2 }, { gen: 3, state: { ...good, joinedAt: -1 } }, 'region 0 holds generation 2; region 1 holds an invalid state: joinedAt is not a count'],
+    ['a learned record without configuration', { gen: 2, state: { ...good, learned: without(learned, 'config') } }, { gen: 3 }, `region 0 holds an invalid state: learned is not a leader record; ${R1}`],
+    ['an accepted value with unsorted voters', { gen: 2 }, { gen: 3, state: { ...good, acceptor: [[4, { promised: null, accepted: { ballot: { round: 1, nodeId: 'a' }, value: { ...learned, config: configOf([{ id: 'c', since: 1 }, { id: 'b', since: 1 }]) } } }]] } }, 'region 0 holds generation 2; region 1 holds an invalid state: acceptor epoch 4 has a malformed accepted value'],
     ['a torn region whose ends are not the neighbours', { gen: 2, tailGen: 5 }, { gen: 3 }, `region 0 begins as generation 2 and ends as 5; ${R1}`],
     ['a torn region one of whose ends is wrong', { gen: 4, tailGen: 1 }, { gen: 3 }, `region 0 begins as generation 4 and ends as 1; ${R1}`],
     ['a torn region the other of whose ends is wrong', { gen: 4, tailGen: 7 }, { gen: 5 }, 'region 0 begins as generation 4 and ends as 7; region 1 holds generation 5'],
@@ -259,7 +312,7 @@ describe('state sizes across the region\'s edge', () => {
     const d = await dataDir()
     const s = new FileStorage(d)
     expect(await s.load()).toBeNull()
-    const sized = (n: number): PersistentState => ({ ...good, learned: { epoch: 3, leaderId: 'c', metadata: { pad: 'x'.repeat(n) } } })
+    const sized = (n: number): PersistentState => ({ ...good, learned: record(3, 'c', { voters, metadata: { pad: 'x'.repeat(n) } }) })
     // Header (about 105 bytes), payload and trailer (about 9) just below one 4096-byte region, then one byte more each save.
     const start = 4096 - 105 - 9 - Buffer.byteLength(JSON.stringify(sized(0))) - 30
     // Bytes a region needs for the state of size n as generation gen.

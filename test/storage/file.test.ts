@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { FileStorage, StorageError, STATE_FILE, MANIFEST_FILE, LEGACY_STATE_FILE } from '../../src/storage/file.js'
 import type { PersistentState } from '../../src/storage/storage.js'
+import { record } from '../support/records.js'
 import { rejection } from './rejection.js'
 
 const dirs: string[] = []
@@ -15,13 +16,20 @@ async function dataDir (): Promise<string> {
 }
 afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) })) })
 
+const voters = ['a', 'b', 'c']
 const state: PersistentState = {
-  acceptor: [[7, { promised: { round: 3, nodeId: 'b' }, accepted: { ballot: { round: 2, nodeId: 'a' }, value: { epoch: 7, leaderId: 'a', metadata: { url: 'http://a' } } } }]],
-  learned: { epoch: 6, leaderId: 'c', metadata: {} },
+  acceptor: [[7, { promised: { round: 3, nodeId: 'b' }, accepted: { ballot: { round: 2, nodeId: 'a' }, value: record(7, 'a', { voters, metadata: { url: 'http://a' } }) } }]],
+  learned: record(6, 'c', { voters }),
   highestRound: 3,
   fastEpoch: 5,
   candidateEpoch: 6,
-  grant: { epoch: 6, leaderId: 'c' }
+  grant: { epoch: 6, leaderId: 'c' },
+  joinedAt: 0
+}
+
+const legacyFile = (st: unknown): string => {
+  const payload = JSON.stringify(st)
+  return JSON.stringify({ format: 'quorum-state', version: 1, sha256: createHash('sha256').update(payload).digest('hex'), state: payload }) + '\n'
 }
 
 const errorOf = async (p: Promise<unknown>): Promise<StorageError> => await rejection(p, StorageError, 'StorageError', 'ERR_STORAGE')
@@ -139,7 +147,7 @@ describe('FileStorage', () => {
   it('grows its regions for a state that outgrows them, and keeps it', async () => {
     const d = await dataDir()
     const s = new FileStorage(d)
-    const big = { ...state, learned: { epoch: 6, leaderId: 'c', metadata: { note: 'x'.repeat(10_000) } } }
+    const big = { ...state, learned: record(6, 'c', { voters, metadata: { note: 'x'.repeat(10_000) } }) }
     await s.save(state)
     await s.save(big)
     expect(await new FileStorage(d).load()).toEqual(big)
@@ -147,11 +155,6 @@ describe('FileStorage', () => {
     expect(await new FileStorage(d).load()).toEqual(state)
     expect((await stat(join(d, STATE_FILE))).size % 8192).toBe(0)
   })
-
-  const legacyFile = (st: unknown): string => {
-    const payload = JSON.stringify(st)
-    return JSON.stringify({ format: 'quorum-state', version: 1, sha256: createHash('sha256').update(payload).digest('hex'), state: payload }) + '\n'
-  }
 
   it('converts a state.json of version 1, and keeps the old file under another name', async () => {
     const d = await dataDir()
@@ -200,5 +203,72 @@ describe('FileStorage', () => {
     await new FileStorage(d).save(state)
     await writeFile(join(d, `${STATE_FILE}.tmp-1-0`), '{"half')
     expect(await new FileStorage(d).load()).toEqual(state)
+  })
+})
+
+describe('joinedAt', () => {
+  it('round-trips null, 0 and a version, and is refused when not a count', async () => {
+    for (const joinedAt of [null, 0, 12]) {
+      const d = await dataDir()
+      await new FileStorage(d).save({ ...state, joinedAt })
+      expect((await new FileStorage(d).load())?.joinedAt).toBe(joinedAt)
+    }
+    for (const joinedAt of [-1, 2.5, '3']) {
+      const d = await dataDir()
+      await new FileStorage(d).save({ ...state, joinedAt } as unknown as PersistentState)
+      expect((await errorOf(new FileStorage(d).load())).message).toMatch(/region 1 holds an invalid state: joinedAt is not a count/)
+    }
+  })
+})
+
+describe('a state written before records carried a configuration (no joinedAt)', () => {
+  // What such a Quorum saved: records without config, no joinedAt.
+  const old = {
+    acceptor: [[7, { promised: { round: 3, nodeId: 'b' }, accepted: { ballot: { round: 2, nodeId: 'a' }, value: { epoch: 7, leaderId: 'a', metadata: { url: 'http://a' } } } }]],
+    learned: { epoch: 6, leaderId: 'c', metadata: {} },
+    highestRound: 3,
+    fastEpoch: 5,
+    candidateEpoch: 6,
+    grant: { epoch: 6, leaderId: 'c' }
+  }
+  // Its history is dropped; the ballot rounds, the epochs stood in and the grant (quarantine) are kept.
+  const migrated: PersistentState = { acceptor: [], learned: null, highestRound: 3, fastEpoch: 5, candidateEpoch: 6, grant: { epoch: 6, leaderId: 'c' }, joinedAt: null }
+
+  it('loads from state.slots with learned null, acceptor [] and joinedAt null, the rest kept', async () => {
+    const d = await dataDir()
+    const s = new FileStorage(d)
+    await s.save(old as unknown as PersistentState) // generation 3, region 1
+    await s.save(old as unknown as PersistentState) // generation 4, region 0: both regions old
+    expect(await new FileStorage(d).load()).toEqual(migrated)
+    // Saved again, it is a state of this format, and stays as it is.
+    const again = new FileStorage(d)
+    await again.load()
+    await again.save({ ...migrated, highestRound: 4 })
+    expect(await new FileStorage(d).load()).toEqual({ ...migrated, highestRound: 4 })
+  })
+
+  it('converts a state.json of version 1 the same way', async () => {
+    const d = await dataDir()
+    await writeFile(join(d, LEGACY_STATE_FILE), legacyFile(old))
+    expect(await new FileStorage(d).load()).toEqual(migrated)
+    expect((await readdir(d)).sort()).toEqual([MANIFEST_FILE, `${LEGACY_STATE_FILE}.v1`, STATE_FILE])
+    // The converted file holds the migrated state.
+    expect(await new FileStorage(d).load()).toEqual(migrated)
+  })
+
+  it('takes candidateEpoch of a version 1 file from before candidateEpoch from the records it then drops', async () => {
+    const d = await dataDir()
+    const { candidateEpoch: _, ...older } = old
+    await writeFile(join(d, LEGACY_STATE_FILE), legacyFile(older))
+    expect(await new FileStorage(d).load()).toEqual({ ...migrated, candidateEpoch: 7 })
+  })
+
+  it('migrates only a state without joinedAt: one with it whose records lack a configuration is refused', async () => {
+    const d = await dataDir()
+    await new FileStorage(d).save({ ...old, joinedAt: null } as unknown as PersistentState)
+    expect((await errorOf(new FileStorage(d).load())).message).toMatch(/region 1 holds an invalid state: learned is not a leader record/)
+    const d2 = await dataDir()
+    await writeFile(join(d2, LEGACY_STATE_FILE), legacyFile({ ...old, learned: null, joinedAt: 0 }))
+    expect((await errorOf(new FileStorage(d2).load())).message).toMatch(/holds an invalid state: acceptor epoch 7 has a malformed accepted value/)
   })
 })

@@ -11,7 +11,7 @@ import { MemoryStorage } from '../../src/storage/memory.js'
 import { IdentityError, KEY_FILE, loadOrCreateIdentity } from '../../src/storage/identity.js'
 import type { PersistentState } from '../../src/storage/storage.js'
 
-const state: PersistentState = { acceptor: [], learned: null, highestRound: 4, fastEpoch: 0, candidateEpoch: 0, grant: null }
+const state: PersistentState = { acceptor: [], learned: null, highestRound: 4, fastEpoch: 0, candidateEpoch: 0, grant: null, joinedAt: null }
 
 describe('MemoryStorage counts its saves', () => {
   it('counts save and put alike, and peek returns what put stored', async () => {
