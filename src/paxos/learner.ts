@@ -11,7 +11,7 @@
  *   a conflicting report is returned as a conflict, never adopted.
  */
 import { leaderRecordEquals, type Epoch, type LeaderRecord, type NodeId } from './proposal.js'
-import { bootstrapElectorate, electorateOf, type Electorate } from './configuration.js'
+import { bootstrapElectorate, configurationEquals, electorateOf, type Electorate } from './configuration.js'
 import type { Accepted } from './message.js'
 import { violated } from '../invariant.js'
 
@@ -81,8 +81,9 @@ export class Learner {
 
   #learn (value: LeaderRecord): LearnResult {
     if (value.epoch <= this.newestEpoch) violated('epochs-learned-in-order', `learning epoch ${value.epoch} after epoch ${this.newestEpoch}`)
+    // Most records carry the configuration on unchanged: keep the electorate built for it.
+    if (this.#newest === null || !configurationEquals(this.#newest.config, value.config)) this.#electorate = electorateOf(value.config)
     this.#newest = value
-    this.#electorate = electorateOf(value.config)
     for (const e of [...this.#tallies.keys()]) if (e <= value.epoch) this.#tallies.delete(e)
     return { kind: 'learned', value }
   }
