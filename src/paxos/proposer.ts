@@ -123,7 +123,7 @@ export class Proposer {
     if (m.epoch !== this.epoch) return false
     if (m.promised !== null) this.#see(m.promised)
     // A node outside the electorate, or one that cannot vote now, leaves the others to decide.
-    if ((from !== undefined && !this.#electorate.counts(from)) || m.reason === 'membership' || m.reason === 'config') return false
+    if ((from !== undefined && !this.#electorate.counts(from)) || m.reason === 'membership' || m.reason === 'config' || m.reason === 'quarantine') return false
     if (this.#phase === 'idle' || this.#phase === 'defeated' || !ballotEquals(m.ballot, this.#ballot)) return false
     this.#phase = 'defeated'
     return true

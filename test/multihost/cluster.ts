@@ -8,6 +8,37 @@ const NODE_PROC = fileURLToPath(new URL('./node-proc.ts', import.meta.url))
 
 export interface ProcEvent { readonly ev: string, readonly t: number, readonly [k: string]: unknown }
 
+/**
+ * How long, between `from` and `to` (wall-clock ms), no live process held the
+ * lease by its own report: the leaderless time of a change. A process counts
+ * as leading from its view with isLeader true until its next view, or its exit.
+ */
+export function leaderlessMs (procs: readonly NodeProc[], from: number, to: number): number {
+  const edges: Array<{ t: number, d: number }> = []
+  for (const p of procs) {
+    let leadingSince: number | null = null
+    for (const e of p.events) {
+      if (e.ev !== 'view' && e.ev !== 'stopped') continue
+      const leading = e.ev === 'view' && e.isLeader === true
+      if (leading && leadingSince === null) leadingSince = e.t
+      if (!leading && leadingSince !== null) { edges.push({ t: leadingSince, d: 1 }, { t: e.t, d: -1 }); leadingSince = null }
+    }
+    if (leadingSince !== null) edges.push({ t: leadingSince, d: 1 }, { t: p.exited ? p.exitedAt : Infinity, d: -1 })
+  }
+  edges.sort((a, b) => a.t - b.t || a.d - b.d)
+  let leaders = 0
+  let last = from
+  let none = 0
+  for (const { t, d } of edges) {
+    const at = Math.min(Math.max(t, from), to)
+    if (leaders === 0) none += at - last
+    last = at
+    leaders += d
+  }
+  if (leaders === 0) none += to - last
+  return none
+}
+
 export class NodeProc {
   readonly events: ProcEvent[] = []
   id: string | null = null
@@ -16,6 +47,8 @@ export class NodeProc {
   epoch = 0
   isLeader = false
   exited = false
+  /** Wall-clock ms of the exit (comparable to the events' `t`). */
+  exitedAt = Infinity
   readonly stderr: string[] = []
   readonly #waiters = new Set<() => void>()
 
@@ -29,7 +62,7 @@ export class NodeProc {
       for (const w of this.#waiters) w()
     })
     createInterface({ input: child.stderr! }).on('line', line => { this.stderr.push(line) })
-    child.once('exit', () => { this.exited = true; this.isLeader = false; for (const w of this.#waiters) w() })
+    child.once('exit', () => { this.exited = true; this.exitedAt = performance.timeOrigin + performance.now(); this.isLeader = false; for (const w of this.#waiters) w() })
   }
 
   get pid (): number { return this.child.pid! }
@@ -78,6 +111,9 @@ export interface StartOptions {
   bootstrap?: string[]
   listenPort?: number
   dataDir?: string
+  role?: 'voter' | 'observer'
+  /** Never found a cluster, only join one (nodes added to a running cluster). */
+  join?: boolean
   env?: NodeJS.ProcessEnv
 }
 
@@ -89,6 +125,8 @@ export function startNode (lan: VirtualLan, host: Host, o: StartOptions): NodePr
   for (const b of o.bootstrap ?? []) args.push('--bootstrap', b)
   if (o.heartbeatMs !== undefined) args.push('--heartbeat', String(o.heartbeatMs))
   if (o.dataDir !== undefined) args.push('--data-dir', o.dataDir)
+  if (o.role !== undefined) args.push('--role', o.role)
+  if (o.join === true) args.push('--join')
   return new NodeProc(host, lan.spawn(host, args, o.env))
 }
 

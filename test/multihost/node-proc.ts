@@ -3,6 +3,7 @@
  * benchmark. It prints one JSON object per line on stdout:
  *   {"ev":"ready","id","addrs","t"}, {"ev":"view","leader","epoch","isLeader","t"},
  *   {"ev":"elected"|"demoted"|"leaderChosen"|"leaderLost"|"peer:join"|"peer:leave",…,"t"},
+ *   {"ev":"configuration","version","voters","target","t"}, {"ev":"error"|"warning","code","message","t"},
  *   {"ev":"usage","cpuUserUs","cpuSystemUs","rss","wire","t"} on SIGUSR1,
  *   {"ev":"stopping","t"} as SIGTERM calls stop(), {"ev":"stopped","t"} once it left gracefully, {"ev":"resigned","done"} after SIGUSR2.
  * `t` is wall-clock ms with sub-ms precision, comparable across processes on one machine.
@@ -21,7 +22,9 @@ const { values } = parseArgs({
     mdns: { type: 'string', default: 'on' },
     priority: { type: 'string', default: '0' },
     'mdns-interval': { type: 'string' },
-    'data-dir': { type: 'string' }
+    'data-dir': { type: 'string' },
+    role: { type: 'string', default: 'voter' },
+    join: { type: 'boolean', default: false }
   }
 })
 
@@ -74,6 +77,8 @@ const election = await createElection({
   ...(values['mdns-interval'] === undefined ? {} : { mdnsIntervalMs: Number(values['mdns-interval']) }),
   priority: Number(values.priority),
   metadata: { pid: String(process.pid) },
+  role: values.role as 'voter' | 'observer',
+  join: values.join,
   ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
   ...(storage === undefined ? {} : { storage })
 })
@@ -82,7 +87,9 @@ out({ ev: 'ready', id: election.nodeId, addrs: election.multiaddrs })
 for (const ev of ['elected', 'demoted', 'leaderChosen', 'leaderLost', 'peer:join', 'peer:leave'] as const) {
   election.on(ev, (info: object) => { out({ ev, ...info }) })
 }
-election.on('error', err => { out({ ev: 'error', message: err.message }) })
+election.on('error', err => { out({ ev: 'error', code: err.code, message: err.message }) })
+election.on('warning', err => { out({ ev: 'warning', code: err.code, message: err.message }) })
+election.on('configuration', c => { out({ ev: 'configuration', version: c.version, voters: c.voters, target: c.target }) })
 
 // The view a host application would read: reported whenever it changes.
 let last = ''
