@@ -629,7 +629,8 @@ export class Node {
   }
 
   #onSynced (now: number): void {
-    if (this.#learner.newest === null) this.#candidacy.schedule(now, this.#candidacy.electionDelay())
+    // The randomized wait runs after rule 12's listening round: clamped to its end, nodes started together would all stand at once.
+    if (this.#learner.newest === null) this.#candidacy.schedule(now, Math.max(0, this.#bootstrapAt - now) + this.#candidacy.electionDelay())
   }
 
   // ---- output ---------------------------------------------------------------
