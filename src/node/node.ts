@@ -495,7 +495,8 @@ export class Node {
     const votedInFirst = record.epoch === 1 && (this.#voter.acceptor.state(1).promised !== null || this.#candidacy.stoodThrough >= 1)
     this.#joinedAt = votedInFirst || !this.#startedEmpty ? Math.min(record.config.version, votedInFirst ? 0 : record.config.version) : record.config.version
     if (!this.#startedEmpty && !votedInFirst) this.#joinedAt = 0
-    this.#out.store('sync')
+    // Stored with the learned record (#onLearn), lazily only for this node's own election: a restart
+    // that lost it has the state it stood with (not empty), and joins at 0 again.
   }
 
   /** A learned record's configuration: checked against this node's settings, reported when it changed. */
