@@ -578,7 +578,9 @@ export class Node {
 
   /** A record naming this node is led only by a node that may vote under the configuration before it. */
   #mayLead (record: LeaderRecord): boolean {
-    return this.config.role !== 'observer' && this.#mismatch === null
+    // Its record carries that configuration on (or one change of its own); rule 11 included: a node
+    // that forgot its state may have led this very epoch in the life it forgot.
+    return this.#mayVoteIn(record.config)
   }
 
   /** Tells the leader this node is there, every presenceMs and whenever asked (rule 10). */
