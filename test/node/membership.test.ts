@@ -298,6 +298,30 @@ describe('forgotten state (rule 11)', () => {
     expect(sentBy(c, f, before).map(s => s.msg)).toContainEqual(expect.objectContaining({ type: 'nack', reason: 'lease' }))
     expect(c.eventsOf('forgotten', f)).toHaveLength(1)
   })
+  it('a leader restarted without its state does not lead its epoch again; the others elect the next', () => {
+    const { c, leader } = settled(['a', 'b', 'c'])
+    const epoch = c.node(leader).epoch
+    const elected = c.eventsOf('elected', leader).length
+    c.crash(leader)
+    c.stored.delete(leader)
+    const n = c.add(leader)
+    n.start()
+    c.pump()
+    // It learns the record naming it, from a life it forgot: it may have led that epoch (its fencing token) there.
+    expect(n.newestChosen).toMatchObject({ epoch, leaderId: leader })
+    expect(c.eventsOf('forgotten', leader)).toHaveLength(1)
+    c.advance(HEARTBEAT)
+    expect(n.isLeader).toBe(false)
+    expect(n.role).toBe('follower')
+    expect(c.eventsOf('elected', leader)).toHaveLength(elected)
+    // The others wait out its lease and elect the next epoch; it is removed and, later, added again.
+    c.advance(3 * LEASE)
+    const successor = c.leaders()[0]!
+    expect(successor).not.toBe(leader)
+    expect(c.node(successor).epoch).toBeGreaterThan(epoch)
+    expect(c.settle()).toBe(successor)
+    expect(c.eventsOf('elected', leader)).toHaveLength(elected)
+  })
 })
 
 describe('a setting that differs from the cluster\'s (rule 10)', () => {
