@@ -29,7 +29,8 @@
  *   pause a | resume a          a stops (as by SIGSTOP or a long GC): no ticks, and messages to it
  *                               wait in flight | it goes on
  *   status [a…]                 each node's view: leader, epoch, lease, quarantine, next deadline,
- *                               and the newest configuration (version and voters)
+ *                               and the newest configuration (version and voters); `left` after leave()
+ *                               once no longer a voter
  *
  * Options: lease (leaseMs), heartbeat, drift (maxDriftRatio), priority, delay
  * (electionDelayMs), round (roundTimeoutMs), size (clusterSize), meta (k:v,k:v),
@@ -435,7 +436,7 @@ export class InteractionEnv {
       const leader = n.leader
       const config = n.configuration
       this.#out.push(`${id}: leader=${leader === null ? '-' : fmtRecord(leader)} epoch=e${n.epoch} isLeader=${n.isLeader} ` +
-        `quarantined=${n.quarantined} next=${fmtNext(n.nextDeadline())} config=${config === null ? '-' : fmtConfig(config)}`)
+        `quarantined=${n.quarantined} next=${fmtNext(n.nextDeadline())} config=${config === null ? '-' : fmtConfig(config)}${n.left ? ' left' : ''}`)
     }
   }
 
