@@ -36,6 +36,11 @@ export interface MembershipTiming {
   readonly stabilizationMs: number
 }
 
+/** Whether a node that says `p` may be made a voter: able to vote, and asking for nothing else. */
+function promotable (p: Presence): boolean {
+  return p.ready && !p.observer && !p.leaving && !p.rejoin
+}
+
 /** Tracks presence for a leader and picks the next change (see the file header). */
 export class Membership {
   readonly #selfId: NodeId
@@ -57,8 +62,9 @@ export class Membership {
 
   onPresence (from: NodeId, p: Presence, now: number): void {
     const before = this.#seen.get(from)
-    // A gap of two presences breaks the run of presence an observer is promoted on.
-    const continuous = before !== undefined && now - before.lastAt <= 2 * this.#timing.presenceMs
+    // A gap of two presences breaks the run of presence an observer is promoted on, and so does a
+    // presence it could not be promoted on (a forgetful voter asking to rejoin is not stable yet).
+    const continuous = before !== undefined && promotable(before.presence) && now - before.lastAt <= 2 * this.#timing.presenceMs
     this.#seen.set(from, {
       firstAt: continuous ? before.firstAt : now,
       lastAt: now,
@@ -123,7 +129,7 @@ export class Membership {
 
   #eligible (s: Seen, epoch: Epoch, now: number): boolean {
     const p = s.presence
-    return p.ready && !p.observer && !p.leaving && !p.rejoin && p.epoch >= epoch &&
+    return promotable(p) && p.epoch >= epoch &&
       now - s.lastAt <= 2 * this.#timing.presenceMs && now - s.firstAt >= this.#timing.stabilizationMs
   }
 }

@@ -517,7 +517,8 @@ export class Node {
     const votedInFirst = this.#voter.acceptor.state(1).promised !== null || this.#candidacy.stoodThrough >= 1
     // A node that kept its state remembers everything it voted (rule 11).
     this.#joinedAt = !this.#startedEmpty || votedInFirst ? 0 : record.config.version
-    this.#out.store('sync')
+    // Stored with the learned record (#onLearn), lazily only for this node's own election: a restart
+    // that lost it has the state it stood with (not empty), and joins at 0 again.
   }
 
   /** A learned record's configuration: checked against this node's settings, reported when it changed. */
@@ -539,7 +540,7 @@ export class Node {
     for (const field of SHARED_SETTINGS) {
       if (config[field] === this.config[field]) continue
       this.#mismatch = field
-      this.#warnOnce(`mismatch:${field}:${config.version}`, { type: 'settingMismatch', field, local: this.config[field], cluster: config[field], adopted: false })
+      this.#warnOnce(`mismatch:${field}:${config[field]}`, { type: 'settingMismatch', field, local: this.config[field], cluster: config[field], adopted: false })
     }
     if (config.target !== this.config.clusterSize) {
       this.#warnOnce(`target:${config.target}`, { type: 'settingMismatch', field: 'clusterSize', local: this.config.clusterSize, cluster: config.target, adopted: true })
@@ -599,7 +600,9 @@ export class Node {
 
   /** A record naming this node is led only by a node that may vote under the configuration before it. */
   #mayLead (record: LeaderRecord): boolean {
-    return this.config.role !== 'observer' && this.#mismatch === null
+    // Its record carries that configuration on (or one change of its own); rule 11 included: a node
+    // that forgot its state may have led this very epoch in the life it forgot.
+    return this.#mayVoteIn(record.config)
   }
 
   /** Tells the leader this node is there, every presenceMs and whenever asked (rule 10). */
@@ -648,7 +651,8 @@ export class Node {
   }
 
   #onSynced (now: number): void {
-    if (this.#learner.newest === null) this.#candidacy.schedule(now, this.#candidacy.electionDelay())
+    // The randomized wait runs after rule 12's listening round: clamped to its end, nodes started together would all stand at once.
+    if (this.#learner.newest === null) this.#candidacy.schedule(now, Math.max(0, this.#bootstrapAt - now) + this.#candidacy.electionDelay())
   }
 
   // ---- output ---------------------------------------------------------------

@@ -3,15 +3,21 @@ import { Candidacy, type CandidacyContext } from '../../src/node/candidacy.js'
 import { resolveConfig } from '../../src/node/config.js'
 import { Outbox } from '../../src/node/io.js'
 import type { Accept, Accepted, Nack, PromiseMsg } from '../../src/paxos/message.js'
-import type { Ballot } from '../../src/paxos/proposal.js'
+import type { Ballot, Epoch, NodeId } from '../../src/paxos/proposal.js'
+import { bootstrapElectorate, electorateOf, withVoter, type Configuration } from '../../src/paxos/configuration.js'
 import type { PersistentState } from '../../src/storage/storage.js'
+import { record, testConfig } from '../support/records.js'
 
-const STATE: PersistentState = { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null }
+const STATE: PersistentState = { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null, joinedAt: 0 }
+/** The configuration of the newest record (epoch 1 in `setup`): five voters, a majority of 3. */
+const CONFIG = testConfig(['a', 'b', 'c', 'd', 'e'], { leaseMs: 2000, heartbeatMs: 500 })
+/** `leaderId`'s record of `epoch`, carrying CONFIG on. */
+const rec = (epoch: Epoch, leaderId: NodeId) => record(epoch, leaderId, { config: CONFIG })
 
 function setup (opts: { priority?: number, mayStand?: boolean, notBefore?: number, clusterSize?: number, state?: PersistentState } = {}) {
   const out = new Outbox('a', false)
   const became: number[] = []
-  const facts = { mayStand: opts.mayStand ?? true, notBefore: opts.notBefore ?? 0, leaderLive: false, newest: 1 }
+  const facts = { mayStand: opts.mayStand ?? true, notBefore: opts.notBefore ?? 0, leaderLive: false, newest: 1, config: CONFIG as Configuration | null }
   const context: CandidacyContext = {
     out,
     nextEpoch: () => facts.newest + 1,
@@ -19,7 +25,11 @@ function setup (opts: { priority?: number, mayStand?: boolean, notBefore?: numbe
     mayStand: () => facts.mayStand,
     notBefore: () => facts.notBefore,
     leaderLive: () => facts.leaderLive,
-    becomeCandidate: epoch => { became.push(epoch) }
+    becomeCandidate: epoch => { became.push(epoch) },
+    // Before any record (epoch 1): any 3 distinct nodes, 2 deciding.
+    electorate: () => facts.config === null ? bootstrapElectorate(3) : electorateOf(facts.config),
+    configuration: () => facts.config,
+    firstConfiguration: promisers => testConfig([...promisers], { clusterId: 'first' })
   }
   // electionDelayMs 100, roundTimeoutMs 500; every random draw is 0.5.
   const config = resolveConfig({ nodeId: 'a', clusterSize: opts.clusterSize ?? 5, leaseMs: 2000, priority: opts.priority ?? 0 })
@@ -227,7 +237,7 @@ describe('Candidacy', () => {
     candidacy.onDecided(1)
     const b = { round: 1, nodeId: 'a' }
     for (const from of ['a', 'b', 'c']) candidacy.onPromise(from, promise(2, b), 10)
-    expect(drain().messages.map(m => m.msg)).toEqual([{ type: 'accept', epoch: 2, ballot: b, value: { epoch: 2, leaderId: 'a', metadata: {} } }])
+    expect(drain().messages.map(m => m.msg)).toEqual([{ type: 'accept', epoch: 2, ballot: b, value: rec(2, 'a') }])
     facts.newest = 2
     candidacy.schedule(20, 0)
     candidacy.tick(20)
@@ -241,7 +251,7 @@ describe('Candidacy', () => {
     candidacy.tick(0)
     drain()
     const b = { round: 1, nodeId: 'a' }
-    const theirs = { ballot: { round: 0, nodeId: 'b' }, value: { epoch: 2, leaderId: 'b', metadata: {} } }
+    const theirs = { ballot: { round: 0, nodeId: 'b' }, value: rec(2, 'b') }
     for (const from of ['a', 'b', 'c']) candidacy.onPromise(from, promise(2, b, from === 'b' ? theirs : null), 10)
     expect(drain().messages.map(m => m.msg)).toEqual([{ type: 'accept', epoch: 2, ballot: b, value: theirs.value }])
     expect(candidacy.stoodThrough).toBe(0)
@@ -254,7 +264,7 @@ describe('Candidacy', () => {
     candidacy.succeed(1, 1000)
     drain()
     const accepted = (epoch: number, ballot: Ballot, leaseGranted = true): Accepted =>
-      ({ type: 'accepted', epoch, ballot, value: { epoch, leaderId: 'a', metadata: {} }, lease: leaseGranted })
+      ({ type: 'accepted', epoch, ballot, value: rec(epoch, 'a'), lease: leaseGranted })
     expect(candidacy.onGrant('b', accepted(2, ROUND0))).toBe(true)
     expect(candidacy.onGrant('c', accepted(3, ROUND0))).toBe(false)
     expect(candidacy.onGrant('c', accepted(2, ROUND0, false))).toBe(false)
@@ -290,5 +300,47 @@ describe('Candidacy', () => {
     candidacy.succeed(2, 2000)
     expect(drain().messages.map(m => m.msg)).toMatchObject([{ epoch: 2, ballot: ROUND0 }, { epoch: 3, ballot: ROUND0 }])
     expect(candidacy.ownAccept).toMatchObject({ accept: { epoch: 3, ballot: ROUND0 }, sentAt: 2000 })
+  })
+
+  it('for epoch 1 proposes a configuration of itself and the nodes whose promises made the majority', () => {
+    const { candidacy, drain, facts } = setup()
+    facts.newest = 0
+    facts.config = null
+    candidacy.schedule(0, 0)
+    candidacy.tick(0)
+    const prepare = drain().messages[0]!.msg
+    expect(prepare).toMatchObject({ type: 'prepare', epoch: 1 })
+    const b = (prepare as { ballot: Ballot }).ballot
+    candidacy.onPromise('c', promise(1, b), 10)
+    expect(drain().messages).toEqual([])
+    candidacy.onPromise('a', promise(1, b), 10)
+    // A promise after the majority is not named: only the promisers that decided are voters.
+    candidacy.onPromise('b', promise(1, b), 10)
+    const accepts = drain().messages.map(m => m.msg)
+    expect(accepts).toEqual([{ type: 'accept', epoch: 1, ballot: b, value: record(1, 'a', { config: testConfig(['a', 'c'], { clusterId: 'first' }) }) }])
+  })
+
+  it('reconfigures as leader: phase 1 for the next epoch with its own record and the new configuration, one change at a time', () => {
+    const { candidacy, became, drain, facts } = setup()
+    const three = testConfig(['a', 'b', 'c'])
+    facts.config = three
+    const next = withVoter(three, 'd')
+    expect(candidacy.changing).toBe(false)
+    expect(candidacy.reconfigure(next, 100)).toBe(true)
+    const rd = drain()
+    // It keeps its role (no becomeCandidate), but says it stands.
+    expect(became).toEqual([])
+    expect(rd.events).toEqual([{ type: 'candidate', epoch: 2 }])
+    expect(rd.sync).toBe(true)
+    expect(rd.messages.map(m => m.msg)).toEqual([{ type: 'prepare', epoch: 2, ballot: { round: 1, nodeId: 'a' } }])
+    expect(candidacy.changing).toBe(true)
+    // While that change is under way, no other starts.
+    expect(candidacy.reconfigure(withVoter(three, 'e'), 120)).toBe(false)
+    expect(drain().messages).toEqual([])
+    const b = { round: 1, nodeId: 'a' }
+    for (const from of ['a', 'b']) candidacy.onPromise(from, promise(2, b), 130)
+    expect(drain().messages.map(m => m.msg)).toEqual([{ type: 'accept', epoch: 2, ballot: b, value: record(2, 'a', { config: next }) }])
+    candidacy.onDecided(2)
+    expect(candidacy.changing).toBe(false)
   })
 })

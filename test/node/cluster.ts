@@ -1,12 +1,20 @@
 /**
  * A tiny synchronous harness for node tests: one shared manual clock, instant
  * delivery, and a filter to cut links. Tests drive it step by step.
+ *
+ * Broadcasts reach `ids` and every node added under another ID (an observer,
+ * a joiner), as the transports reach every connected node. Nodes that start
+ * together found the cluster with a configuration of the first leader and
+ * the nodes that promised it; the leader then promotes the others one change
+ * at a time (`settle` waits for that).
  */
 import { Node, type NodeEvent } from '../../src/node/node.js'
-import type { NodeConfig } from '../../src/node/config.js'
+import { resolveConfig, type NodeConfig } from '../../src/node/config.js'
+import type { Configuration } from '../../src/paxos/configuration.js'
 import type { Message } from '../../src/paxos/message.js'
-import type { NodeId } from '../../src/paxos/proposal.js'
+import type { Epoch, LeaderRecord, NodeId } from '../../src/paxos/proposal.js'
 import type { PersistentState } from '../../src/storage/storage.js'
+import { record, testConfig } from '../support/records.js'
 
 export interface Sent { readonly from: NodeId, readonly to: NodeId, readonly msg: Message }
 
@@ -22,10 +30,15 @@ export class Cluster {
   #seed = 7
   readonly random = { next: () => { this.#seed = (this.#seed * 1103515245 + 12345) & 0x7fffffff; return this.#seed / 0x80000000 } }
   readonly #queue: Sent[] = []
+  /** Every ID broadcasts reach: `ids`, then the others added, in order. */
+  readonly #members: NodeId[]
 
-  constructor (readonly ids: readonly NodeId[], readonly base: Partial<NodeConfig> = {}, readonly durable = true) {}
+  constructor (readonly ids: readonly NodeId[], readonly base: Partial<NodeConfig> = {}, readonly durable = true) {
+    this.#members = [...ids]
+  }
 
   add (id: NodeId, config: Partial<NodeConfig> = {}): Node {
+    if (!this.#members.includes(id)) this.#members.push(id)
     const node = new Node({ nodeId: id, clusterSize: this.ids.length, ...this.base, ...config }, {
       clock: this.clock, random: this.random, state: this.stored.get(id) ?? null, durableStorage: this.durable
     })
@@ -81,6 +94,61 @@ export class Cluster {
 
   leaders (): NodeId[] { return [...this.nodes].filter(([, n]) => n.isLeader).map(([id]) => id) }
 
+  /** Advances in steps of a twentieth of a lease until some node leads (at most `maxMs`); returns it. */
+  firstLeader (maxMs = 10 * this.#settings.leaseMs): NodeId {
+    const end = this.now + maxMs
+    while (this.leaders().length === 0 && this.now < end) this.advance(this.#settings.leaseMs / 20)
+    const leaders = this.leaders()
+    if (leaders.length !== 1) throw new Error(`expected one leader by ${end}, got [${leaders.join(', ')}]`)
+    return leaders[0]!
+  }
+
+  /**
+   * Advances until exactly one node leads under a configuration whose voters
+   * are `voters` (default: `ids`) and every running node knows that epoch (at
+   * most `maxMs`); returns the leader.
+   */
+  settle (voters: readonly NodeId[] = this.ids, maxMs = 20 * this.#settings.leaseMs): NodeId {
+    const want = [...voters].sort().join(',')
+    const end = this.now + maxMs
+    for (;;) {
+      const leaders = this.leaders()
+      const leader = leaders.length === 1 ? this.node(leaders[0]!) : null
+      const config = leader?.configuration ?? null
+      if (leader !== null && config !== null && config.voters.map(m => m.id).join(',') === want &&
+        [...this.nodes.values()].every(n => n.epoch === leader.epoch)) return leader.id
+      if (this.now >= end) throw new Error(`not settled on voters [${want}] by ${end}: leaders [${leaders.join(', ')}], voters [${config?.voters.map(m => m.id).join(', ') ?? '-'}]`)
+      this.advance(this.#settings.leaseMs / 20)
+    }
+  }
+
+  /** A configuration with this cluster's settings (leaseMs, heartbeatMs, maxDriftRatio, target), voters `voters` (default `ids`). */
+  config (voters: readonly NodeId[] = this.ids, overrides: Partial<Configuration> = {}): Configuration {
+    const { leaseMs, heartbeatMs, maxDriftRatio, clusterSize } = this.#settings
+    return testConfig(voters, { leaseMs, heartbeatMs, maxDriftRatio, target: clusterSize, ...overrides })
+  }
+
+  /** A record of `epoch` led by `leaderId` under `config` (default: `this.config()`). */
+  record (epoch: Epoch, leaderId: NodeId, config: Configuration = this.config(), metadata: Readonly<Record<string, string>> = {}): LeaderRecord {
+    return record(epoch, leaderId, { config, metadata })
+  }
+
+  /**
+   * Gives `id` the stored state of a node that took part in the cluster from
+   * its start (rule 11: joinedAt 0), so that it votes under a hand-made
+   * record naming it; call before `add`.
+   */
+  founding (id: NodeId): void {
+    this.stored.set(id, { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null, joinedAt: 0 })
+  }
+
+  /** The voters of `id`'s newest configuration (empty before any). */
+  votersOf (id: NodeId): NodeId[] { return this.node(id).configuration?.voters.map(m => m.id) ?? [] }
+
+  get #settings (): { leaseMs: number, heartbeatMs: number, maxDriftRatio: number, clusterSize: number } {
+    return resolveConfig({ nodeId: 'x', clusterSize: this.ids.length, ...this.base })
+  }
+
   eventsOf (type: NodeEvent['type'], node?: NodeId): NodeEvent[] {
     return this.events.filter(x => x.e.type === type && (node === undefined || x.node === node)).map(x => x.e)
   }
@@ -92,7 +160,7 @@ export class Cluster {
     if (rd.persist !== null) this.stored.set(id, rd.persist)
     for (const e of rd.events) this.events.push({ node: id, e })
     for (const out of rd.messages) {
-      const others = this.ids.filter(x => x !== id && x !== out.first)
+      const others = this.#members.filter(x => x !== id && x !== out.first)
       const targets = (out.to !== null ? [out.to] : out.first !== undefined && out.first !== id ? [out.first, ...others] : others).slice(0, out.fanout ?? Infinity)
       for (const to of targets) {
         const s = { from: id, to, msg: out.msg }

@@ -7,7 +7,7 @@
  *
  * Commands (one per block; `#` starts a comment line):
  *   cluster a b c [key=value…]  nodes a, b, c (not started), each with clusterSize = 3
- *   add d [key=value…]          one more node, counted as a member for broadcasts
+ *   add d [key=value…]          one more node, reached by broadcasts (clusterSize as the cluster's)
  *   start a b | start           start the named nodes (all not yet started)
  *   tick [a b] 500              move the clock 500 ms; tick the named nodes (all running ones) at
  *                               each of their deadlines on the way; nothing is delivered
@@ -25,23 +25,39 @@
  *                               lose=lazy: its background saves since the last synchronous one are lost
  *   restart b [key=value…]      b comes back from its stored state and starts
  *   resign a                    a resigns; prints whether it was leading
+ *   leave a                     a asks to leave the configuration (Node.leave: resigns first if leading)
  *   pause a | resume a          a stops (as by SIGSTOP or a long GC): no ticks, and messages to it
  *                               wait in flight | it goes on
- *   status [a…]                 each node's view: leader, epoch, lease, quarantine, next deadline
+ *   status [a…]                 each node's view: leader, epoch, lease, quarantine, next deadline,
+ *                               and the newest configuration (version and voters); `left` after leave()
+ *                               once no longer a voter
  *
  * Options: lease (leaseMs), heartbeat, drift (maxDriftRatio), priority, delay
  * (electionDelayMs), round (roundTimeoutMs), size (clusterSize), meta (k:v,k:v),
- * durable (cluster only: storage survives crashes; default true).
+ * role (voter|observer), join (true|false), presence (presenceMs), timeout
+ * (memberTimeoutMs), stab (stabilizationMs), durable (cluster only: storage
+ * survives crashes; default true), joined (cluster only: `joined=0` starts
+ * every node, at its first start, from an empty stored state of a node that
+ * took part in the cluster from its beginning, so that it votes under a
+ * hand-made record naming it; rule 11).
  *
  * Output: `@t` marks the clock when it moved since the last line; then
  * `a: persist sync|lazy <state>`, `a->b <message>` (`a->*` a broadcast),
- * `a: event <event>`, `drop a->b <message> (cut|down)`.
+ * `a: event <event>`, `drop a->b <message> (cut|down)`. A record is written
+ * `e2:b/v1` (epoch, leader, configuration version); a configuration
+ * `v1 [a b] target=3` with the voters by ID.
+ *
+ * A hand-made record (`inject`) carries the newest configuration the
+ * receiving node knows (else the sender's; else one of every node, with the
+ * cluster's settings), so that it is about the leader, not the configuration.
  */
 import { Node, type NodeEvent, type Outbound } from '../../src/node/node.js'
-import type { NodeConfig } from '../../src/node/config.js'
+import { resolveConfig, type NodeConfig } from '../../src/node/config.js'
+import type { Configuration } from '../../src/paxos/configuration.js'
 import type { Message } from '../../src/paxos/message.js'
 import type { Ballot, LeaderRecord, NodeId } from '../../src/paxos/proposal.js'
 import type { PersistentState } from '../../src/storage/storage.js'
+import { testConfig } from '../support/records.js'
 
 interface InFlight { readonly from: NodeId, readonly to: NodeId, readonly msg: Message }
 
@@ -101,7 +117,12 @@ function fmtBallot (b: Ballot | null): string {
 function fmtRecord (r: LeaderRecord | null): string {
   if (r === null) return '-'
   const meta = Object.entries(r.metadata).map(([k, v]) => `${k}:${v}`).join(',')
-  return `e${r.epoch}:${r.leaderId}${meta === '' ? '' : `{${meta}}`}`
+  return `e${r.epoch}:${r.leaderId}${meta === '' ? '' : `{${meta}}`}/v${r.config.version}`
+}
+
+/** `v2 [a b c] target=3`. */
+function fmtConfig (c: Configuration): string {
+  return `v${c.version} [${c.voters.map(m => m.id).join(' ')}] target=${c.target}`
 }
 
 /** A message as one line; the record it carries is shown without its epoch when that equals the message's. */
@@ -119,6 +140,10 @@ export function fmtMessage (m: Message): string {
     case 'resign': return `resign e${m.epoch} successor=${m.successor ?? '-'}`
     case 'statusRequest': return `statusRequest e${m.epoch}`
     case 'statusReply': return `statusReply e${m.epoch} val=${m.value === null ? '-' : value(m.value)}`
+    case 'presence': {
+      const flags = (['observer', 'ready', 'leaving', 'rejoin'] as const).filter(f => m[f])
+      return `presence e${m.epoch}${flags.length === 0 ? '' : ` ${flags.join(' ')}`}`
+    }
   }
 }
 
@@ -130,7 +155,10 @@ function fmtEvent (e: NodeEvent): string {
     case 'leaderLost': return `leaderLost ${fmtRecord(e.record)}`
     case 'leaderFound': return `leaderFound ${fmtRecord(e.record)}`
     case 'candidate': return `candidate e${e.epoch}`
-    case 'tooManyVoters': return `tooManyVoters [${e.voters.join(' ')}]`
+    case 'configuration': return `configuration ${fmtConfig(e.config)}`
+    case 'settingMismatch': return `settingMismatch ${e.field} local=${e.local} cluster=${e.cluster} ${e.adopted ? 'adopted' : 'refused'}`
+    case 'foreignCluster': return `foreignCluster from=${e.from} cluster=${e.clusterId} ours=${e.ours}`
+    case 'forgotten': return `forgotten v${e.version}`
     case 'conflict': return `conflict known=${fmtRecord(e.known)} reported=${fmtRecord(e.reported)}`
   }
 }
@@ -139,7 +167,8 @@ function fmtState (s: PersistentState): string {
   const acceptor = s.acceptor.map(([e, st]) =>
     `e${e}:p${fmtBallot(st.promised)}${st.accepted === null ? '' : `a${fmtBallot(st.accepted.ballot)}=${st.accepted.value.leaderId}`}`).join(' ')
   return `round=${s.highestRound} fast=e${s.fastEpoch} stood=e${s.candidateEpoch} ` +
-    `grant=${s.grant === null ? '-' : `e${s.grant.epoch}:${s.grant.leaderId}`} learned=${fmtRecord(s.learned)} acceptor=[${acceptor}]`
+    `grant=${s.grant === null ? '-' : `e${s.grant.epoch}:${s.grant.leaderId}`} learned=${fmtRecord(s.learned)} ` +
+    `joined=${s.joinedAt === null ? '-' : `v${s.joinedAt}`} acceptor=[${acceptor}]`
 }
 
 /** Reads a ballot written as `(round,node)`. */
@@ -149,19 +178,20 @@ function parseBallot (s: string): Ballot {
   return { round: Number(m[1]), nodeId: m[2]! }
 }
 
-/** Reads a record written as `e2:b`. */
-function parseRecord (s: string): LeaderRecord {
+/** Reads a record written as `e2:b`, carrying `config`. */
+function parseRecord (s: string, config: Configuration): LeaderRecord {
   const m = /^e(\d+):(\w+)$/.exec(s)
   if (m === null) throw new Error(`bad record "${s}", expected e<epoch>:<leader>`)
-  return { epoch: Number(m[1]), leaderId: m[2]!, metadata: {} }
+  return { epoch: Number(m[1]), leaderId: m[2]!, metadata: {}, config }
 }
 
 /**
  * Reads a hand-made message, in a subset of the output format:
  * `prepare e2 (5,c)`, `accept e2 (5,c) val=e2:c`, `chosen e1 val=e1:b`,
- * `heartbeat e1 seq9 val=e1:b`, `heartbeatAck e1 seq3`, `resign e1 successor=b`.
+ * `heartbeat e1 seq9 val=e1:b`, `heartbeatAck e1 seq3`, `resign e1 successor=b`;
+ * the records carry `config`.
  */
-export function parseMessage (words: readonly string[]): Message {
+export function parseMessage (words: readonly string[], config: Configuration): Message {
   const [type, epochWord, third] = words
   const epoch = Number(epochWord?.replace(/^e/, ''))
   if (!Number.isInteger(epoch)) throw new Error(`bad epoch "${epochWord}"`)
@@ -172,9 +202,9 @@ export function parseMessage (words: readonly string[]): Message {
   }
   switch (type) {
     case 'prepare': return { type, epoch, ballot: parseBallot(third!) }
-    case 'accept': return { type, epoch, ballot: parseBallot(third!), value: parseRecord(option('val')) }
-    case 'chosen': return { type, epoch, value: parseRecord(option('val')) }
-    case 'heartbeat': return { type, epoch, seq: Number(third!.replace(/^seq/, '')), value: parseRecord(option('val')), ackFrom: 'all' }
+    case 'accept': return { type, epoch, ballot: parseBallot(third!), value: parseRecord(option('val'), config) }
+    case 'chosen': return { type, epoch, value: parseRecord(option('val'), config) }
+    case 'heartbeat': return { type, epoch, seq: Number(third!.replace(/^seq/, '')), value: parseRecord(option('val'), config), ackFrom: 'all' }
     case 'heartbeatAck': return { type, epoch, seq: Number(third!.replace(/^seq/, '')) }
     case 'resign': return { type, epoch, successor: option('successor') === '-' ? null : option('successor') }
     default: throw new Error(`cannot inject "${type ?? ''}"`)
@@ -208,6 +238,8 @@ export class InteractionEnv {
   readonly #storedSync = new Map<NodeId, PersistentState>()
   #base: Partial<NodeConfig> = {}
   #durable = true
+  /** `joined=`: the joinedAt of the empty state each node first starts from, or null (no state). */
+  #joined: number | null = null
   #inFlight: InFlight[] = []
   readonly #cuts = new Set<string>()
   /** The last message of each type each node sent each other node, for `replay`. */
@@ -238,6 +270,7 @@ export class InteractionEnv {
       case 'crash': this.#crash(args); break
       case 'restart': this.#restart(args); break
       case 'resign': this.#resign(args); break
+      case 'leave': this.#leave(args); break
       case 'pause': for (const id of args) this.#member(id).paused = true; break
       case 'resume': for (const id of args) this.#member(id).paused = false; break
       case 'status': this.#status(args); break
@@ -251,6 +284,7 @@ export class InteractionEnv {
   #cluster (args: string[]): void {
     const { names, options } = this.#split(args)
     if (options.durable !== undefined) { this.#durable = options.durable === 'true'; delete options.durable }
+    if (options.joined !== undefined) { this.#joined = this.#number(options.joined); delete options.joined }
     this.#base = { clusterSize: names.length, ...this.#config(options) }
     for (const id of names) this.#members.set(id, { config: {}, node: null, started: false, paused: false, incarnation: 0 })
   }
@@ -330,7 +364,7 @@ export class InteractionEnv {
 
   #inject (args: string[]): void {
     const [from, to] = this.#pair(args[0] ?? '')
-    const msg = parseMessage(args.slice(1))
+    const msg = parseMessage(args.slice(1), this.#injectedConfig(from, to))
     this.#inFlight.push({ from, to, msg })
     this.#print(`inject ${from}->${to} ${fmtMessage(msg)}`)
   }
@@ -387,17 +421,39 @@ export class InteractionEnv {
     }
   }
 
+  #leave (args: string[]): void {
+    for (const id of args) {
+      this.#live(id).leave()
+      this.#print(`${id}: leave`)
+      this.#collect(id)
+    }
+  }
+
   #status (args: string[]): void {
     for (const id of args.length > 0 ? args : [...this.#members.keys()]) {
       const n = this.#members.get(id)?.node
       if (n == null) { this.#out.push(`${id}: down`); continue }
       const leader = n.leader
+      const config = n.configuration
       this.#out.push(`${id}: leader=${leader === null ? '-' : fmtRecord(leader)} epoch=e${n.epoch} isLeader=${n.isLeader} ` +
-        `quarantined=${n.quarantined} next=${fmtNext(n.nextDeadline())}`)
+        `quarantined=${n.quarantined} next=${fmtNext(n.nextDeadline())} config=${config === null ? '-' : fmtConfig(config)}${n.left ? ' left' : ''}`)
     }
   }
 
   // ---- plumbing -------------------------------------------------------------
+
+  #emptyState (joinedAt: number): PersistentState {
+    return { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null, joinedAt }
+  }
+
+  /** The configuration a hand-made record carries (see the file header). */
+  #injectedConfig (from: NodeId, to: NodeId): Configuration {
+    const known = this.#members.get(to)?.node?.configuration ?? this.#members.get(from)?.node?.configuration
+    if (known != null) return known
+    const names = [...this.#members.keys()]
+    const { clusterSize, leaseMs, heartbeatMs, maxDriftRatio } = resolveConfig({ nodeId: 'x', clusterSize: names.length, ...this.#base })
+    return testConfig(names, { clusterId: 'injected', target: clusterSize, leaseMs, heartbeatMs, maxDriftRatio })
+  }
 
   #boot (id: NodeId): void {
     const m = this.#member(id)
@@ -405,7 +461,7 @@ export class InteractionEnv {
     m.node = new Node({ nodeId: id, ...this.#base, ...m.config } as NodeConfig, {
       clock: this.#clock,
       random: seededRandom(id, m.incarnation),
-      state: this.#stored.get(id) ?? null,
+      state: this.#stored.get(id) ?? (this.#joined === null || m.incarnation > 0 ? null : this.#emptyState(this.#joined)),
       durableStorage: this.#durable
     })
     m.started = true
@@ -514,7 +570,10 @@ export class InteractionEnv {
       priority: 'priority',
       delay: 'electionDelayMs',
       round: 'roundTimeoutMs',
-      size: 'clusterSize'
+      size: 'clusterSize',
+      presence: 'presenceMs',
+      timeout: 'memberTimeoutMs',
+      stab: 'stabilizationMs'
     }
     const config: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(options)) {
@@ -522,6 +581,8 @@ export class InteractionEnv {
         config.metadata = Object.fromEntries(v.split(',').map(kv => kv.split(':') as [string, string]))
         continue
       }
+      if (k === 'role') { config.role = v; continue }
+      if (k === 'join') { config.join = v === 'true'; continue }
       const key = keys[k]
       if (key === undefined) throw new Error(`unknown option "${k}"`)
       config[key] = this.#number(v)

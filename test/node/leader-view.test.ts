@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { LeaderView } from '../../src/node/leader-view.js'
 import { Outbox, type NodeEvent } from '../../src/node/io.js'
 import type { LeaderRecord } from '../../src/paxos/proposal.js'
+import { record } from '../support/records.js'
 
 const LEASE = 400
 
 function rec (epoch: number, leaderId: string): LeaderRecord {
-  return { epoch, leaderId, metadata: {} }
+  return record(epoch, leaderId)
 }
 
 function events (out: Outbox): NodeEvent[] {
