@@ -22,7 +22,10 @@ const { values } = parseArgs({
     url: { type: 'string', default: '' },
     'job-every': { type: 'string', default: '1000' },
     'data-dir': { type: 'string' },
-    'swarm-key-file': { type: 'string' }
+    'swarm-key-file': { type: 'string' },
+    // Nodes added to a running cluster: never found a new one (README: Membership).
+    join: { type: 'boolean', default: false },
+    role: { type: 'string', default: 'voter' }
   }
 })
 
@@ -39,6 +42,8 @@ const election = await createElection({
   bootstrap: values.bootstrap,
   leaseMs: Number(values.lease),
   metadata: values.url === '' ? {} : { url: values.url },
+  join: values.join,
+  role: values.role === 'observer' ? 'observer' : 'voter',
   // Durable state: survives crashes, and a fresh node needs no start-up quarantine.
   ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
   // The cluster key (npx quorum keygen); QUORUM_SWARM_KEY or QUORUM_SWARM_KEY_FILE in the environment work too.
@@ -57,6 +62,8 @@ election.on('elected', ({ epoch }) => { log(`I am the leader now (epoch ${epoch}
 election.on('demoted', ({ epoch, reason }) => { log(`I am no longer the leader of epoch ${epoch}: ${reason}`) })
 election.on('leaderLost', ({ epoch, leaderId }) => { log(`lost the leader of epoch ${epoch} (${leaderId}); electing`) })
 election.on('error', err => { log(`error: ${err.message}`) })
+election.on('warning', err => { log(`warning: ${err.message}`) })
+election.on('configuration', c => { log(`configuration ${c.version}: voters ${c.voters.join(', ')} (target ${c.target})`) })
 
 // The leader-only job. isLeader is computed from the lease at the moment it is
 // read, so a node that was paused past its lease skips the run.
