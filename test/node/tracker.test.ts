@@ -282,6 +282,15 @@ describe('Leadership', () => {
       expect(leadership.tick(1592)).toBe('lease-expired')
     })
 
+    it('is backed by the new voters from a beat whose lease reaches as far as the inherited one', () => {
+      const leadership = new Leadership(next, 1200, config, new Outbox('a', false), inherited)
+      const accept = { type: 'accept', epoch: 4, ballot: { round: 1, nodeId: 'x' }, value: next } as const
+      // Beat 0 sent with the old lease's newest beat: its lease ends just where the inherited one does.
+      leadership.start({ accept, sentAt: 1100, grantedBy: new Set(['x', 'w', 'z']) }, 1200)
+      expect(leadership.leaseUntil).toBe(1492)
+      expect(leadership.leaseVoters).toEqual(['w', 'x', 'y', 'z'])
+    })
+
     it('ends when the inherited lease runs out unrenewed', () => {
       const leadership = new Leadership(next, 1200, config, new Outbox('a', false), inherited)
       leadership.start(null, 1200)
