@@ -29,6 +29,8 @@ interface Ctl {
   resigns: number
   leading: boolean
   resigned: boolean
+  /** The leader it believes in (its own record while it leads). */
+  leader: ReturnType<typeof rec> | null
   /** The configuration it reports, whether it has left it, and how often leave() was called. */
   configuration: Configuration | null
   left: boolean
@@ -37,15 +39,15 @@ interface Ctl {
 }
 function scripted (batches: Array<Partial<Ready>>): { node: Node, stepped: Message[], ctl: Ctl } {
   const stepped: Message[] = []
-  const ctl: Ctl = { deadline: null, ticks: 0, resigns: 0, leading: false, resigned: false, configuration: null, left: false, leaves: 0, fail: {} }
+  const ctl: Ctl = { deadline: null, ticks: 0, resigns: 0, leading: false, resigned: false, leader: rec(1, 'a'), configuration: null, left: false, leaves: 0, fail: {} }
   const node = {
     id: 'a',
-    config: { clusterSize: 3, leaseMs: 1000 },
+    config: { clusterSize: 3, leaseMs: 1000, stabilizationMs: 2000 },
     get configuration () { return ctl.configuration },
     get left () { return ctl.left },
     leave () { ctl.leaves++; if (ctl.fail.leave !== undefined) throw ctl.fail.leave },
     get isLeader () { return ctl.leading },
-    leader: rec(1, 'a'),
+    get leader () { return ctl.leader },
     epoch: 7,
     start () { if (ctl.fail.start !== undefined) throw ctl.fail.start },
     tick () { ctl.ticks++; if (ctl.fail.tick !== undefined) throw ctl.fail.tick },
@@ -83,7 +85,10 @@ describe('NodeRunner around a scripted node', () => {
       { type: 'candidate', epoch: 3 },
       { type: 'leaderLost', record: rec(1, 'c') }
     ]
-    const { node } = scripted([{ events }])
+    const { node, ctl } = scripted([{ events }])
+    // It leads epoch 2, so 'elected' for it is due.
+    ctl.leading = true
+    ctl.leader = rec(2, 'a')
     const r = new NodeRunner({ config: { clusterSize: 3 }, storage: new MemoryStorage(), transport: transport(), makeNode: () => node })
     const seen: string[] = []
     r.on('leaderChosen', x => seen.push(`leaderChosen ${x.leaderId}`))
@@ -93,6 +98,33 @@ describe('NodeRunner around a scripted node', () => {
     await r.start()
     await settle()
     expect(seen).toEqual(['leaderChosen a', 'leaderChosen b', 'elected {"epoch":2}', 'leaderLost c'])
+    await r.stop()
+  })
+
+  it('tells the host elected only while the node leads that epoch, and demoted only for an epoch it was told of', async () => {
+    const batches: Array<Partial<Ready>> = []
+    const { node, ctl, stepped } = scripted(batches)
+    const t = transport()
+    const r = new NodeRunner({ config: { clusterSize: 3 }, storage: new MemoryStorage(), transport: t, makeNode: () => node })
+    const seen: string[] = []
+    r.on('elected', x => seen.push(`elected ${x.epoch}`))
+    r.on('demoted', x => seen.push(`demoted ${x.epoch} ${x.reason}`))
+    await r.start()
+    const release = async (events: NodeEvent[]): Promise<void> => { batches.push({ events }); t.handlers!.message('b', prepare); await settle() }
+    // A batch released after its lease ended: not leading, so neither elected nor its demotion is told.
+    await release([{ type: 'elected', epoch: 2 }])
+    await release([{ type: 'demoted', epoch: 2, reason: 'lease-expired' }])
+    // Leading epoch 3, but the batch speaks of epoch 2.
+    ctl.leading = true
+    ctl.leader = rec(3, 'a')
+    await release([{ type: 'elected', epoch: 2 }])
+    await release([{ type: 'elected', epoch: 3 }])
+    ctl.leading = false
+    await release([{ type: 'demoted', epoch: 2, reason: 'resigned' }])
+    await release([{ type: 'demoted', epoch: 3, reason: 'resigned' }])
+    await release([{ type: 'demoted', epoch: 3, reason: 'resigned' }])
+    expect(stepped).toHaveLength(7)
+    expect(seen).toEqual(['elected 3', 'demoted 3 resigned'])
     await r.stop()
   })
 
@@ -505,8 +537,8 @@ describe('NodeRunner stop({ leaveMs }), on fake timers', () => {
     expect(time.waiting).toEqual([])
   })
 
-  it('gives up waiting after leaveMs, which defaults to 2 × leaseMs', async () => {
-    for (const [opts, ms] of [[{ leaveMs: 100 }, 100], [{}, 2000]] as const) {
+  it('gives up waiting after leaveMs, which defaults to stabilizationMs + 2 × leaseMs', async () => {
+    for (const [opts, ms] of [[{ leaveMs: 100 }, 100], [{}, 2000 + 2 * 1000]] as const) {
       const { r, time, ctl, stopped } = setup(testConfig(['a', 'b']))
       await r.start()
       const stopping = track(r.stop(opts))
@@ -569,6 +601,30 @@ describe('NodeRunner stop({ leaveMs }), on fake timers', () => {
     expect(stopped()).toBe(1)
     expect(time.waiting).toEqual([])
     expect(errors).toEqual([expect.objectContaining({ invariant: 'node-threw', detail: 'boom', cause: boom })])
+  })
+
+  it('leave(timeoutMs) answers whether the node left in time; it asks nothing of a node that is no voter among others', async () => {
+    const { r, time, ctl } = setup(testConfig(['a', 'b', 'c']))
+    expect(await r.leave(100)).toBe(false)
+    expect(ctl.leaves).toBe(0)
+    await r.start()
+    const late = r.leave(30)
+    await settle()
+    await pass(time, 30)
+    expect(await late).toBe(false)
+    const early = r.leave(100)
+    await settle()
+    ctl.left = true
+    await pass(time, 10)
+    expect(await early).toBe(true)
+    expect(ctl.leaves).toBe(2)
+    for (const configuration of [testConfig(['b', 'c']), testConfig(['a']), null]) {
+      ctl.configuration = configuration
+      expect(await r.leave(100)).toBe(false)
+    }
+    expect(ctl.leaves).toBe(2)
+    expect(r.running).toBe(true)
+    await r.stop({ leaveMs: 0 })
   })
 
   it('ends the wait when the node stops meanwhile (a crash), without resigning or stopping the transport twice', async () => {
