@@ -90,6 +90,30 @@ describe('Membership.nextChange', () => {
     expect(m.nextChange(config, 4, EPOCH, 2 * PRESENCE + 1)).toBeNull()
   })
 
+  it('hands a leaving voter\'s seat to an eligible observer first (add, then remove); other askers go at once', () => {
+    const config = testConfig(['a', 'b', 'c'])
+    const m = membership()
+    hearEvery(m, ['b', 'd'], 0, 1000)
+    hearEvery(m, ['e'], 100, 1000)
+    m.onPresence('c', presence({ leaving: true, ready: false }), 1000)
+    // d, present and caught up longest, is added first: the configuration never runs below its target.
+    const added = m.nextChange(config, 3, EPOCH, 1000)!
+    expect(ids(added)).toEqual(['a', 'b', 'c', 'd'])
+    // Now above the target, c goes (e is not added as well).
+    expect(ids(m.nextChange(added, 3, EPOCH, 1000))).toEqual(['a', 'b', 'd'])
+    // Asking to rejoin or to observe gives no seat away: that voter goes at once.
+    for (const ask of [{ rejoin: true }, { observer: true }]) {
+      m.onPresence('c', presence({ ...ask, ready: false }), 1000)
+      expect(ids(m.nextChange(config, 3, EPOCH, 1000)), JSON.stringify(ask)).toEqual(['a', 'b'])
+    }
+    // With no observer ready, a leaving voter goes at once.
+    const alone = membership()
+    hearEvery(alone, ['b'], 0, 1000)
+    alone.onPresence('c', presence({ leaving: true, ready: false }), 1000)
+    alone.onPresence('d', presence(), 1000)
+    expect(ids(alone.nextChange(config, 3, EPOCH, 1000))).toEqual(['a', 'b'])
+  })
+
   it('then removes a voter silent for memberTimeoutMs, counted from the start of tracking, only while majority(target) voters remain', () => {
     const config = testConfig(['a', 'b', 'c'])
     const m = membership()
