@@ -127,16 +127,16 @@ describe('Node: built from its deps and stored state', () => {
 
   it('keeps the stored promises: a lower Prepare is refused, and a refused Prepare does not delay its own election', () => {
     const s = new Solo({ state: state({ acceptor: [[1, { promised: { round: 5, nodeId: 'c' }, accepted: null }]] }) }).synced()
-    // Knowing no cluster, it founds one no sooner than roundTimeoutMs after its start (rule 12).
-    expect(s.node.nextDeadline()).toBe(1000 + ROUND)
+    // Knowing no cluster, it listens roundTimeoutMs after its start, then waits its election delay (rule 12).
+    expect(s.node.nextDeadline()).toBe(1000 + ROUND + WAIT)
     s.step('b', { type: 'prepare', epoch: 1, ballot: { round: 3, nodeId: 'b' } })
     expect(s.take().messages).toEqual([{ to: 'b', msg: { type: 'nack', epoch: 1, ballot: { round: 3, nodeId: 'b' }, promised: { round: 5, nodeId: 'c' }, chosenEpoch: 0, reason: 'promised' } }])
-    expect(s.node.nextDeadline()).toBe(1000 + ROUND)
+    expect(s.node.nextDeadline()).toBe(1000 + ROUND + WAIT)
     // A Prepare it promises does delay it: someone else is electing.
-    s.now = 1010
+    s.now = 1100
     s.step('c', { type: 'prepare', epoch: 1, ballot: { round: 6, nodeId: 'c' } })
     expect(s.take().messages.map(o => o.msg.type)).toEqual(['promise'])
-    expect(s.node.nextDeadline()).toBe(1010 + ROUND)
+    expect(s.node.nextDeadline()).toBe(1100 + ROUND)
   })
 
   it('a node restarted after standing in epoch 3 does not announce the older epoch 2 when its leader is heard', () => {
@@ -172,11 +172,11 @@ describe('Node: queries', () => {
     expect(s.take().messages).toEqual([{ to: null, msg: { type: 'statusRequest', epoch: 0 } }])
   })
 
-  it('a cluster of one is caught up at start: it asks nobody, and stands once the bootstrap wait is over (rule 12)', () => {
+  it('a cluster of one is caught up at start: it asks nobody, and stands an election delay after the bootstrap wait (rule 12)', () => {
     const s = new Solo({ size: 1 }).start()
     expect(s.take().messages).toEqual([])
-    expect(s.node.nextDeadline()).toBe(1000 + ROUND)
-    s.tickAt(1000 + ROUND)
+    expect(s.node.nextDeadline()).toBe(1000 + ROUND + WAIT)
+    s.tickAt(1000 + ROUND + WAIT)
     expect(s.take().messages[0]?.msg).toEqual({ type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'a' } })
     // Three voters: not caught up, it asks.
     expect(new Solo({ size: 3 }).start().take().messages).toEqual([{ to: null, msg: { type: 'statusRequest', epoch: 0 } }])
@@ -362,8 +362,8 @@ describe('Node: leading', () => {
   })
 
   it('a leader that gets no majority gives the epoch up and follows', () => {
-    const s = new Solo().synced()
-    s.step('b', { type: 'chosen', epoch: 1, value: rec(1, 'a') })
+    const s = knowing().synced(rec(1, 'b'))
+    s.step('b', { type: 'chosen', epoch: 2, value: rec(2, 'a') })
     expect(s.node.role).toBe('leader')
     expect(s.node.leaseUntil).toBeNull()
     s.runTo(1000 + LEASE)
