@@ -36,13 +36,22 @@ describe('Membership: what it keeps of a presence', () => {
   it('keeps the start of an unbroken run, the newest presence, and when the node last said it may vote', () => {
     const m = membership()
     m.onPresence('b', presence(), 10)
-    m.onPresence('b', presence({ ready: false }), 110)
-    expect(m.seen.get('b')).toEqual({ firstAt: 10, lastAt: 110, readyAt: 10, presence: presence({ ready: false }) })
-    m.onPresence('b', presence(), 210)
-    expect(m.seen.get('b')).toMatchObject({ firstAt: 10, lastAt: 210, readyAt: 210 })
+    m.onPresence('b', presence(), 110)
+    m.onPresence('b', presence({ ready: false }), 210)
+    expect(m.seen.get('b')).toEqual({ firstAt: 10, lastAt: 210, readyAt: 110, presence: presence({ ready: false }) })
     // Never ready: readyAt is −∞.
     m.onPresence('c', presence({ ready: false }), 50)
     expect(m.seen.get('c')?.readyAt).toBe(-Infinity)
+  })
+
+  it('starts the run afresh after a presence it could not be promoted on (not ready, observer, leaving, rejoin)', () => {
+    for (const patch of [{ ready: false }, { observer: true }, { leaving: true }, { rejoin: true }]) {
+      const m = membership()
+      m.onPresence('b', presence(), 0)
+      m.onPresence('b', presence(patch), 100)
+      m.onPresence('b', presence(), 200)
+      expect(m.seen.get('b'), JSON.stringify(patch)).toMatchObject({ firstAt: 200, lastAt: 200, readyAt: 200 })
+    }
   })
 
   it('starts the run afresh after a gap of more than two presences, not after exactly two', () => {
