@@ -18,8 +18,15 @@ function refusal (c: unknown): ConfigError {
 
 describe('resolveConfig', () => {
   it('fills the defaults from leaseMs', () => {
-    expect(resolveConfig(base)).toEqual({ nodeId: 'a', clusterSize: 3, leaseMs: 2000, heartbeatMs: 500, maxDriftRatio: 0.01, priority: 0, electionDelayMs: 100, roundTimeoutMs: 500, metadata: {} })
-    expect(resolveConfig({ ...base, leaseMs: 4000 })).toMatchObject({ heartbeatMs: 1000, electionDelayMs: 200, roundTimeoutMs: 1000 })
+    expect(resolveConfig(base)).toEqual({
+      nodeId: 'a', clusterSize: 3, leaseMs: 2000, heartbeatMs: 500, maxDriftRatio: 0.01, priority: 0, electionDelayMs: 100, roundTimeoutMs: 500,
+      role: 'voter', join: false, presenceMs: 2000, memberTimeoutMs: 10_000, stabilizationMs: 4000, metadata: {}
+    })
+    expect(resolveConfig({ ...base, leaseMs: 4000 })).toMatchObject({
+      heartbeatMs: 1000, electionDelayMs: 200, roundTimeoutMs: 1000, presenceMs: 4000, memberTimeoutMs: 20_000, stabilizationMs: 8000
+    })
+    // memberTimeoutMs defaults from leaseMs, not from a given presenceMs.
+    expect(resolveConfig({ ...base, presenceMs: 100 })).toMatchObject({ presenceMs: 100, memberTimeoutMs: 10_000 })
   })
 
   it('keeps what is given, at the edges of each range, and freezes a copy of the metadata', () => {
@@ -33,6 +40,10 @@ describe('resolveConfig', () => {
     expect(r.metadata).not.toBe(metadata)
     expect(Object.isFrozen(r.metadata)).toBe(true)
     expect(resolveConfig({ ...base, maxDriftRatio: 0.49, priority: 7 })).toMatchObject({ maxDriftRatio: 0.49, priority: 7 })
+    // memberTimeoutMs at exactly twice presenceMs.
+    expect(resolveConfig({ ...base, role: 'observer', join: true, presenceMs: 1, memberTimeoutMs: 2, stabilizationMs: 1 }))
+      .toMatchObject({ role: 'observer', join: true, presenceMs: 1, memberTimeoutMs: 2, stabilizationMs: 1 })
+    expect(resolveConfig({ ...base, role: 'voter', join: false })).toMatchObject({ role: 'voter', join: false })
   })
 
   it.each<[string, unknown, string]>([
@@ -57,6 +68,16 @@ describe('resolveConfig', () => {
     ['priority', { ...base, priority: '1' }, 'must be a finite number of at least 0, got 1'],
     ['electionDelayMs', { ...base, electionDelayMs: 0 }, 'must be a positive finite number, got 0'],
     ['roundTimeoutMs', { ...base, roundTimeoutMs: 0 }, 'must be a positive finite number, got 0'],
+    ['role', { ...base, role: 'leader' }, 'must be \'voter\' or \'observer\', got "leader"'],
+    ['role', { ...base, role: 'Observer' }, 'must be \'voter\' or \'observer\', got "Observer"'],
+    ['join', { ...base, join: 'yes' }, 'must be a boolean, got string yes'],
+    ['join', { ...base, join: 1 }, 'must be a boolean, got number 1'],
+    ['presenceMs', { ...base, presenceMs: 0 }, 'must be a positive finite number, got 0'],
+    ['memberTimeoutMs', { ...base, memberTimeoutMs: 0 }, 'must be a positive finite number, got 0'],
+    ['memberTimeoutMs', { ...base, presenceMs: 100, memberTimeoutMs: 199 }, 'must be at least twice presenceMs (100), got 199'],
+    ['memberTimeoutMs', { ...base, memberTimeoutMs: 3999 }, 'must be at least twice presenceMs (2000), got 3999'],
+    ['stabilizationMs', { ...base, stabilizationMs: 0 }, 'must be a positive finite number, got 0'],
+    ['stabilizationMs', { ...base, stabilizationMs: -5 }, 'must be a positive finite number, got -5'],
     ['metadata', { ...base, metadata: 'x' }, 'must be an object of strings'],
     ['metadata', { ...base, metadata: ['x'] }, 'must be an object of strings'],
     ['metadata', { ...base, metadata: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])) }, 'has 33 entries, at most 32 are allowed'],

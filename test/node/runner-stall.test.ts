@@ -11,6 +11,7 @@ import { LATE_TIMER_MS, NodeRunner, type Timers } from '../../src/node/runner.js
 import type { Message } from '../../src/paxos/message.js'
 import { MemoryStorage } from '../../src/storage/memory.js'
 import type { Transport, TransportHandlers } from '../../src/transport/transport.js'
+import { record, testConfig } from '../support/records.js'
 
 const LEASE = 1000
 
@@ -62,7 +63,8 @@ function transport (): Transport & { handlers: TransportHandlers | null } {
   return t
 }
 
-const heartbeat = (seq: number): Message => ({ type: 'heartbeat', epoch: 1, seq, value: { epoch: 1, leaderId: 'a', metadata: {} }, ackFrom: 'all' })
+const value = record(1, 'a', { config: testConfig(['a', 'b', 'c'], { leaseMs: LEASE, heartbeatMs: LEASE / 4 }) })
+const heartbeat = (seq: number): Message => ({ type: 'heartbeat', epoch: 1, seq, value, ackFrom: 'all' })
 const flush = async (): Promise<void> => { for (let i = 0; i < 10; i++) await new Promise(resolve => setImmediate(resolve)) }
 
 async function follower (): Promise<{ runner: NodeRunner, loop: Loop, t: ReturnType<typeof transport>, lost: number[] }> {

@@ -6,14 +6,16 @@
  */
 import { describe, expect, it } from 'vitest'
 import { LAZY_SAVE_DELAY_MS, NodeRunner, type Timers } from '../../src/node/runner.js'
-import type { Node, NodeEvent, Ready } from '../../src/node/node.js'
+import { Node, type NodeEvent, type Ready } from '../../src/node/node.js'
 import type { Message } from '../../src/paxos/message.js'
+import type { Configuration } from '../../src/paxos/configuration.js'
 import { MemoryStorage } from '../../src/storage/memory.js'
 import type { PersistentState, Storage } from '../../src/storage/storage.js'
 import type { Transport, TransportHandlers } from '../../src/transport/transport.js'
-import { SafetyViolationError } from '../../src/errors.js'
+import { ClusterMismatchError, ForgottenStateWarning, SafetyViolationError, SettingMismatchError } from '../../src/errors.js'
+import { record, testConfig } from '../support/records.js'
 
-const rec = (epoch: number, leaderId: string): { epoch: number, leaderId: string, metadata: Record<string, string> } => ({ epoch, leaderId, metadata: {} })
+const rec = record
 const prepare: Message = { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId: 'a' } }
 
 /**
@@ -21,14 +23,31 @@ const prepare: Message = { type: 'prepare', epoch: 1, ballot: { round: 1, nodeId
  * `ctl` sets its next deadline, whether it leads, what resign() answers and what its
  * inputs throw, and counts its ticks and resignations.
  */
-interface Ctl { deadline: number | null, ticks: number, resigns: number, leading: boolean, resigned: boolean, fail: Partial<Record<'start' | 'tick' | 'resign', Error>> }
+interface Ctl {
+  deadline: number | null
+  ticks: number
+  resigns: number
+  leading: boolean
+  resigned: boolean
+  /** The leader it believes in (its own record while it leads). */
+  leader: ReturnType<typeof rec> | null
+  /** The configuration it reports, whether it has left it, and how often leave() was called. */
+  configuration: Configuration | null
+  left: boolean
+  leaves: number
+  fail: Partial<Record<'start' | 'tick' | 'resign' | 'leave', Error>>
+}
 function scripted (batches: Array<Partial<Ready>>): { node: Node, stepped: Message[], ctl: Ctl } {
   const stepped: Message[] = []
-  const ctl: Ctl = { deadline: null, ticks: 0, resigns: 0, leading: false, resigned: false, fail: {} }
+  const ctl: Ctl = { deadline: null, ticks: 0, resigns: 0, leading: false, resigned: false, leader: rec(1, 'a'), configuration: null, left: false, leaves: 0, fail: {} }
   const node = {
-    config: { clusterSize: 3 },
+    id: 'a',
+    config: { clusterSize: 3, leaseMs: 1000, stabilizationMs: 2000 },
+    get configuration () { return ctl.configuration },
+    get left () { return ctl.left },
+    leave () { ctl.leaves++; if (ctl.fail.leave !== undefined) throw ctl.fail.leave },
     get isLeader () { return ctl.leading },
-    leader: rec(1, 'a'),
+    get leader () { return ctl.leader },
     epoch: 7,
     start () { if (ctl.fail.start !== undefined) throw ctl.fail.start },
     tick () { ctl.ticks++; if (ctl.fail.tick !== undefined) throw ctl.fail.tick },
@@ -66,7 +85,10 @@ describe('NodeRunner around a scripted node', () => {
       { type: 'candidate', epoch: 3 },
       { type: 'leaderLost', record: rec(1, 'c') }
     ]
-    const { node } = scripted([{ events }])
+    const { node, ctl } = scripted([{ events }])
+    // It leads epoch 2, so 'elected' for it is due.
+    ctl.leading = true
+    ctl.leader = rec(2, 'a')
     const r = new NodeRunner({ config: { clusterSize: 3 }, storage: new MemoryStorage(), transport: transport(), makeNode: () => node })
     const seen: string[] = []
     r.on('leaderChosen', x => seen.push(`leaderChosen ${x.leaderId}`))
@@ -79,17 +101,71 @@ describe('NodeRunner around a scripted node', () => {
     await r.stop()
   })
 
-  it('reports a conflict and too many voters as errors, saying what happened', async () => {
-    const { node } = scripted([{ events: [{ type: 'conflict', known: rec(4, 'a'), reported: rec(4, 'b') }, { type: 'tooManyVoters', voters: ['a', 'b', 'c', 'd'] } as NodeEvent] }])
+  it('tells the host elected only while the node leads that epoch, and demoted only for an epoch it was told of', async () => {
+    const batches: Array<Partial<Ready>> = []
+    const { node, ctl, stepped } = scripted(batches)
+    const t = transport()
+    const r = new NodeRunner({ config: { clusterSize: 3 }, storage: new MemoryStorage(), transport: t, makeNode: () => node })
+    const seen: string[] = []
+    r.on('elected', x => seen.push(`elected ${x.epoch}`))
+    r.on('demoted', x => seen.push(`demoted ${x.epoch} ${x.reason}`))
+    await r.start()
+    const release = async (events: NodeEvent[]): Promise<void> => { batches.push({ events }); t.handlers!.message('b', prepare); await settle() }
+    // A batch released after its lease ended: not leading, so neither elected nor its demotion is told.
+    await release([{ type: 'elected', epoch: 2 }])
+    await release([{ type: 'demoted', epoch: 2, reason: 'lease-expired' }])
+    // Leading epoch 3, but the batch speaks of epoch 2.
+    ctl.leading = true
+    ctl.leader = rec(3, 'a')
+    await release([{ type: 'elected', epoch: 2 }])
+    await release([{ type: 'elected', epoch: 3 }])
+    ctl.leading = false
+    await release([{ type: 'demoted', epoch: 2, reason: 'resigned' }])
+    await release([{ type: 'demoted', epoch: 3, reason: 'resigned' }])
+    await release([{ type: 'demoted', epoch: 3, reason: 'resigned' }])
+    expect(stepped).toHaveLength(7)
+    expect(seen).toEqual(['elected 3', 'demoted 3 resigned'])
+    await r.stop()
+  })
+
+  it('reports a conflict, a refused setting and another cluster as errors, an adopted setting and forgotten state as warnings', async () => {
+    const config = testConfig(['a', 'b', 'c'])
+    const { node } = scripted([{
+      events: [
+        { type: 'conflict', known: rec(4, 'a'), reported: rec(4, 'b') },
+        { type: 'settingMismatch', field: 'leaseMs', local: 2000, cluster: 1000, adopted: false },
+        { type: 'settingMismatch', field: 'clusterSize', local: 3, cluster: 5, adopted: true },
+        { type: 'foreignCluster', from: 'd', clusterId: 'd/1', ours: 'test' },
+        { type: 'forgotten', version: 7 },
+        { type: 'configuration', config }
+      ]
+    }])
     const r = new NodeRunner({ config: { clusterSize: 3 }, storage: new MemoryStorage(), transport: transport(), makeNode: () => node })
-    const errors: string[] = []
-    r.on('error', e => errors.push(e.message))
+    const errors: Error[] = []
+    const warnings: Error[] = []
+    const configs: Configuration[] = []
+    r.on('error', e => errors.push(e))
+    r.on('warning', e => warnings.push(e))
+    r.on('configuration', c => configs.push(c))
     await r.start()
     await settle()
-    expect(errors).toEqual([
+    expect(errors.map(e => e.message)).toEqual([
       'safety violation (agreement): epoch 4 chosen as a, reported as b',
-      'more voters than clusterSize (3) are voting: a, b, c, d; not voting until that is fixed'
+      'leaseMs is 2000 here but 1000 in the cluster\'s configuration; this node votes and leads nothing until it is restarted with leaseMs 1000',
+      'd reports cluster d/1, but this node belongs to cluster test; ignoring it (a data directory of another cluster?)'
     ])
+    expect(errors.map(e => e.constructor)).toEqual([SafetyViolationError, SettingMismatchError, ClusterMismatchError])
+    expect(errors[1]).toMatchObject({ code: 'ERR_SETTING_MISMATCH', field: 'leaseMs', local: 2000, cluster: 1000, adopted: false })
+    expect(errors[2]).toMatchObject({ code: 'ERR_CLUSTER_MISMATCH', peer: 'd', clusterId: 'd/1', ours: 'test' })
+    expect(warnings.map(e => e.message)).toEqual([
+      'clusterSize is 3 here but 5 in the cluster\'s configuration; following the cluster\'s',
+      'this node\'s ID is a voter of configuration 7, but it started without that voter\'s state; it votes nothing until the leader has removed it and added it again'
+    ])
+    expect(warnings.map(e => e.constructor)).toEqual([SettingMismatchError, ForgottenStateWarning])
+    expect(warnings[0]).toMatchObject({ code: 'ERR_SETTING_MISMATCH', field: 'clusterSize', local: 3, cluster: 5, adopted: true })
+    expect(warnings[1]).toMatchObject({ code: 'ERR_FORGOTTEN_STATE', version: 7 })
+    expect(configs).toEqual([config])
+    expect(configs[0]).toBe(config)
     await r.stop()
   })
 
@@ -161,7 +237,7 @@ class FakeTime {
 }
 
 /** State number `n` (as its highestRound). */
-const st = (n: number): PersistentState => ({ acceptor: [], learned: null, highestRound: n, fastEpoch: 0, candidateEpoch: 0, grant: null })
+const st = (n: number): PersistentState => ({ acceptor: [], learned: null, highestRound: n, fastEpoch: 0, candidateEpoch: 0, grant: null, joinedAt: null })
 
 /** A storage that logs `save <n>` into `log` when a save starts; with `hold`, each save waits for `release()`. */
 function logged (log: string[], hold = false): Storage & { release: () => void, saves: () => number, loads: () => number } {
@@ -407,5 +483,193 @@ describe('NodeRunner timers and saves, on fake timers', () => {
     expect(errors).toHaveLength(1)
     expect(errors[0]).toBeInstanceOf(SafetyViolationError)
     expect(errors[0]).toMatchObject({ invariant: 'node-threw', detail: 'boom', cause: boom })
+  })
+})
+
+describe('NodeRunner stop({ leaveMs }), on fake timers', () => {
+  function setup (configuration: Configuration | null, batches: Array<Partial<Ready>> = []): { r: NodeRunner, t: ReturnType<typeof transport>, time: FakeTime, ctl: Ctl, stopped: () => number } {
+    const t = transport()
+    let stopped = 0
+    t.stop = async () => { stopped++ }
+    const time = new FakeTime()
+    const { node, ctl } = scripted(batches)
+    ctl.configuration = configuration
+    const r = new NodeRunner({ config: { clusterSize: 3 }, storage: new MemoryStorage(), transport: t, clock: time.clock, timers: time.timers, makeNode: () => node })
+    return { r, t, time, ctl, stopped: () => stopped }
+  }
+
+  /** Lets `ms` pass in the 10 ms polls of the wait for `left`. */
+  async function pass (time: FakeTime, ms: number): Promise<void> {
+    for (let i = 0; i < ms / 10; i++) {
+      time.now += 10
+      time.fire(10)
+      await settle()
+    }
+  }
+
+  function track (p: Promise<void>): { readonly done: boolean } {
+    const s = { done: false }
+    void p.then(() => { s.done = true })
+    return s
+  }
+
+  it('a voter of several asks to leave, sends what that causes, and stops once it has left', async () => {
+    const batches: Array<Partial<Ready>> = []
+    const { r, t, time, ctl, stopped } = setup(testConfig(['a', 'b', 'c']), batches)
+    await r.start()
+    await settle()
+    batches.push({ messages: [to('b')] })
+    const stopping = track(r.stop({ leaveMs: 100 }))
+    await settle()
+    expect(ctl.leaves).toBe(1)
+    expect(t.sent).toEqual(['b prepare'])
+    expect(time.waiting).toEqual([10])
+    await pass(time, 30)
+    expect(stopping.done).toBe(false)
+    expect(r.running).toBe(true)
+    ctl.left = true
+    await pass(time, 10)
+    expect(stopping.done).toBe(true)
+    expect(time.now).toBe(40)
+    expect(r.running).toBe(false)
+    expect(stopped()).toBe(1)
+    expect(ctl.resigns).toBe(0)
+    expect(time.waiting).toEqual([])
+  })
+
+  it('gives up waiting after leaveMs, which defaults to stabilizationMs + 2 × leaseMs', async () => {
+    for (const [opts, ms] of [[{ leaveMs: 100 }, 100], [{}, 2000 + 2 * 1000]] as const) {
+      const { r, time, ctl, stopped } = setup(testConfig(['a', 'b']))
+      await r.start()
+      const stopping = track(r.stop(opts))
+      await settle()
+      await pass(time, ms - 10)
+      expect(stopping.done).toBe(false)
+      await pass(time, 10)
+      expect(stopping.done).toBe(true)
+      expect(ctl.leaves).toBe(1)
+      expect(stopped()).toBe(1)
+    }
+  })
+
+  it('does not ask to leave with leaveMs 0, nor when it is no voter, the only voter, or knows no configuration', async () => {
+    const cases: Array<[Configuration | null, number | undefined]> = [
+      [testConfig(['a', 'b', 'c']), 0],
+      [testConfig(['b', 'c']), undefined],
+      [testConfig(['a']), undefined],
+      [null, undefined]
+    ]
+    for (const [configuration, leaveMs] of cases) {
+      const { r, time, ctl, stopped } = setup(configuration)
+      await r.start()
+      await r.stop(leaveMs === undefined ? {} : { leaveMs })
+      expect(ctl.leaves).toBe(0)
+      expect(time.armed).toEqual([])
+      expect(stopped()).toBe(1)
+    }
+  })
+
+  it('a leader resigns: at once with leaveMs 0, and after the wait if leave() left it leading', async () => {
+    const stays = setup(testConfig(['a', 'b', 'c']))
+    stays.ctl.leading = true
+    await stays.r.start()
+    await stays.r.stop({ leaveMs: 0 })
+    expect(stays.ctl.resigns).toBe(1)
+    // A real node's leave() resigns (the last test): the runner resigns one still leading after the wait.
+    const leaves = setup(testConfig(['a', 'b', 'c']))
+    await leaves.r.start()
+    leaves.ctl.leading = true
+    const stopping = track(leaves.r.stop({ leaveMs: 20 }))
+    await settle()
+    await pass(leaves.time, 10)
+    expect(leaves.ctl.resigns).toBe(0)
+    await pass(leaves.time, 10)
+    expect(stopping.done).toBe(true)
+    expect(leaves.ctl.leaves).toBe(1)
+    expect(leaves.ctl.resigns).toBe(1)
+  })
+
+  it('stops, reporting node-threw, when leave() throws', async () => {
+    const { r, time, ctl, stopped } = setup(testConfig(['a', 'b', 'c']))
+    const boom = new Error('boom')
+    ctl.fail.leave = boom
+    const errors: unknown[] = []
+    r.on('error', e => errors.push(e))
+    await r.start()
+    await r.stop({ leaveMs: 100 })
+    expect(r.running).toBe(false)
+    expect(stopped()).toBe(1)
+    expect(time.waiting).toEqual([])
+    expect(errors).toEqual([expect.objectContaining({ invariant: 'node-threw', detail: 'boom', cause: boom })])
+  })
+
+  it('leave(timeoutMs) answers whether the node left in time; it asks nothing of a node that is no voter among others', async () => {
+    const { r, time, ctl } = setup(testConfig(['a', 'b', 'c']))
+    expect(await r.leave(100)).toBe(false)
+    expect(ctl.leaves).toBe(0)
+    await r.start()
+    const late = r.leave(30)
+    await settle()
+    await pass(time, 30)
+    expect(await late).toBe(false)
+    const early = r.leave(100)
+    await settle()
+    ctl.left = true
+    await pass(time, 10)
+    expect(await early).toBe(true)
+    expect(ctl.leaves).toBe(2)
+    for (const configuration of [testConfig(['b', 'c']), testConfig(['a']), null]) {
+      ctl.configuration = configuration
+      expect(await r.leave(100)).toBe(false)
+    }
+    expect(ctl.leaves).toBe(2)
+    expect(r.running).toBe(true)
+    await r.stop({ leaveMs: 0 })
+  })
+
+  it('ends the wait when the node stops meanwhile (a crash), without resigning or stopping the transport twice', async () => {
+    const { r, time, ctl, stopped } = setup(testConfig(['a', 'b', 'c']))
+    ctl.leading = true
+    await r.start()
+    const stopping = track(r.stop({ leaveMs: 100 }))
+    await settle()
+    await r.crash()
+    await pass(time, 10)
+    expect(stopping.done).toBe(true)
+    expect(ctl.resigns).toBe(0)
+    expect(stopped()).toBe(1)
+  })
+
+  it('a real leader resigns at once, then waits until the new configuration leaves it out', async () => {
+    const LEASE = 1000
+    const config = testConfig(['a', 'b', 'c'], { leaseMs: LEASE, heartbeatMs: LEASE / 4 })
+    const storage = new MemoryStorage({ durable: true })
+    storage.put({ acceptor: [], learned: rec(1, 'b', { config }), highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null, joinedAt: 0 })
+    const t = transport()
+    const time = new FakeTime()
+    const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport: t, clock: time.clock, timers: time.timers, makeNode: (c, deps) => new Node(c, deps) })
+    const demoted: string[] = []
+    r.on('demoted', d => demoted.push(d.reason))
+    await r.start()
+    // b tells a it leads epoch 2; a's own acknowledgement and b's make a majority.
+    t.handlers!.message('b', { type: 'chosen', epoch: 2, value: rec(2, 'a', { config }) })
+    t.handlers!.message('b', { type: 'heartbeatAck', epoch: 2, seq: 1 })
+    await settle()
+    expect(r.isLeader).toBe(true)
+    t.sent.length = 0
+    const stopping = track(r.stop({ leaveMs: 100 }))
+    await settle()
+    expect(r.isLeader).toBe(false)
+    expect(demoted).toEqual(['resigned'])
+    expect(t.sent).toEqual(['* resign'])
+    await pass(time, 50)
+    expect(stopping.done).toBe(false)
+    // The next leader's configuration no longer names a: it has left.
+    t.handlers!.message('b', { type: 'chosen', epoch: 3, value: rec(3, 'b', { config: { ...config, version: 2, voters: config.voters.filter(m => m.id !== 'a') } }) })
+    await pass(time, 10)
+    expect(stopping.done).toBe(true)
+    expect(r.node?.left).toBe(true)
+    expect(demoted).toEqual(['resigned'])
+    expect(t.sent.filter(x => x === '* resign')).toHaveLength(1)
   })
 })

@@ -8,9 +8,16 @@ import { MemoryStorage } from '../../src/storage/memory.js'
 import type { PersistentState, Storage } from '../../src/storage/storage.js'
 import type { Message } from '../../src/paxos/message.js'
 import type { Transport, TransportHandlers } from '../../src/transport/transport.js'
-import { ListenerError, SafetyViolationError, StorageFailedError, TooManyVotersError, TransportError, type QuorumError } from '../../src/errors.js'
+import type { Configuration } from '../../src/paxos/configuration.js'
+import {
+  ClusterMismatchError, ForgottenStateWarning, ListenerError, SafetyViolationError, SettingMismatchError, StorageFailedError, TransportError, type QuorumError
+} from '../../src/errors.js'
+import { record, testConfig } from '../support/records.js'
 
 const LEASE = 300
+/** The voters x, y and z, with this file's lease settings (others would be a setting mismatch). */
+const CONFIG = testConfig(['x', 'y', 'z'], { leaseMs: LEASE, heartbeatMs: LEASE / 4 })
+const rec = (epoch: number, leaderId: string, config: Configuration = CONFIG): LeaderRecord => record(epoch, leaderId, { config })
 
 async function until (cond: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs
@@ -33,6 +40,9 @@ describe('NodeRunner over the memory transport', () => {
     await Promise.all(rs.map(r => r.start()))
     // Generous liveness bounds: timing belongs in benchmarks.
     await until(() => rs.filter(r => r.isLeader).length === 1, 20 * LEASE)
+    // Epoch 1 names the voters that promised, a majority at least; the leader adds the third
+    // once it has been there stabilizationMs. Only then does the cluster survive a crash.
+    await until(() => rs.every(r => r.node?.configuration?.voters.length === 3), 20 * LEASE)
     const first = rs.find(r => r.isLeader)!
     await first.crash()
     const rest = rs.filter(r => r !== first)
@@ -130,17 +140,17 @@ describe('NodeRunner over the memory transport', () => {
     await r.start()
     await new Promise(resolve => setTimeout(resolve, 5))
     const before = saved.length
-    // Ten Prepares for ten epochs in one burst: each changes the acceptor state.
-    for (let e = 1; e <= 10; e++) deliver('y', { type: 'prepare', epoch: e, ballot: { round: 1, nodeId: 'y' } })
+    // Ten Prepares of rising ballots in one burst (only the next epoch is voted in): each changes the acceptor state.
+    for (let round = 1; round <= 10; round++) deliver('y', { type: 'prepare', epoch: 1, ballot: { round, nodeId: 'y' } })
     await until(() => sent.filter(s => s.msg.type === 'promise').length === 10, 5000)
     const promises = sent.filter(s => s.msg.type === 'promise')
     // Far fewer saves than batches: the ones queued behind a save share the next.
     expect(saved.length - before).toBeLessThanOrEqual(3)
     for (const p of promises) {
-      const e = p.msg.epoch
-      // A save made before this Promise left holds the promise it reports.
-      const holding = saved.slice(0, p.saved).some(s => s.acceptor.some(([ep, st]) => ep === e && st.promised?.nodeId === 'y'))
-      expect(holding, `the promise for epoch ${e} was stored before it left`).toBe(true)
+      const round = p.msg.type === 'promise' ? p.msg.ballot.round : NaN
+      // A save made before this Promise left holds the promise it reports (or a later one, which covers it).
+      const holding = saved.slice(0, p.saved).some(s => s.acceptor.some(([ep, st]) => ep === 1 && st.promised?.nodeId === 'y' && st.promised.round >= round))
+      expect(holding, `the promise of round ${round} was stored before it left`).toBe(true)
     }
     await r.stop()
   })
@@ -149,7 +159,7 @@ describe('NodeRunner over the memory transport', () => {
     // As after its own Accept: it granted itself the lease of epoch 1 already (stored), so
     // learning the record changes nothing else (here it is in quarantine, granting nothing new).
     const { saved, transport, storage, deliver } = slowDisk(30, {
-      acceptor: [], learned: null, highestRound: 0, fastEpoch: 1, candidateEpoch: 0, grant: { epoch: 1, leaderId: 'x' }
+      acceptor: [], learned: null, highestRound: 0, fastEpoch: 1, candidateEpoch: 0, grant: { epoch: 1, leaderId: 'x' }, joinedAt: 0
     })
     const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })
     const chosen: Array<{ epoch: number, saved: number }> = []
@@ -157,13 +167,13 @@ describe('NodeRunner over the memory transport', () => {
     await r.start()
     await new Promise(resolve => setTimeout(resolve, 5))
     // A Chosen of its own record changes only what the node learned: announced before its save is done.
-    deliver('y', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'x', metadata: {} } })
+    deliver('y', { type: 'chosen', epoch: 1, value: rec(1, 'x') })
     await until(() => chosen.length === 1, 5000)
     expect(chosen[0]!.saved).toBe(0)
     await until(() => saved.length === 1, 5000)
     expect(saved[0]!.learned?.epoch).toBe(1)
     // Another node's record must wait for its save.
-    deliver('z', { type: 'chosen', epoch: 2, value: { epoch: 2, leaderId: 'z', metadata: {} } })
+    deliver('z', { type: 'chosen', epoch: 2, value: rec(2, 'z') })
     await until(() => chosen.length === 2, 5000)
     expect(saved.at(-1)!.learned?.epoch).toBe(2)
     expect(chosen[1]!.saved).toBe(saved.length)
@@ -192,12 +202,13 @@ describe('NodeRunner over the memory transport', () => {
     await Promise.all(rs.map(r => r.stop()))
   })
 
-  it('moves its timer when the node\'s deadline moves later: a follower fed heartbeats never runs its tick', async () => {
-    const { transport, storage, deliver } = slowDisk(1)
+  it('moves its timer when the node\'s deadline moves later: a follower fed heartbeats runs its tick only to send its presence', async () => {
+    const { transport, storage, deliver, sent } = slowDisk(1)
     const lease = 1000
     let ticks = 0
     const r = new NodeRunner({
-      config: { clusterSize: 3, leaseMs: lease },
+      // Presence is due at once on learning the leader (rule 10), then not again within this test.
+      config: { clusterSize: 3, leaseMs: lease, presenceMs: 10 * lease, memberTimeoutMs: 20 * lease },
       storage,
       transport,
       makeNode: (config, deps) => {
@@ -208,17 +219,18 @@ describe('NodeRunner over the memory transport', () => {
       }
     })
     await r.start()
-    const value = { epoch: 1, leaderId: 'y', metadata: {} }
+    const value = rec(1, 'y', testConfig(['x', 'y', 'z'], { leaseMs: lease, heartbeatMs: lease / 4 }))
     deliver('y', { type: 'statusReply', epoch: 1, value })
-    // Each heartbeat pushes the follower's only deadline (its view of the leader) a lease later.
+    // Each heartbeat pushes the follower's only other deadline (its view of the leader) a lease later.
     for (let seq = 1; seq <= 25; seq++) {
       deliver('y', { type: 'heartbeat', epoch: 1, seq, value, ackFrom: 'all' })
       await new Promise(resolve => setTimeout(resolve, lease / 10))
     }
     expect(r.leader?.leaderId).toBe('y')
-    // A timer left at the first deadline would have fired twice in these 2.5 leases.
-    expect(ticks).toBe(0)
-    await r.stop()
+    // One tick, the presence; a timer left at the first deadline of the view would have fired twice more in these 2.5 leases.
+    expect(sent.filter(s => s.msg.type === 'presence')).toHaveLength(1)
+    expect(ticks).toBe(1)
+    await r.stop({ leaveMs: 0 })
   })
 
   it('stops the node and reports a SafetyViolationError when an invariant breaks, sending and storing nothing of that step', async () => {
@@ -237,10 +249,10 @@ describe('NodeRunner over the memory transport', () => {
     const errors: QuorumError[] = []
     r.on('error', e => errors.push(e))
     await r.start()
-    deliver('y', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'y', metadata: {} } })
+    deliver('y', { type: 'chosen', epoch: 1, value: rec(1, 'y') })
     await until(() => saved.length >= 1, 5000)
     const before = { sent: sent.length, saved: saved.length }
-    expect(() => { deliver('z', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'z', metadata: {} } }) }).not.toThrow()
+    expect(() => { deliver('z', { type: 'chosen', epoch: 1, value: rec(1, 'z') }) }).not.toThrow()
     expect(errors).toHaveLength(1)
     expect(errors[0]).toBeInstanceOf(SafetyViolationError)
     expect(errors[0]!.code).toBe('ERR_SAFETY_VIOLATION')
@@ -248,7 +260,7 @@ describe('NodeRunner over the memory transport', () => {
     expect(r.running).toBe(false)
     expect(r.leader).toBeNull()
     // Stopped for good: later input is ignored, and nothing of the broken step left.
-    deliver('y', { type: 'heartbeat', epoch: 1, seq: 1, value: { epoch: 1, leaderId: 'y', metadata: {} }, ackFrom: 'all' })
+    deliver('y', { type: 'heartbeat', epoch: 1, seq: 1, value: rec(1, 'y'), ackFrom: 'all' })
     await new Promise(resolve => setTimeout(resolve, 3 * LEASE))
     expect({ sent: sent.length, saved: saved.length }).toEqual(before)
   })
@@ -261,8 +273,8 @@ describe('NodeRunner over the memory transport', () => {
     r.on('leaderChosen', rec => { heard.push(rec.epoch); throw new Error(`listener broke on ${rec.epoch}`) })
     r.on('error', e => errors.push(e))
     await r.start()
-    deliver('y', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'y', metadata: {} } })
-    deliver('z', { type: 'chosen', epoch: 2, value: { epoch: 2, leaderId: 'z', metadata: {} } })
+    deliver('y', { type: 'chosen', epoch: 1, value: rec(1, 'y') })
+    deliver('z', { type: 'chosen', epoch: 2, value: rec(2, 'z') })
     await until(() => heard.length === 2, 5000)
     expect(errors.map(e => e.message)).toEqual([
       "a 'leaderChosen' listener threw: listener broke on 1",
@@ -286,33 +298,82 @@ describe('NodeRunner over the memory transport', () => {
 
   it('reports two leaders of one epoch as a SafetyViolationError naming the invariant', async () => {
     const { r, errors, deliver } = await reporting()
-    deliver('y', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'y', metadata: {} } })
-    deliver('z', { type: 'chosen', epoch: 1, value: { epoch: 1, leaderId: 'z', metadata: {} } })
+    deliver('y', { type: 'chosen', epoch: 1, value: rec(1, 'y') })
+    deliver('z', { type: 'chosen', epoch: 1, value: rec(1, 'z') })
     await until(() => errors.length > 0, 5000)
     expect(errors[0]).toBeInstanceOf(SafetyViolationError)
     expect(errors[0]).toMatchObject({ name: 'SafetyViolationError', code: 'ERR_SAFETY_VIOLATION', invariant: 'agreement', detail: 'epoch 1 chosen as y, reported as z' })
     await r.stop()
   })
 
-  it('reports more voters than clusterSize as a TooManyVotersError listing them', async () => {
+  it('emits the configuration of each newly learned record when it differs from the one before', async () => {
+    const { r, deliver } = await reporting()
+    const configs: Configuration[] = []
+    r.on('configuration', c => configs.push(c))
+    const next = { ...CONFIG, version: 2, voters: [...CONFIG.voters, { id: 'w', since: 2 }] }
+    deliver('y', { type: 'chosen', epoch: 1, value: rec(1, 'y') })
+    deliver('y', { type: 'chosen', epoch: 2, value: rec(2, 'y') })
+    deliver('y', { type: 'chosen', epoch: 3, value: rec(3, 'y', next) })
+    await until(() => r.epoch === 3 && configs.length >= 2, 5000)
+    expect(configs).toEqual([CONFIG, next])
+    await r.stop({ leaveMs: 0 })
+  })
+
+  it('reports a shared setting that differs from the cluster\'s as an error, and a clusterSize it follows as a warning', async () => {
+    const { r, errors, warnings, deliver } = await reporting()
+    const theirs = testConfig(['w', 'y', 'z'], { leaseMs: 2 * LEASE, heartbeatMs: LEASE / 4, target: 5 })
+    deliver('y', { type: 'chosen', epoch: 1, value: rec(1, 'y', theirs) })
+    await until(() => errors.length > 0 && warnings.length > 0, 5000)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toBeInstanceOf(SettingMismatchError)
+    expect(errors[0]).toMatchObject({
+      name: 'SettingMismatchError', code: 'ERR_SETTING_MISMATCH', field: 'leaseMs', local: LEASE, cluster: 2 * LEASE, adopted: false,
+      message: `leaseMs is ${LEASE} here but ${2 * LEASE} in the cluster's configuration; this node votes and leads nothing until it is restarted with leaseMs ${2 * LEASE}`
+    })
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toBeInstanceOf(SettingMismatchError)
+    expect(warnings[0]).toMatchObject({ code: 'ERR_SETTING_MISMATCH', field: 'clusterSize', local: 3, cluster: 5, adopted: true })
+    // Still running: it only stopped voting.
+    expect(r.running).toBe(true)
+    await r.stop({ leaveMs: 0 })
+  })
+
+  it('reports a record of another cluster as a ClusterMismatchError, and ignores it', async () => {
     const { r, errors, deliver } = await reporting()
-    for (const from of ['y', 'z', 'w']) deliver(from, { type: 'heartbeatAck', epoch: 1, seq: 1 })
+    deliver('y', { type: 'chosen', epoch: 1, value: rec(1, 'y') })
+    deliver('w', { type: 'chosen', epoch: 2, value: rec(2, 'w', { ...CONFIG, clusterId: 'elsewhere' }) })
     await until(() => errors.length > 0, 5000)
-    expect(errors[0]).toBeInstanceOf(TooManyVotersError)
-    expect(errors[0]).toMatchObject({ name: 'TooManyVotersError', code: 'ERR_TOO_MANY_VOTERS', clusterSize: 3, voters: ['w', 'x', 'y', 'z'] })
-    await r.stop()
+    expect(errors[0]).toBeInstanceOf(ClusterMismatchError)
+    expect(errors[0]).toMatchObject({ name: 'ClusterMismatchError', code: 'ERR_CLUSTER_MISMATCH', peer: 'w', clusterId: 'elsewhere', ours: 'test' })
+    expect(r.epoch).toBe(1)
+    await r.stop({ leaveMs: 0 })
+  })
+
+  it('warns with ForgottenStateWarning when it started without the state of a voter it is named as', async () => {
+    // x starts with no state, and the cluster's configuration names it a voter since version 1.
+    const { r, errors, warnings, deliver } = await reporting()
+    deliver('y', { type: 'chosen', epoch: 1, value: rec(1, 'y') })
+    await until(() => warnings.length > 0, 5000)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toBeInstanceOf(ForgottenStateWarning)
+    expect(warnings[0]).toMatchObject({ name: 'ForgottenStateWarning', code: 'ERR_FORGOTTEN_STATE', version: 1 })
+    expect(errors).toEqual([])
+    expect(r.node?.voting).toBe(false)
+    await r.stop({ leaveMs: 0 })
   })
 })
 
-/** A started runner of 3 voters on {@link slowDisk}, collecting the errors it reports; `tweak` may change its transport. */
-async function reporting (tweak: (t: Transport) => void = () => {}): Promise<{ r: NodeRunner, errors: QuorumError[], deliver: (from: string, msg: Message) => void }> {
+/** A started runner of 3 voters on {@link slowDisk}, collecting the errors and warnings it reports; `tweak` may change its transport. */
+async function reporting (tweak: (t: Transport) => void = () => {}): Promise<{ r: NodeRunner, errors: QuorumError[], warnings: QuorumError[], deliver: (from: string, msg: Message) => void }> {
   const { transport, storage, deliver } = slowDisk(1)
   tweak(transport)
   const r = new NodeRunner({ config: { clusterSize: 3, leaseMs: LEASE }, storage, transport })
   const errors: QuorumError[] = []
+  const warnings: QuorumError[] = []
   r.on('error', e => errors.push(e))
+  r.on('warning', e => warnings.push(e))
   await r.start()
-  return { r, errors, deliver }
+  return { r, errors, warnings, deliver }
 }
 
 /**

@@ -3,6 +3,7 @@ import { AskTracker, CAREFUL_LEASES, type Beat } from '../../src/node/tracker.js
 import { Leadership } from '../../src/node/leadership.js'
 import { Outbox } from '../../src/node/io.js'
 import { MAX_ACK_FROM, type Heartbeat } from '../../src/paxos/message.js'
+import { record as rec, testConfig } from '../support/records.js'
 
 const HB = 100
 const LEASE = 400
@@ -97,8 +98,9 @@ describe('AskTracker (rule 2)', () => {
 })
 
 describe('Leadership', () => {
-  const config = { selfId: 'x', quorum: 2, leaseMs: LEASE, heartbeatMs: HB, leaderLeaseMs: 392, leaseHeld: (until: number, now: number) => now < until }
-  const record = { epoch: 3, leaderId: 'x', metadata: {} }
+  const config = { selfId: 'x', leaseMs: LEASE, heartbeatMs: HB, leaderLeaseMs: 392, leaseHeld: (until: number, now: number) => now < until }
+  // Three voters: a majority is two.
+  const record = rec(3, 'x', { config: testConfig(['x', 'y', 'z'], { leaseMs: LEASE, heartbeatMs: HB }) })
 
   function heartbeats (out: Outbox): Heartbeat[] {
     return out.drain(null).messages.map(m => m.msg).filter((m): m is Heartbeat => m.type === 'heartbeat')
@@ -212,5 +214,107 @@ describe('Leadership', () => {
     late.start({ accept, sentAt: 1010, grantedBy: new Set(['x']) }, 1000)
     expect(() => { late.onLateGrant('y', 1020) })
       .toThrow(expect.objectContaining({ invariant: 'lease-within-bound', detail: 'lease until 1402 from a beat sent at 1010 (now 1020, newest beat 1000, bound 392 ms)' }))
+  })
+  it('never counts an acknowledgement or a late grant from a node that is no voter of the record\'s configuration', () => {
+    const out = new Outbox('a', false)
+    const leadership = new Leadership(record, 1000, config, out)
+    expect(leadership.electorate.quorum).toBe(2)
+    leadership.start(null, 1000)
+    leadership.onAck('x', 1, 1010)
+    leadership.onAck('w', 1, 1010)
+    leadership.onAck('v', 1, 1010)
+    expect(leadership.elected).toBe(false)
+    expect(leadership.leaseUntil).toBe(-Infinity)
+    out.drain(null)
+    // Nor is a non-voter named as successor: its answer was not taken in.
+    leadership.end('resigned')
+    expect(out.drain(null).messages).toEqual([{ to: null, msg: { type: 'resign', epoch: 3, successor: null } }])
+    const beat0 = new Leadership(record, 1000, config, new Outbox('a', false))
+    const accept = { type: 'accept', epoch: 3, ballot: { round: 1, nodeId: 'x' }, value: record } as const
+    beat0.start({ accept, sentAt: 990, grantedBy: new Set(['x']) }, 1000)
+    beat0.onLateGrant('w', 1005)
+    expect(beat0.elected).toBe(false)
+    beat0.onLateGrant('y', 1006)
+    expect(beat0.elected).toBe(true)
+  })
+
+  it('counts only the electorate\'s grants of beat 0 (the Accept round)', () => {
+    const accept = { type: 'accept', epoch: 3, ballot: { round: 1, nodeId: 'x' }, value: record } as const
+    const others = new Leadership(record, 1000, config, new Outbox('a', false))
+    others.start({ accept, sentAt: 990, grantedBy: new Set(['x', 'v', 'w']) }, 1000)
+    expect(others.elected).toBe(false)
+    const voters = new Leadership(record, 1000, config, new Outbox('a', false))
+    voters.start({ accept, sentAt: 990, grantedBy: new Set(['x', 'w', 'z']) }, 1000)
+    expect(voters.elected).toBe(true)
+    expect(voters.leaseUntil).toBe(990 + 392)
+  })
+
+  describe('an inherited lease (a configuration change of its own, rule 9)', () => {
+    // The old configuration x, y, z; the new one adds w (a majority is now three).
+    const next = rec(4, 'x', { config: testConfig(['w', 'x', 'y', 'z'], { leaseMs: LEASE, heartbeatMs: HB, version: 2 }) })
+    const inherited = { leaseUntil: 1100 + 392, newestSentAt: 1100, voters: ['x', 'y', 'z'] }
+
+    it('leads from the start, elected once, backed by the old voters until a beat of the new configuration reaches past it', () => {
+      const out = new Outbox('a', false)
+      const leadership = new Leadership(next, 1200, config, out, inherited)
+      expect(leadership.elected).toBe(true)
+      expect(leadership.leads(1200)).toBe(true)
+      expect(leadership.leaseUntil).toBe(1492)
+      expect(out.drain(null).events).toEqual([{ type: 'elected', epoch: 4 }])
+      expect(leadership.leaseVoters).toEqual(['x', 'y', 'z'])
+      // Beat 0, the Accept of the change, left before the old lease's newest beat: granted by the
+      // new majority, it reaches only to 1442, short of the inherited lease, which still stands.
+      const accept = { type: 'accept', epoch: 4, ballot: { round: 1, nodeId: 'x' }, value: next } as const
+      leadership.start({ accept, sentAt: 1050, grantedBy: new Set(['x', 'w', 'y']) }, 1200)
+      expect(leadership.leaseUntil).toBe(1492)
+      expect(leadership.leaseVoters).toEqual(['x', 'y', 'z'])
+      expect(leadership.inheritable).toEqual({ leaseUntil: 1492, newestSentAt: 1200, voters: ['x', 'y', 'z'] })
+      // Beat 1 (sent at 1200) acknowledged by two of four: no majority of the new voters.
+      leadership.onAck('x', 1, 1210)
+      leadership.onAck('y', 1, 1210)
+      expect(leadership.leaseVoters).toEqual(['x', 'y', 'z'])
+      leadership.onAck('w', 1, 1220)
+      expect(leadership.leaseUntil).toBe(1200 + 392)
+      expect(leadership.leaseVoters).toEqual(['w', 'x', 'y', 'z'])
+      // Elected once: neither the new majority nor the lease moving on reports it again.
+      expect(out.drain(null).events).toEqual([])
+      expect(leadership.leads(1591)).toBe(true)
+      expect(leadership.tick(1592)).toBe('lease-expired')
+    })
+
+    it('is backed by the new voters from a beat whose lease reaches as far as the inherited one', () => {
+      const leadership = new Leadership(next, 1200, config, new Outbox('a', false), inherited)
+      const accept = { type: 'accept', epoch: 4, ballot: { round: 1, nodeId: 'x' }, value: next } as const
+      // Beat 0 sent with the old lease's newest beat: its lease ends just where the inherited one does.
+      leadership.start({ accept, sentAt: 1100, grantedBy: new Set(['x', 'w', 'z']) }, 1200)
+      expect(leadership.leaseUntil).toBe(1492)
+      expect(leadership.leaseVoters).toEqual(['w', 'x', 'y', 'z'])
+    })
+
+    it('ends when the inherited lease runs out unrenewed', () => {
+      const leadership = new Leadership(next, 1200, config, new Outbox('a', false), inherited)
+      leadership.start(null, 1200)
+      expect(leadership.leads(1491)).toBe(true)
+      expect(leadership.tick(1491)).toBeNull()
+      expect(leadership.leads(1492)).toBe(false)
+      expect(leadership.tick(1492)).toBe('lease-expired')
+    })
+
+    it('inherits no lease that has expired: it must be elected afresh by the new voters', () => {
+      const out = new Outbox('a', false)
+      const leadership = new Leadership(next, 1492, config, out, inherited)
+      expect(leadership.elected).toBe(false)
+      expect(leadership.leads(1492)).toBe(false)
+      expect(leadership.leaseUntil).toBe(-Infinity)
+      expect(leadership.inheritable).toBeNull()
+      expect(out.drain(null).events).toEqual([])
+      leadership.start(null, 1492)
+      for (const id of ['x', 'y']) leadership.onAck(id, 1, 1500)
+      expect(leadership.elected).toBe(false)
+      leadership.onAck('w', 1, 1500)
+      expect(leadership.elected).toBe(true)
+      expect(leadership.leaseVoters).toEqual(['w', 'x', 'y', 'z'])
+      expect(out.drain(null).events).toEqual([{ type: 'elected', epoch: 4 }])
+    })
   })
 })
