@@ -25,19 +25,19 @@ describe('Leadership', () => {
   const accept: Accept = { type: 'accept', epoch: 1, ballot: { round: 1, nodeId: 'a' }, value: record }
 
   it('counts a lease from the send time of the beat a majority acknowledged', () => {
-    const leadership = new Leadership(record, 100, config, new Outbox('a', false))
+    const leadership = new Leadership(record, 100, config, new Outbox('a'))
     leadership.start({ accept, sentAt: 90, grantedBy: new Set(['a', 'b']) }, 100)
     expect(leadership.elected).toBe(true)
     expect(leadership.leaseUntil).toBe(90 + 980)
     // A grant from a node outside the configuration makes no majority.
-    const outside = new Leadership(record, 100, config, new Outbox('a', false))
+    const outside = new Leadership(record, 100, config, new Outbox('a'))
     outside.start({ accept, sentAt: 90, grantedBy: new Set(['a', 'x']) }, 100)
     expect(outside.elected).toBe(false)
     expect(outside.leaseUntil).toBe(-Infinity)
   })
 
   it('refuses a lease counted from a beat that has not been sent yet (lease-within-bound)', () => {
-    const leadership = new Leadership(record, 100, config, new Outbox('a', false))
+    const leadership = new Leadership(record, 100, config, new Outbox('a'))
     expect(() => { leadership.start({ accept, sentAt: 150, grantedBy: new Set(['a', 'b']) }, 100) })
       .toThrow(expect.objectContaining({ invariant: 'lease-within-bound' }))
   })

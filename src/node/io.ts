@@ -102,7 +102,6 @@ const EMPTY_READY: Ready = Object.freeze({ persist: null, sync: false, messages:
 /** What a node produced since its last `ready()`, and its own messages to itself. */
 export class Outbox {
   readonly #selfId: NodeId
-  readonly #alone: boolean
   /** How this batch's state change must be stored. */
   #persist: PersistMode = 'none'
   /** How the last batch that stored anything stored it ('lazy': a learned record may still be unsaved). */
@@ -112,10 +111,8 @@ export class Outbox {
   /** Messages this node sent itself, delivered after the handler that sent them returns. */
   readonly loopback: Message[] = []
 
-  /** `alone`: a cluster of one, whose broadcasts reach only itself. */
-  constructor (selfId: NodeId, alone: boolean) {
+  constructor (selfId: NodeId) {
     this.#selfId = selfId
-    this.#alone = alone
   }
 
   /**
@@ -138,7 +135,6 @@ export class Outbox {
 
   broadcast (msg: Message, first?: NodeId, fanout?: number): void {
     this.loopback.push(msg)
-    if (this.#alone) return
     this.#messages.push({ to: null, msg, ...(first === undefined ? {} : { first }), ...(fanout === undefined ? {} : { fanout }) })
   }
 

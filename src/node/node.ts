@@ -100,7 +100,7 @@ export class Node {
     this.#startedEmpty = state === null
     this.#joinedAt = state?.joinedAt ?? null
     // Observers and voters alike: broadcasts go to every connected node.
-    this.#out = new Outbox(this.id, false)
+    this.#out = new Outbox(this.id)
     this.#leadershipConfig = {
       selfId: this.id,
       leaseMs: this.config.leaseMs,

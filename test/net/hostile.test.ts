@@ -81,7 +81,9 @@ describe.skipIf(!NETNS_OK)('hostile peers', () => {
     const s = await openTo(bad, victim)
     // A heartbeat for a later epoch naming the real leader, and a ballot naming it: both come from `bad`, so both are dropped.
     // (A member lying about what was chosen is Byzantine, outside the failure model; membership keeps strangers out.)
-    const forged = { epoch: epoch + 1, leaderId: leader.nodeId, metadata: { evil: 'yes' } }
+    // It carries the cluster's own configuration, so only the sender's identity gives it away.
+    const c = victim.configuration!
+    const forged = { epoch: epoch + 1, leaderId: leader.nodeId, metadata: { evil: 'yes' }, config: { ...c, voters: c.voters.map(id => ({ id, since: 1 })) } }
     s.send(lp.encode.single(encodeMessage({ type: 'heartbeat', epoch: epoch + 1, seq: 1, value: forged, ackFrom: 'all' })))
     s.send(lp.encode.single(encodeMessage({ type: 'prepare', epoch: epoch + 1, ballot: { round: 1e6, nodeId: leader.nodeId } })))
     await until('frames read', () => victim.wireStats.framesReceived > 0 && victim.wireStats.invalidFrames === 0, 5000)

@@ -15,7 +15,7 @@ const CONFIG = testConfig(['a', 'b', 'c', 'd', 'e'], { leaseMs: 2000, heartbeatM
 const rec = (epoch: Epoch, leaderId: NodeId) => record(epoch, leaderId, { config: CONFIG })
 
 function setup (opts: { priority?: number, mayStand?: boolean, notBefore?: number, clusterSize?: number, state?: PersistentState } = {}) {
-  const out = new Outbox('a', false)
+  const out = new Outbox('a')
   const became: number[] = []
   const facts = { mayStand: opts.mayStand ?? true, notBefore: opts.notBefore ?? 0, leaderLive: false, newest: 1, config: CONFIG as Configuration | null }
   const context: CandidacyContext = {

@@ -8,7 +8,7 @@ const msg: Message = { type: 'statusRequest', epoch: 1 }
 
 describe('Outbox', () => {
   it('starts empty: nothing to store, nothing looped back, and drains the one frozen empty batch', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     expect(out.storing).toBe(false)
     expect(out.mayStoreLazily).toBe(true)
     expect(out.loopback).toEqual([])
@@ -19,7 +19,7 @@ describe('Outbox', () => {
   })
 
   it('hands out the state only for a batch that stores, and never lowers sync to lazy', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     out.send('b', msg)
     expect(out.drain(state)).toEqual({ persist: null, sync: false, messages: [{ to: 'b', msg }], events: [] })
     out.store('sync')
@@ -32,7 +32,7 @@ describe('Outbox', () => {
   })
 
   it('may store lazily only while no lazy save is the newest: batches that store nothing do not clear it', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     out.store('lazy')
     expect(out.mayStoreLazily).toBe(false)
     expect(out.drain(state)).toMatchObject({ persist: state, sync: false })
@@ -46,16 +46,12 @@ describe('Outbox', () => {
   })
 
   it('loops messages to itself back, and names first and fanout of a broadcast only when given', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     out.send('a', msg)
     out.broadcast(msg)
     out.broadcast(msg, 'c', 2)
     expect(out.loopback).toEqual([msg, msg, msg])
     const messages = out.drain(null).messages
     expect(messages).toStrictEqual([{ to: null, msg }, { to: null, msg, first: 'c', fanout: 2 }])
-    const alone = new Outbox('a', true)
-    alone.broadcast(msg)
-    expect(alone.loopback).toEqual([msg])
-    expect(alone.drain(null).messages).toEqual([])
   })
 })

@@ -16,7 +16,7 @@ function events (out: Outbox): NodeEvent[] {
 
 describe('LeaderView', () => {
   it('announces each epoch once and in order; the same record again, even as a copy, is no violation', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     const view = new LeaderView('a', LEASE, out, 0)
     view.announce(rec(3, 'b'))
     view.announce(rec(3, 'b'))
@@ -30,7 +30,7 @@ describe('LeaderView', () => {
   })
 
   it('a heartbeat of another epoch than the watched leader\'s extends nothing; one of its epoch extends it by a lease', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     const view = new LeaderView('a', LEASE, out, 0)
     expect(view.hear(rec(1, 'b'), 1, 0)).toBe(false)
     view.watch(rec(3, 'b'), 0)
@@ -42,7 +42,7 @@ describe('LeaderView', () => {
   })
 
   it('a lost leader heard again is found (true); leaderFound only for another node announced before', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     const view = new LeaderView('a', LEASE, out, 0)
     view.announce(rec(3, 'b'))
     view.watch(rec(3, 'b'), 0)

@@ -107,7 +107,7 @@ describe('Leadership', () => {
   }
 
   it('gives the epoch up a lease after it started if no majority acknowledged, and beats every heartbeatMs until then', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     const leadership = new Leadership(record, 1000, config, out)
     leadership.start(null, 1000)
     expect(heartbeats(out).map(h => h.seq)).toEqual([1])
@@ -121,7 +121,7 @@ describe('Leadership', () => {
   })
 
   it('counts an acknowledgement once, is elected by a majority, and ends when the lease runs out', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     const leadership = new Leadership(record, 1000, config, out)
     leadership.start(null, 1000)
     leadership.onAck('x', 1, 1010)
@@ -140,7 +140,7 @@ describe('Leadership', () => {
   })
 
   it('takes late grants of the Accept round (beat 0) towards its first lease', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     const leadership = new Leadership(record, 1000, config, out)
     const accept = { type: 'accept', epoch: 3, ballot: { round: 1, nodeId: 'x' }, value: record } as const
     leadership.start({ accept, sentAt: 990, grantedBy: new Set(['x']) }, 1000)
@@ -151,7 +151,7 @@ describe('Leadership', () => {
   })
 
   it('counts nothing for a beat older than leaderLeaseMs, which the next beat dropped', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     const leadership = new Leadership(record, 1000, { ...config, leaderLeaseMs: 300 }, out)
     leadership.start(null, 1000)
     for (const t of [1100, 1200, 1300]) leadership.tick(t)
@@ -165,7 +165,7 @@ describe('Leadership', () => {
   })
 
   it('never shortens its lease for a majority of an older beat', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     const leadership = new Leadership(record, 1000, config, out)
     leadership.start(null, 1000)
     leadership.tick(1100)
@@ -178,7 +178,7 @@ describe('Leadership', () => {
   })
 
   it('ignores a late grant when its own Accept was not the round that won', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     const leadership = new Leadership(record, 1000, config, out)
     leadership.start(null, 1000)
     leadership.onLateGrant('x', 1005)
@@ -187,10 +187,10 @@ describe('Leadership', () => {
   })
 
   it('reports demoted only if it was elected; resigning names the quickest voter and tells it first', () => {
-    const never = new Outbox('a', false)
+    const never = new Outbox('a')
     new Leadership(record, 1000, config, never).end('resigned')
     expect(never.drain(null)).toMatchObject({ events: [], messages: [{ to: null, msg: { type: 'resign', epoch: 3, successor: null } }] })
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     const leadership = new Leadership(record, 1000, config, out)
     leadership.start(null, 1000)
     leadership.onAck('x', 1, 1010)
@@ -204,19 +204,19 @@ describe('Leadership', () => {
   })
 
   it('refuses a lease from a beat dated after now, or reaching past the newest beat (lease-within-bound)', () => {
-    const early = new Leadership(record, 1000, config, new Outbox('a', false))
+    const early = new Leadership(record, 1000, config, new Outbox('a'))
     early.start(null, 1000)
     expect(() => { early.onAck('x', 1, 990); early.onAck('y', 1, 990) })
       .toThrow(expect.objectContaining({ invariant: 'lease-within-bound', detail: 'lease until 1392 from a beat sent at 1000 (now 990, newest beat 1000, bound 392 ms)' }))
     // An Accept (beat 0) said to have left after the first heartbeat: its lease would outrun every beat.
-    const late = new Leadership(record, 1000, config, new Outbox('a', false))
+    const late = new Leadership(record, 1000, config, new Outbox('a'))
     const accept = { type: 'accept', epoch: 3, ballot: { round: 1, nodeId: 'x' }, value: record } as const
     late.start({ accept, sentAt: 1010, grantedBy: new Set(['x']) }, 1000)
     expect(() => { late.onLateGrant('y', 1020) })
       .toThrow(expect.objectContaining({ invariant: 'lease-within-bound', detail: 'lease until 1402 from a beat sent at 1010 (now 1020, newest beat 1000, bound 392 ms)' }))
   })
   it('never counts an acknowledgement or a late grant from a node that is no voter of the record\'s configuration', () => {
-    const out = new Outbox('a', false)
+    const out = new Outbox('a')
     const leadership = new Leadership(record, 1000, config, out)
     expect(leadership.electorate.quorum).toBe(2)
     leadership.start(null, 1000)
@@ -229,7 +229,7 @@ describe('Leadership', () => {
     // Nor is a non-voter named as successor: its answer was not taken in.
     leadership.end('resigned')
     expect(out.drain(null).messages).toEqual([{ to: null, msg: { type: 'resign', epoch: 3, successor: null } }])
-    const beat0 = new Leadership(record, 1000, config, new Outbox('a', false))
+    const beat0 = new Leadership(record, 1000, config, new Outbox('a'))
     const accept = { type: 'accept', epoch: 3, ballot: { round: 1, nodeId: 'x' }, value: record } as const
     beat0.start({ accept, sentAt: 990, grantedBy: new Set(['x']) }, 1000)
     beat0.onLateGrant('w', 1005)
@@ -240,10 +240,10 @@ describe('Leadership', () => {
 
   it('counts only the electorate\'s grants of beat 0 (the Accept round)', () => {
     const accept = { type: 'accept', epoch: 3, ballot: { round: 1, nodeId: 'x' }, value: record } as const
-    const others = new Leadership(record, 1000, config, new Outbox('a', false))
+    const others = new Leadership(record, 1000, config, new Outbox('a'))
     others.start({ accept, sentAt: 990, grantedBy: new Set(['x', 'v', 'w']) }, 1000)
     expect(others.elected).toBe(false)
-    const voters = new Leadership(record, 1000, config, new Outbox('a', false))
+    const voters = new Leadership(record, 1000, config, new Outbox('a'))
     voters.start({ accept, sentAt: 990, grantedBy: new Set(['x', 'w', 'z']) }, 1000)
     expect(voters.elected).toBe(true)
     expect(voters.leaseUntil).toBe(990 + 392)
@@ -255,7 +255,7 @@ describe('Leadership', () => {
     const inherited = { leaseUntil: 1100 + 392, newestSentAt: 1100, voters: ['x', 'y', 'z'] }
 
     it('leads from the start, elected once, backed by the old voters until a beat of the new configuration reaches past it', () => {
-      const out = new Outbox('a', false)
+      const out = new Outbox('a')
       const leadership = new Leadership(next, 1200, config, out, inherited)
       expect(leadership.elected).toBe(true)
       expect(leadership.leads(1200)).toBe(true)
@@ -283,7 +283,7 @@ describe('Leadership', () => {
     })
 
     it('is backed by the new voters from a beat whose lease reaches as far as the inherited one', () => {
-      const leadership = new Leadership(next, 1200, config, new Outbox('a', false), inherited)
+      const leadership = new Leadership(next, 1200, config, new Outbox('a'), inherited)
       const accept = { type: 'accept', epoch: 4, ballot: { round: 1, nodeId: 'x' }, value: next } as const
       // Beat 0 sent with the old lease's newest beat: its lease ends just where the inherited one does.
       leadership.start({ accept, sentAt: 1100, grantedBy: new Set(['x', 'w', 'z']) }, 1200)
@@ -292,7 +292,7 @@ describe('Leadership', () => {
     })
 
     it('ends when the inherited lease runs out unrenewed', () => {
-      const leadership = new Leadership(next, 1200, config, new Outbox('a', false), inherited)
+      const leadership = new Leadership(next, 1200, config, new Outbox('a'), inherited)
       leadership.start(null, 1200)
       expect(leadership.leads(1491)).toBe(true)
       expect(leadership.tick(1491)).toBeNull()
@@ -301,7 +301,7 @@ describe('Leadership', () => {
     })
 
     it('inherits no lease that has expired: it must be elected afresh by the new voters', () => {
-      const out = new Outbox('a', false)
+      const out = new Outbox('a')
       const leadership = new Leadership(next, 1492, config, out, inherited)
       expect(leadership.elected).toBe(false)
       expect(leadership.leads(1492)).toBe(false)

@@ -8,7 +8,7 @@ import { record as rec } from '../support/records.js'
 const LEASE = 400
 
 function voter (durable = true, storedGrant: { epoch: number, leaderId: string } | null = null): { v: Voter, out: Outbox } {
-  const out = new Outbox('a', false)
+  const out = new Outbox('a')
   return { v: new Voter('a', out, new Acceptor(), storedGrant, durable, LEASE), out }
 }
 
