@@ -17,7 +17,11 @@
  *   npm run bench -- --json          one JSON object
  *   npm run bench -- --trials 10 --lease 2000
  *   npm run bench -- --heartbeat 1000   heartbeats every 1000 ms instead of leaseMs/4
- *   npm run bench -- --phases handover   only some of cold, idle, failover, handover
+ *   npm run bench -- --phases handover   only some of cold, idle, failover, handover, roll, replace
+ *   roll: a rolling update with surge of every node (new node under a new identity, wait until it
+ *         knows the leader, SIGTERM an old one), --roll-trials times: the leaderless time.
+ *   replace: SIGKILL a voter while an observer waits: until the leader has put the observer in its
+ *         place (memberTimeoutMs, then one change), --roll-trials times.
  *   npm run bench -- --memory        memory storage instead of a data directory per node
  *                                    (every start then waits out the quarantine)
  *   npm run bench -- --phases idle --trials 3 --settle 120000 --idle 60000
@@ -30,7 +34,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { canCreateNamespaces, VirtualLan } from '../test/multihost/netns.js'
-import { startNode, type NodeProc, type ProcEvent } from '../test/multihost/cluster.js'
+import { leaderlessMs, startNode, type NodeProc, type ProcEvent } from '../test/multihost/cluster.js'
 import { encodeMessage } from '../src/transport/codec.js'
 
 const { values } = parseArgs({
@@ -43,7 +47,8 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '20000' },
     settle: { type: 'string', default: '5000' },
     memory: { type: 'boolean', default: false },
-    phases: { type: 'string', default: 'cold,idle,failover,handover' }
+    phases: { type: 'string', default: 'cold,idle,failover,handover,roll,replace' },
+    'roll-trials': { type: 'string', default: '3' }
   }
 })
 /** A numeric option (a whole one for counts), or exit naming the bad one. */
@@ -57,7 +62,7 @@ function numberOption (name: 'trials' | 'lease' | 'heartbeat' | 'nodes' | 'idle'
 }
 const TRIALS = numberOption('trials', 1, true)
 // --phases handover: measure only some of the phases.
-const KNOWN_PHASES = ['cold', 'idle', 'failover', 'handover']
+const KNOWN_PHASES = ['cold', 'idle', 'failover', 'handover', 'roll', 'replace']
 const PHASES = new Set(values.phases.split(',').map(p => p.trim()).filter(p => p !== ''))
 const unknownPhase = [...PHASES].find(p => !KNOWN_PHASES.includes(p))
 if (unknownPhase !== undefined || PHASES.size === 0) {
@@ -288,6 +293,59 @@ try {
     await sleep(LEASE * 1.2)
   }
 
+  // ---- rolling update with surge, and replacing a crashed voter --------------------
+  const rollTrials = PHASES.has('roll') || PHASES.has('replace') ? Number(values['roll-trials']) : 0
+  const rollLeaderless: number[] = []
+  const rollDuration: number[] = []
+  const replaceMs: number[] = []
+  /** A node under a new identity that joins the running cluster, on host `i` next to the one there. */
+  const fresh = (i: number): NodeProc => {
+    generation++
+    const dataDir = root === null ? undefined : join(root, `g${generation}`, `h${i}`)
+    return startNode(lan, lan.hosts[i]!, { size: N, leaseMs: LEASE, join: true, ...(values.heartbeat === undefined ? {} : { heartbeatMs: HEARTBEAT }), cluster: 'bench', ...(dataDir === undefined ? {} : { dataDir }) })
+  }
+  const lastVoters = (p: NodeProc): readonly string[] => (p.events.findLast(e => e.ev === 'configuration')?.voters as string[] | undefined) ?? []
+  if (rollTrials > 0 && procs.length < N) {
+    for (let i = 0; i < N; i++) start(i)
+    await agreedAt(procs, 0, 30 * LEASE)
+    await sleep(SETTLE_MS)
+  }
+  for (let trial = 0; trial < (PHASES.has('roll') ? rollTrials : 0); trial++) {
+    const all: NodeProc[] = [...procs]
+    const t0 = performance.timeOrigin + performance.now()
+    for (let i = 0; i < N; i++) {
+      const old = procs[i]!
+      const next = fresh(i)
+      all.push(next)
+      await next.next(e => e.ev === 'view' && e.leader !== null, 30 * LEASE)
+      old.signal('SIGTERM')
+      await old.exit()
+      procs[i] = next
+    }
+    const { t } = await agreedAt(procs, 0, 30 * LEASE)
+    const gap = leaderlessMs(all, t0, t)
+    rollLeaderless.push(gap)
+    rollDuration.push(t - t0)
+    say(`roll ${trial + 1}: ${N} nodes replaced in ${((t - t0) / 1000).toFixed(1)} s, leaderless ${gap.toFixed(1)} ms`)
+    await sleep(LEASE)
+  }
+  for (let trial = 0; trial < (PHASES.has('replace') ? rollTrials : 0); trial++) {
+    const { leader } = await agreedAt(procs, 0, 30 * LEASE)
+    const victimIndex = procs.findIndex(p => p !== leader)
+    const victim = procs[victimIndex]!
+    const spare = fresh(victimIndex)
+    await spare.next(e => e.ev === 'view' && e.leader !== null, 30 * LEASE)
+    await sleep(LEASE)
+    const killedAt = performance.timeOrigin + performance.now()
+    kill(victim)
+    await victim.exit()
+    const replaced = await leader.next(e => e.ev === 'configuration' && e.t > killedAt && (e.voters as string[]).includes(spare.id!) && !(e.voters as string[]).includes(victim.id!), 60 * LEASE)
+    replaceMs.push(replaced.t - killedAt)
+    say(`replace ${trial + 1}: crashed voter replaced ${(replaced.t - killedAt).toFixed(0)} ms after SIGKILL (${((replaced.t - killedAt) / LEASE).toFixed(2)} × leaseMs; voters ${lastVoters(leader).length})`)
+    procs[victimIndex] = spare
+    await sleep(LEASE)
+  }
+
   const failoverMs = median(failover)
   const result = {
     nodes: N,
@@ -313,7 +371,11 @@ try {
     idleSettleMs: SETTLE_MS,
     idleWindowMs: IDLE_MS,
     rssMB: median(idle.map(w => median(w.rssMB)!)),
-    idleFramesPerSecond: background.frameRate === null ? null : background.frameRate * 1000
+    idleFramesPerSecond: background.frameRate === null ? null : background.frameRate * 1000,
+    rollLeaderlessMs: median(rollLeaderless),
+    rollLeaderlessMsByTrial: rollLeaderless.map(x => Number(x.toFixed(1))),
+    rollDurationMs: median(rollDuration),
+    replaceCrashedVoterMs: median(replaceMs)
   }
   if (values.json) {
     console.log(JSON.stringify(result))
@@ -335,7 +397,10 @@ try {
       ['  busiest node, by trial', idleMax.length === 0 ? '' : `${Math.min(...idleMax).toFixed(2)}–${Math.max(...idleMax).toFixed(2)} %, ≥ 1 % in ${over} of ${idleMax.length}`, ''],
       ['  the leader', f(result.idleCpuLeaderPercent, 2, ' %'), ''],
       ['  measured', `${(IDLE_MS / 1000).toFixed(0)} s, from ${(SETTLE_MS / 1000).toFixed(0)} s after the election`, ''],
-      ['RSS per node', f(result.rssMB, 0, ' MB'), '']
+      ['RSS per node', f(result.rssMB, 0, ' MB'), ''],
+      [`rolling update (surge), leaderless`, result.rollLeaderlessMs === null ? 'not measured' : `${f(result.rollLeaderlessMs, 1, ' ms')} (by trial ${rollLeaderless.map(x => x.toFixed(0)).join(', ')})`, 'target < 500 ms'],
+      ['  whole roll', f(result.rollDurationMs === null ? null : result.rollDurationMs / 1000, 1, ' s'), ''],
+      ['replace a crashed voter', f(result.replaceCrashedVoterMs, 0, ' ms'), 'memberTimeoutMs + a change']
     ]
     for (const [k, v, tgt] of rows) console.log(`${k.padEnd(36)} ${v.padEnd(36)} ${tgt}`)
   }

@@ -18,6 +18,14 @@ export { CodecError }
 
 /** Limits the decoder enforces. */
 export const LIMITS = {
+  /**
+   * Largest epoch, ballot round, sequence number or configuration version:
+   * 2^31−1. protons-runtime 7.1.2 writes a uint64 from 2^31 to 2^32−1 wrongly
+   * (its LongBits keeps the low word signed), so larger numbers are refused
+   * rather than garbled. That is 68 years of one election a second, and 17
+   * years of one leader's heartbeats at four a second.
+   */
+  maxCount: 2 ** 31 - 1,
   /** Longest node ID (a peer ID string is about 52 characters). */
   idLength: 128,
   /** Most voters a heartbeat may ask to acknowledge it. */
@@ -112,8 +120,10 @@ export function encodeMessage (m: Message): Uint8Array {
   return Frame.encode(f)
 }
 
+const MAX_COUNT = BigInt(LIMITS.maxCount)
+
 function num (field: string, v: bigint, min: number): number {
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CodecError(`${field} ${v} is beyond 2^53`)
+  if (v > MAX_COUNT) throw new CodecError(`${field} ${v} is beyond ${LIMITS.maxCount}`)
   const n = Number(v)
   if (n < min) throw new CodecError(`${field} must be at least ${min}, got ${n}`)
   return n

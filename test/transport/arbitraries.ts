@@ -1,16 +1,17 @@
 /** fast-check arbitraries for protocol messages, shared by the codec and node fuzz tests. */
 import fc from 'fast-check'
+import { LIMITS } from '../../src/transport/codec.js'
 import type { Message } from '../../src/paxos/message.js'
 import type { Ballot, LeaderRecord } from '../../src/paxos/proposal.js'
 import type { Configuration } from '../../src/paxos/configuration.js'
 
 const nodeId = fc.string({ minLength: 1, maxLength: 60 })
-const epoch = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })
-const ballot: fc.Arbitrary<Ballot> = fc.record({ round: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), nodeId })
+const epoch = fc.integer({ min: 1, max: LIMITS.maxCount })
+const ballot: fc.Arbitrary<Ballot> = fc.record({ round: fc.integer({ min: 0, max: LIMITS.maxCount }), nodeId })
 const metadata = fc.dictionary(fc.string({ maxLength: 10 }).filter(k => k !== '__proto__'), fc.string({ maxLength: 40 }), { maxKeys: 5 })
 const positiveMs = fc.double({ min: Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true })
 /** A well-formed configuration: voters sorted by ID without duplicates, each added at a version up to the current one. */
-export const configurationArb: fc.Arbitrary<Configuration> = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).chain(version => fc.record({
+export const configurationArb: fc.Arbitrary<Configuration> = fc.integer({ min: 1, max: LIMITS.maxCount }).chain(version => fc.record({
   version: fc.constant(version),
   clusterId: nodeId,
   voters: fc.uniqueArray(nodeId, { minLength: 1, maxLength: 7 })

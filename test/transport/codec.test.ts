@@ -40,7 +40,9 @@ describe('wire codec', () => {
   it('names what is wrong', () => {
     expect(bad({})).toMatch(/ballot is missing/)
     expect(bad({ ballot: { round: 0n, nodeId: 'a' } })).toBe('decoded')
-    expect(bad({ ballot: { round: 2n ** 60n, nodeId: 'a' } })).toMatch(/beyond 2\^53/)
+    expect(bad({ ballot: { round: 2n ** 60n, nodeId: 'a' } })).toMatch(/beyond 2147483647/)
+    // protons-runtime 7.1.2 garbles a uint64 from 2^31 to 2^32−1: such numbers are refused, never sent garbled.
+    expect(bad({ ballot: { round: 2n ** 31n, nodeId: 'a' } })).toMatch(/beyond 2147483647|not a valid protobuf frame/)
     expect(bad({ ballot: { round: 1n, nodeId: '' } })).toMatch(/ballot.nodeId is empty/)
     expect(bad({ epoch: 0n, ballot: { round: 1n, nodeId: 'a' } })).toMatch(/epoch must be at least 1/)
     expect(bad({ type: Frame.Type.UNKNOWN })).toMatch(/unknown frame type/)
@@ -79,7 +81,7 @@ describe('wire codec', () => {
     const voters = (n: number): PbConfiguration['voters'] => Array.from({ length: n }, (_, i) => ({ id: `n${String(i).padStart(3, '0')}`, since: 1n }))
     expect(badConfig({})).toBe('decoded')
     expect(badConfig({ version: 0n })).toMatch(/value\.config\.version must be at least 1/)
-    expect(badConfig({ version: 2n ** 53n })).toMatch(/value\.config\.version \d+ is beyond 2\^53/)
+    expect(badConfig({ version: 2n ** 53n })).toMatch(/value\.config\.version \d+ is beyond 2147483647/)
     expect(badConfig({ clusterId: '' })).toMatch(/value\.config\.clusterId is empty/)
     expect(badConfig({ clusterId: 'x'.repeat(LIMITS.idLength + 1) })).toMatch(/value\.config\.clusterId is longer than 128/)
     expect(badConfig({ voters: [] })).toMatch(/value\.config\.voters is empty/)
