@@ -66,6 +66,8 @@ export class Candidacy {
   #ownAccept: OwnAccept | null = null
   /** After resigning, this node lets others go first. */
   #holdOffUntil = 0
+  /** The nodes that promised this node's ballot of epoch 1, once epoch 1 is decided. */
+  #founders: ReadonlySet<NodeId> = new Set()
   /** Ballots that failed since an epoch was last decided (see backoff). */
   #failedBallots = 0
   /** The proposer is this leader's configuration change, not a candidacy. */
@@ -207,6 +209,8 @@ export class Candidacy {
 
   /** `epoch` is decided: a candidacy for it or an older one is over. */
   onDecided (epoch: Epoch): void {
+    // Epoch 1's promisers (the late ones too) voted at the cluster's start: its leader adds them at once.
+    if (this.#proposer?.epoch === 1 && epoch === 1) this.#founders = new Set(this.#proposer.promisers)
     if (this.#proposer !== null && this.#proposer.epoch <= epoch) { this.#proposer = null; this.#changing = false }
     this.#failedBallots = 0
     this.cancel()
@@ -245,6 +249,8 @@ export class Candidacy {
     this.#prepare(epoch, now)
     return true
   }
+
+  get founders (): ReadonlySet<NodeId> { return this.#founders }
 
   /** Whether a configuration change of this leader is under way. */
   get changing (): boolean { return this.#changing && this.#proposer !== null }

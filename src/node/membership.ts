@@ -49,10 +49,18 @@ export class Membership {
   /** When this node began to track (its leadership began): silent voters are counted from here. */
   #since: number
 
-  constructor (selfId: NodeId, timing: MembershipTiming, now: number) {
+  /**
+   * Nodes that voted in epoch 1 (its leader's late promisers): promoted without
+   * the stabilization time, in the cluster's first stabilizationMs only, and
+   * only until one says anything that makes it unpromotable (a restart, say).
+   */
+  readonly #founders: Set<NodeId>
+
+  constructor (selfId: NodeId, timing: MembershipTiming, now: number, founders: ReadonlySet<NodeId> = new Set()) {
     this.#selfId = selfId
     this.#timing = timing
     this.#since = now
+    this.#founders = new Set(founders)
   }
 
   get seen (): ReadonlyMap<NodeId, Seen> { return this.#seen }
@@ -64,6 +72,7 @@ export class Membership {
     const before = this.#seen.get(from)
     // A gap of two presences breaks the run of presence an observer is promoted on, and so does a
     // presence it could not be promoted on (a forgetful voter asking to rejoin is not stable yet).
+    if (!promotable(p)) this.#founders.delete(from)
     const continuous = before !== undefined && promotable(before.presence) && now - before.lastAt <= 2 * this.#timing.presenceMs
     this.#seen.set(from, {
       firstAt: continuous ? before.firstAt : now,
@@ -111,7 +120,7 @@ export class Membership {
 
   /** The observer present longest among those ready to be promoted, or null. */
   #readyObserver (config: Configuration, epoch: Epoch, now: number): NodeId | null {
-    const ready = [...this.#seen].filter(([id, s]) => !isVoter(config, id) && this.#eligible(s, epoch, now))
+    const ready = [...this.#seen].filter(([id, s]) => !isVoter(config, id) && this.#eligible(id, s, epoch, now))
     ready.sort((a, b) => a[1].firstAt - b[1].firstAt || (a[0] < b[0] ? -1 : 1))
     return ready[0]?.[0] ?? null
   }
@@ -127,9 +136,10 @@ export class Membership {
     return now - Math.max(readyAt, this.#since)
   }
 
-  #eligible (s: Seen, epoch: Epoch, now: number): boolean {
+  #eligible (id: NodeId, s: Seen, epoch: Epoch, now: number): boolean {
     const p = s.presence
     return promotable(p) && p.epoch >= epoch &&
-      now - s.lastAt <= 2 * this.#timing.presenceMs && now - s.firstAt >= this.#timing.stabilizationMs
+      now - s.lastAt <= 2 * this.#timing.presenceMs &&
+      ((this.#founders.has(id) && now - this.#since < this.#timing.stabilizationMs) || now - s.firstAt >= this.#timing.stabilizationMs)
   }
 }

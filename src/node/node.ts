@@ -288,7 +288,8 @@ export class Node {
   #becomeLeader (record: LeaderRecord, now: number): void {
     invariant(this.#role !== 'leader', 'legal-role-change', () => `leader → leader: epoch ${record.epoch} chosen while leading epoch ${this.#leadership!.epoch}`)
     this.#role = 'leader'
-    this.#membership = new Membership(this.id, this.config, now)
+    // The founders that promised after the quorum are voters in all but name: added without waiting.
+    this.#membership = new Membership(this.id, this.config, now, record.epoch === 1 ? this.#candidacy.founders : new Set())
     this.#leadership = new Leadership(record, now, this.#leadershipConfig, this.#out, null, this.leaseElectorate(record))
     this.#leadership.start(this.#candidacy.ownAccept, now)
   }

@@ -75,7 +75,12 @@ export class Proposer {
   }
 
   /** Counts a promise; returns the Accept to broadcast when a majority promised. */
+  /** Every node that promised the current ballot, those after the quorum included. */
+  get promisers (): ReadonlySet<NodeId> { return this.#promises }
+
   onPromise (from: NodeId, m: PromiseMsg): Accept | null {
+    // A promise after the quorum changes nothing, but is remembered (epoch 1's late founders).
+    if (this.#phase === 'accepting' && m.epoch === this.epoch && ballotEquals(m.ballot, this.#ballot) && this.#electorate.counts(from)) this.#promises.add(from)
     if (this.#phase !== 'preparing' || m.epoch !== this.epoch || !ballotEquals(m.ballot, this.#ballot)) return null
     if (this.#promises.has(from) || !this.#electorate.counts(from)) return null
     this.#promises.add(from)

@@ -113,7 +113,9 @@ describe.skipIf(!CAN)('durability under churn', () => {
     for (const inc of mine) {
       const ev = inc.proc.events
       for (const e of ev.filter(x => x.ev === 'elected')) {
-        const stop = ev.find(x => x.ev === 'demoted' && x.epoch === e.epoch && x.t >= e.t)
+        // A term ends with its 'demoted', or when the same leader moves on to a later epoch
+        // (a configuration change it made, rule 9: no 'demoted' in between).
+        const stop = ev.find(x => x.t >= e.t && ((x.ev === 'demoted' && x.epoch === e.epoch) || (x.ev === 'elected' && (x.epoch as number) > (e.epoch as number))))
         terms.push({ epoch: e.epoch as number, from: e.t, to: stop?.t ?? inc.killedAt ?? Infinity })
       }
     }
