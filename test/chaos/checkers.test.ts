@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { History } from './builder.js'
 import {
   CHECKERS, checkAll, convergenceMs, convergesAfterHeal, epochsIncrease, fencedRegister, leaderships, learnedInOrder,
-  noDeafFollower, noOverlap, noSpuriousErrors, oneLeaderPerEpoch, staleWrites, unfencedAnomalies, wakeReadsFalse
+  noDeafFollower, noOverlap, noSpuriousErrors, oneLeaderPerEpoch, staleWrites, unconnectedPairs, unfencedAnomalies, wakeReadsFalse
 } from './checkers.js'
 import type { Checker, HistoryEvent } from './history.js'
 
@@ -217,5 +217,20 @@ describe('fencedRegister and staleWrites', () => {
     expect(unfencedAnomalies(h).map(w => w.seq)).toEqual([4])
     expect(fencedRegister(h)).toEqual([])
     expect(checkAll(h).filter(v => v.checker === 'fencedRegister')).toEqual([])
+  })
+})
+
+describe('unconnectedPairs', () => {
+  it('names each ordered pair of live nodes without a join after the last leave, this incarnation', () => {
+    expect(unconnectedPairs(healthy().end(5000).done)).toEqual([])
+    // n3 restarts: n1 hears it again, n2 does not; the new n3 hears only n1.
+    const h = healthy().exit(1000, 'n3').leave(1001, 'n1', 'n3').leave(1001, 'n2', 'n3')
+      .spawn(2000, 'n3').join(2100, 'n1', 'n3').join(2100, 'n3', 'n1').end(5000).done
+    expect(unconnectedPairs(h)).toEqual(['n2->n3', 'n3->n2'])
+  })
+
+  it('leaves out a node that is down at the end', () => {
+    const h = healthy().exit(1000, 'n3').leave(1001, 'n1', 'n3').leave(1001, 'n2', 'n3').end(5000).done
+    expect(unconnectedPairs(h)).toEqual([])
   })
 })

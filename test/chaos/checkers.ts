@@ -290,6 +290,22 @@ function converged (m: Moment, nodeOf: (id: string | null) => string | undefined
   return leader?.alive === true && leader.leading?.epoch === view.epoch
 }
 
+/**
+ * The ordered pairs "a->b" of nodes alive at the end where a's election had
+ * no connection to b (no peer:join from b after its last peer:leave, this
+ * incarnation of a). Read, not checked: a node with a majority of links elects.
+ */
+export function unconnectedPairs (history: readonly HistoryEvent[]): string[] {
+  const { idOf } = peerIds(history)
+  let last: Moment | undefined
+  for (const m of sweep(history)) last = m
+  if (last === undefined) return []
+  const alive = [...last.nodes].filter(([, s]) => s.alive)
+  return alive.flatMap(([a, s]) => alive
+    .filter(([b]) => b !== a && !((s.joined.get(idOf(b)) ?? -Infinity) > (s.left.get(idOf(b)) ?? -Infinity)))
+    .map(([b]) => `${a}->${b}`))
+}
+
 /** After 'quiet', convergence (see convergenceMs) within 10 leases, and before the end. */
 export const convergesAfterHeal: Checker = history => {
   const v = reporter('convergesAfterHeal')
