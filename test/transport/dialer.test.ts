@@ -13,7 +13,7 @@ async function pair (): Promise<[PeerId, PeerId]> {
 }
 
 /** A dialer for `self` whose connection manager records dials; `connected` says who is connected. */
-function dialerFor (self: PeerId, connected: Set<string>): { dialer: Dialer, dials: string[], events: EventTarget } {
+function dialerFor (self: PeerId, connected: Set<string>, o: { start?: boolean, isMember?: (p: PeerId) => boolean, dialsSucceed?: boolean } = {}): { dialer: Dialer, dials: string[], events: EventTarget } {
   const dials: string[] = []
   const events = new EventTarget()
   const components = {
@@ -22,11 +22,11 @@ function dialerFor (self: PeerId, connected: Set<string>): { dialer: Dialer, dia
     logger: defaultLogger(),
     connectionManager: {
       getConnections: (peer?: PeerId) => peer !== undefined && connected.has(peer.toString()) ? [{ status: 'open' }] : [],
-      openConnection: async (peer: PeerId) => { dials.push(peer.toString()); return await new Promise(() => {}) }
+      openConnection: async (peer: PeerId) => { dials.push(peer.toString()); return o.dialsSucceed === true ? { remotePeer: peer } : await new Promise(() => {}) }
     }
   } as unknown as DialerComponents
-  const dialer = new Dialer(components, { bootstrap: [], isMember: () => true, yieldMs: 500 })
-  dialer.start()
+  const dialer = new Dialer(components, { bootstrap: [], isMember: o.isMember ?? (() => true), yieldMs: 500 })
+  if (o.start !== false) dialer.start()
   return { dialer, dials, events }
 }
 
@@ -64,5 +64,17 @@ describe('Dialer', () => {
     vi.advanceTimersByTime(2)
     expect(b.dials).toEqual([small.toString()])
     b.dialer.stop()
+  })
+
+  it('dials at start() a peer discovered before it (mDNS answers while libp2p is still starting)', async () => {
+    vi.useFakeTimers()
+    const [small, large] = await pair()
+    const a = dialerFor(small, new Set(), { start: false })
+    // libp2p gives peer:discovery once per peer: this one is the only one there will be.
+    discover(a.events, large)
+    expect(a.dials).toEqual([])
+    a.dialer.start()
+    expect(a.dials).toEqual([large.toString()])
+    a.dialer.stop()
   })
 })
