@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { serviceCapabilities, serviceDependencies } from '@libp2p/interface'
-import type { ComponentLogger, Libp2pEvents, Logger, PeerId, PeerStore, Startable, TypedEventTarget } from '@libp2p/interface'
+import type { ComponentLogger, Libp2pEvents, Logger, PeerDiscoveryEvents, PeerId, PeerStore, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -371,6 +371,9 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     this.#topologyId = null
     this.#log('stopped')
   }
+
+  /** @internal Used by createElection: every answer of its mDNS service reaches the dialer (see transport/dialer.ts). */
+  watchDiscovery (source: TypedEventTarget<PeerDiscoveryEvents>): void { this.#dialer.watch(source) }
 
   /** @internal Used by createElection: stopping the election stops its own libp2p node. */
   setOwner (owner: { stop: () => Promise<void> }): void {

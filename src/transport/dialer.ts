@@ -12,10 +12,11 @@
  * services, before start() here (which waits until the cluster's protocol
  * handler is registered, so that no peer identifies this node without it).
  * Hence the dialer listens from its construction and keeps what it hears
- * before start() for start().
+ * before start() for start(); and `watch()` takes a discovery service (mDNS)
+ * whose every answer it hears, so a known peer that came back is dialed again.
  */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { ComponentLogger, Connection, Libp2pEvents, Logger, PeerId, PeerInfo, TypedEventTarget } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Libp2pEvents, Logger, PeerDiscoveryEvents, PeerId, PeerInfo, TypedEventTarget } from '@libp2p/interface'
 import type { ConnectionManager } from '@libp2p/interface-internal'
 
 export interface DialerComponents {
@@ -59,6 +60,8 @@ export class Dialer {
   readonly #opts: Required<DialerOptions>
   readonly #log: Logger
   readonly #targets = new Map<string, Target>()
+  /** Discovery services whose every answer counts (see watch()). */
+  readonly #sources = new Set<TypedEventTarget<PeerDiscoveryEvents>>()
   /** Peers heard of while not running, dialed at start(). */
   readonly #early = new Map<string, PeerId>()
   #listening = false
@@ -95,6 +98,16 @@ export class Dialer {
   }
 
   /**
+   * Hears every peer `source` reports (its 'peer' event: for mDNS, every
+   * answer), not only those new to the peer store.
+   */
+  watch (source: TypedEventTarget<PeerDiscoveryEvents>): void {
+    if (this.#sources.has(source)) return
+    this.#sources.add(source)
+    if (this.#listening) source.addEventListener('peer', this.#onDiscovery)
+  }
+
+  /**
    * A peer this node should be connected to (discovered, or named by a
    * member): dialed unless a connection to it is open, by the rule of
    * #discovered. Before start(), kept for it.
@@ -111,6 +124,7 @@ export class Dialer {
     this.#c.events.addEventListener('peer:discovery', this.#onDiscovery)
     this.#c.events.addEventListener('peer:disconnect', this.#onDisconnect)
     this.#c.events.addEventListener('peer:update', this.#onUpdate)
+    for (const s of this.#sources) s.addEventListener('peer', this.#onDiscovery)
   }
 
   #unlisten (): void {
@@ -119,6 +133,7 @@ export class Dialer {
     this.#c.events.removeEventListener('peer:discovery', this.#onDiscovery)
     this.#c.events.removeEventListener('peer:disconnect', this.#onDisconnect)
     this.#c.events.removeEventListener('peer:update', this.#onUpdate)
+    for (const s of this.#sources) s.removeEventListener('peer', this.#onDiscovery)
   }
 
   /**

@@ -77,4 +77,31 @@ describe('Dialer', () => {
     expect(a.dials).toEqual([large.toString()])
     a.dialer.stop()
   })
+
+  it('hears every answer of a watched discovery service: a known peer that came back is dialed again', async () => {
+    vi.useFakeTimers()
+    const [small, large] = await pair()
+    const connected = new Set<string>()
+    // Never identified here (no member), so its disconnect is not redialed.
+    const a = dialerFor(small, connected, { isMember: () => false, dialsSucceed: true })
+    const mdns = new EventTarget()
+    a.dialer.watch(mdns as never)
+    discover(a.events, large)
+    expect(a.dials).toEqual([large.toString()])
+    connected.add(large.toString())
+    await vi.advanceTimersByTimeAsync(100)
+    connected.delete(large.toString())
+    a.events.dispatchEvent(new CustomEvent('peer:disconnect', { detail: large }))
+    vi.advanceTimersByTime(10_000)
+    expect(a.dials).toEqual([large.toString()])
+    // It restarted with the same key and address: the peer store is unchanged, libp2p says nothing,
+    // but mDNS answers again.
+    mdns.dispatchEvent(new CustomEvent('peer', { detail: { id: large, multiaddrs: [] } }))
+    expect(a.dials).toEqual([large.toString(), large.toString()])
+    // An answer while connected dials nothing.
+    connected.add(large.toString())
+    mdns.dispatchEvent(new CustomEvent('peer', { detail: { id: large, multiaddrs: [] } }))
+    expect(a.dials).toHaveLength(2)
+    a.dialer.stop()
+  })
 })
