@@ -78,6 +78,8 @@ export interface StartOptions {
   bootstrap?: string[]
   listenPort?: number
   dataDir?: string
+  /** Default 0, the library's: a higher one stands for election sooner. */
+  priority?: number
   env?: NodeJS.ProcessEnv
 }
 
@@ -89,6 +91,7 @@ export function startNode (lan: VirtualLan, host: Host, o: StartOptions): NodePr
   for (const b of o.bootstrap ?? []) args.push('--bootstrap', b)
   if (o.heartbeatMs !== undefined) args.push('--heartbeat', String(o.heartbeatMs))
   if (o.dataDir !== undefined) args.push('--data-dir', o.dataDir)
+  if (o.priority !== undefined) args.push('--priority', String(o.priority))
   return new NodeProc(host, lan.spawn(host, args, o.env))
 }
 
