@@ -203,7 +203,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     this.#runner = new NodeRunner({ config, storage, transport: this.#transport })
     this.#dialer = new Dialer(components, { bootstrap: options.bootstrap ?? [], isMember: p => this.#members.has(p.toString()) })
     const allow = voters === undefined ? {} : { allow: (peer: string) => voters.has(peer) }
-    this.#exchange = new PeerExchange(components, { memberProtocol: this.protocol, protocol: peerExchangeProtocolFor(options.clusterName ?? 'default'), dialer: this.#dialer, stats: this.#transport.stats, ...allow })
+    this.#exchange = new PeerExchange(components, { memberProtocol: this.protocol, protocol: peerExchangeProtocolFor(options.clusterName ?? 'default'), dialer: this.#dialer, stats: this.#transport.stats, peersWanted: options.clusterSize - 1, ...allow })
     this.#wireRunner()
   }
 

@@ -4,6 +4,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { defaultLogger } from '@libp2p/logger'
 import { streamPair } from '@libp2p/utils'
+import * as lp from 'it-length-prefixed'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { CodecError } from '../../src/errors.js'
@@ -121,7 +122,7 @@ class World {
   readonly links = new Set<string>()
   readonly addr = new Map<string, Multiaddr>()
 
-  async add (id: PeerId, i: number, o: { allow?: (p: string) => boolean } = {}): Promise<PeerExchange> {
+  async add (id: PeerId, i: number, o: { allow?: (p: string) => boolean, peersWanted?: number, intervalMs?: number } = {}): Promise<PeerExchange> {
     this.addr.set(id.toString(), ma(`/ip4/10.0.0.${i}/tcp/4001`))
     const self = { wants: [] as string[], merged: [] as string[], onConnect: (_p: PeerId) => {}, handler: (_s: Stream, _c: Connection) => {} }
     const components = {
@@ -144,7 +145,8 @@ class World {
       protocol: peerExchangeProtocolFor('t'),
       dialer: { want: p => { self.wants.push(p.toString()) } },
       settleMs: 10,
-      intervalMs: 60_000,
+      intervalMs: o.intervalMs ?? 60_000,
+      ...(o.peersWanted === undefined ? {} : { peersWanted: o.peersWanted }),
       ...(o.allow === undefined ? {} : { allow: o.allow })
     })
     this.nodes.set(id.toString(), { px, ...self, get onConnect () { return self.onConnect }, get handler () { return self.handler } })
@@ -158,6 +160,12 @@ class World {
     this.links.add(`${b.toString()} ${a.toString()}`)
     this.nodes.get(a.toString())!.onConnect(b)
     this.nodes.get(b.toString())!.onConnect(a)
+  }
+
+  /** Cuts a link without a word (no topology event: the round finds it closed). */
+  cut (a: PeerId, b: PeerId): void {
+    this.links.delete(`${a.toString()} ${b.toString()}`)
+    this.links.delete(`${b.toString()} ${a.toString()}`)
   }
 
   #connection (from: PeerId, to: PeerId): Connection {
@@ -251,5 +259,55 @@ describe('PeerExchange', () => {
     await send(Uint8Array.from([0]))
     await eventually(() => { expect(pxA.stats).toMatchObject({ peerListsReceived: 1, peerListsRefused: 1 }) })
     expect(w.nodes.get(a!.toString())!.wants).toEqual([])
+  })
+
+  it('while a member is missing, asks with its list every interval; a member that has it answers; a whole cluster is quiet', async () => {
+    const [hub, b, c] = await peers(3)
+    const w = new World()
+    const o = { peersWanted: 2, intervalMs: 100 }
+    const pxs = [await w.add(hub!, 1, o), await w.add(b!, 2, o), await w.add(c!, 3, o)]
+    w.connect(hub!, b!)
+    w.connect(hub!, c!)
+    w.connect(b!, c!)
+    await settle(300)
+    // Everyone has everyone: the periodic rounds send nothing.
+    const sent = pxs.map(px => px.stats.peerListsSent)
+    await settle(500)
+    expect(pxs.map(px => px.stats.peerListsSent)).toEqual(sent)
+    // b and c lose each other, and nobody tells anyone; b's next round asks the hub, which answers.
+    w.cut(b!, c!)
+    const wanted = w.nodes.get(b!.toString())!.wants.length
+    await eventually(() => { expect(w.nodes.get(b!.toString())!.wants.length).toBeGreaterThan(wanted) })
+    expect(w.nodes.get(b!.toString())!.wants.at(-1)).toBe(c!.toString())
+    for (const px of pxs) await px.stop()
+  })
+
+  it('answers a list that lacks some of its members, but never a reply', async () => {
+    const [a, b, c] = await peers(3)
+    const w = new World()
+    const pxA = await w.add(a!, 1)
+    await w.add(b!, 2)
+    await w.add(c!, 3)
+    w.connect(a!, b!)
+    w.connect(a!, c!)
+    await eventually(() => { expect(pxA.stats.peerListsSent).toBe(2) })
+    const conn = { remotePeer: b!, remoteAddr: w.addr.get(b!.toString())! } as unknown as Connection
+    const send = async (bytes: Uint8Array): Promise<void> => {
+      const [out, inb] = await streamPair()
+      w.nodes.get(a!.toString())!.handler(inb, conn)
+      out.send(lp.encode.single(bytes))
+      await out.close()
+    }
+    await send(encodePeerList([], true))
+    await eventually(() => { expect(pxA.stats.peerListsReceived).toBe(1) })
+    await settle(100)
+    expect(pxA.stats.peerListsSent).toBe(2)
+    await send(encodePeerList([]))
+    await eventually(() => { expect(pxA.stats.peerListsSent).toBe(3) })
+    // A list that names all of a's other members needs no answer.
+    await send(encodePeerList([{ id: c!, addrs: [w.addr.get(c!.toString())!] }]))
+    await eventually(() => { expect(pxA.stats.peerListsReceived).toBe(3) })
+    await settle(100)
+    expect(pxA.stats.peerListsSent).toBe(3)
   })
 })

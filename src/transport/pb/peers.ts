@@ -135,6 +135,7 @@ export namespace PeerEntry {
 
 export interface PeerList {
   peers: PeerEntry[]
+  reply: boolean
 }
 
 export namespace PeerList {
@@ -154,12 +155,18 @@ export namespace PeerList {
           }
         }
 
+        if ((obj.reply != null && obj.reply !== false)) {
+          w.uint32(16)
+          w.bool(obj.reply)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          peers: []
+          peers: [],
+          reply: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -176,6 +183,10 @@ export namespace PeerList {
               obj.peers.push(PeerEntry.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.peers$
               }))
+              break
+            }
+            case 2: {
+              obj.reply = reader.bool()
               break
             }
             default: {
@@ -215,6 +226,13 @@ export namespace PeerList {
 
               break
             }
+            case 2: {
+              yield {
+                field: `${prefix}.reply`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -239,6 +257,11 @@ export namespace PeerList {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface PeerListReplyFieldEvent {
+    field: '$.reply'
+    value: boolean
+  }
+
   export function encode (obj: Partial<PeerList>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeerList.codec())
   }
@@ -247,7 +270,7 @@ export namespace PeerList {
     return decodeMessage(buf, PeerList.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerList>): Generator<PeerListPeersIdFieldEvent | PeerListPeersAddrsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerList>): Generator<PeerListPeersIdFieldEvent | PeerListPeersAddrsFieldEvent | PeerListReplyFieldEvent> {
     return streamMessage(buf, PeerList.codec(), opts)
   }
 }
