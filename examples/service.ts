@@ -2,7 +2,8 @@
  * What you run on each machine of a cluster (one process per machine):
  *
  *   npx tsx examples/service.ts --cluster payments --size 3 --data-dir /var/lib/payments/quorum
- *   npx tsx examples/service.ts --cluster payments --size 3 --bootstrap /ip4/10.0.0.5/tcp/4001   # no multicast on your LAN
+ *   npx tsx examples/service.ts --cluster payments --size 3 --data-dir /var/lib/payments/quorum \
+ *     --listen /ip4/0.0.0.0/tcp/4001 --bootstrap /ip4/10.0.0.5/tcp/4001 --bootstrap /ip4/10.0.0.6/tcp/4001   # no multicast on your LAN
  *
  * It prints every leadership change and runs a periodic job only while this
  * node is the leader, handing the epoch to the job as a fencing token: a

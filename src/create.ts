@@ -14,7 +14,7 @@ import { mdns } from '@libp2p/mdns'
 import { multiaddr } from '@multiformats/multiaddr'
 import { defaultLogger } from '@libp2p/logger'
 import { toString as bytesToString } from 'uint8arrays/to-string'
-import type { ComponentLogger, ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, PeerDiscoveryEvents, PeerId, PrivateKey, TypedEventTarget } from '@libp2p/interface'
 import { ConfigError } from './errors.js'
 import { FileStorage } from './storage/file.js'
 import { loadOrCreateIdentity } from './storage/identity.js'
@@ -108,6 +108,8 @@ export async function createElection (options: CreateElectionOptions): Promise<E
       }
     })
     const election = node.services.election
+    const mdnsService = (node.services as { mdns?: TypedEventTarget<PeerDiscoveryEvents> }).mdns
+    if (mdnsService !== undefined) election.watchDiscovery(mdnsService)
     const stopBoost = options.mdns === false ? () => {} : boostDiscovery(election, (node.services as { mdns?: unknown }).mdns, serviceTag, options.clusterSize, interval)
     election.setOwner({ stop: async () => { stopBoost(); try { await node.stop() } finally { lock?.release() } } })
     return election

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { serviceCapabilities, serviceDependencies } from '@libp2p/interface'
-import type { ComponentLogger, Libp2pEvents, Logger, PeerId, PeerStore, Startable, TypedEventTarget } from '@libp2p/interface'
+import type { ComponentLogger, Libp2pEvents, Logger, PeerDiscoveryEvents, PeerId, PeerStore, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -19,6 +19,7 @@ import { DataDirLock } from './storage/lock.js'
 import type { Storage } from './storage/storage.js'
 import { Dialer } from './transport/dialer.js'
 import { Libp2pTransport, protocolFor } from './transport/libp2p.js'
+import { PeerExchange, peerExchangeProtocolFor } from './transport/peer-exchange.js'
 
 /** The leader of an epoch, as the host application sees it. */
 export interface LeaderInfo {
@@ -239,6 +240,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
   readonly #transport: Libp2pTransport
   readonly #runner: NodeRunner
   readonly #dialer: Dialer
+  readonly #exchange: PeerExchange
   readonly #members = new Set<string>()
   /** Members connected now: 'peer:join' and 'peer:leave' alternate per peer. */
   readonly #connected = new Set<string>()
@@ -273,6 +275,8 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     const storage = options.storage ?? (options.dataDir !== undefined ? new FileStorage(options.dataDir) : new MemoryStorage())
     this.#runner = new NodeRunner({ config, storage, transport: this.#transport })
     this.#dialer = new Dialer(components, { bootstrap: options.bootstrap ?? [], isMember: p => this.#members.has(p.toString()) })
+    const allow = voters === undefined ? {} : { allow: (peer: string) => voters.has(peer) }
+    this.#exchange = new PeerExchange(components, { memberProtocol: this.protocol, protocol: peerExchangeProtocolFor(options.clusterName ?? 'default'), dialer: this.#dialer, stats: this.#transport.stats, peersWanted: options.clusterSize - 1, ...allow })
     this.#wireRunner()
   }
 
@@ -441,6 +445,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
       // the peer when its last connection closes; libp2p's own event does not.
       this.#components.events.addEventListener('peer:disconnect', this.#onPeerDisconnect)
       await this.#runner.start()
+      await this.#exchange.start()
     } catch (err) {
       lock?.release()
       throw err
@@ -492,6 +497,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     this.#started = false
     this.#components.events.removeEventListener('peer:disconnect', this.#onPeerDisconnect)
     this.#dialer.stop()
+    await this.#exchange.stop()
     await this.#runner.stop({ leaveMs: 0 })
     this.#lock?.release()
     this.#lock = null
@@ -499,6 +505,9 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     this.#topologyId = null
     this.#log('stopped')
   }
+
+  /** @internal Used by createElection: every answer of its mDNS service reaches the dialer (see transport/dialer.ts). */
+  watchDiscovery (source: TypedEventTarget<PeerDiscoveryEvents>): void { this.#dialer.watch(source) }
 
   /** @internal Used by createElection: stopping the election stops its own libp2p node. */
   setOwner (owner: { stop: () => Promise<void> }): void {

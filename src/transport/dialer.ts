@@ -3,9 +3,20 @@
  * that discovery (mDNS) finds, so this does: it dials each discovered peer and
  * each bootstrap address, redials with exponential backoff after a failure or
  * a disconnect, and keeps one connection per peer when both sides dialed at once.
+ *
+ * What it hears of a peer: libp2p's `peer:discovery`, which fires only the
+ * first time a peer enters the peer store, and `peer:update`, which fires only
+ * when its record changes. A peer that restarts with the same key on the same
+ * address changes nothing, so neither fires for it. And the first answers to
+ * a starting node's mDNS query come while libp2p is still starting its
+ * services, before start() here (which waits until the cluster's protocol
+ * handler is registered, so that no peer identifies this node without it).
+ * Hence the dialer listens from its construction and keeps what it hears
+ * before start() for start(); and `watch()` takes a discovery service (mDNS)
+ * whose every answer it hears, so a known peer that came back is dialed again.
  */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { ComponentLogger, Connection, Libp2pEvents, Logger, PeerId, PeerInfo, TypedEventTarget } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Libp2pEvents, Logger, PeerDiscoveryEvents, PeerId, PeerInfo, TypedEventTarget } from '@libp2p/interface'
 import type { ConnectionManager } from '@libp2p/interface-internal'
 
 export interface DialerComponents {
@@ -41,11 +52,19 @@ interface Target {
   dialing: boolean
 }
 
+/** Peers heard of before start(), kept for it (a bound: mDNS on a busy LAN can name many). */
+const MAX_EARLY = 1024
+
 export class Dialer {
   readonly #c: DialerComponents
   readonly #opts: Required<DialerOptions>
   readonly #log: Logger
   readonly #targets = new Map<string, Target>()
+  /** Discovery services whose every answer counts (see watch()). */
+  readonly #sources = new Set<TypedEventTarget<PeerDiscoveryEvents>>()
+  /** Peers heard of while not running, dialed at start(). */
+  readonly #early = new Map<string, PeerId>()
+  #listening = false
   #running = false
   dials = 0
 
@@ -53,13 +72,15 @@ export class Dialer {
     this.#c = components
     this.#opts = { minBackoffMs: 100, maxBackoffMs: 5000, maxAttempts: 10, yieldMs: 500, ...opts }
     this.#log = components.logger.forComponent('quorum:dialer')
+    this.#listen()
   }
 
   start (): void {
+    this.#listen()
     this.#running = true
-    this.#c.events.addEventListener('peer:discovery', this.#onDiscovery)
-    this.#c.events.addEventListener('peer:disconnect', this.#onDisconnect)
-    this.#c.events.addEventListener('peer:update', this.#onUpdate)
+    const early = [...this.#early.values()]
+    this.#early.clear()
+    for (const peer of early) this.want(peer)
     for (const addr of this.#opts.bootstrap) {
       const ma = multiaddr(addr)
       const peerStr = ma.getComponents().find(c => c.name === 'p2p')?.value
@@ -70,11 +91,49 @@ export class Dialer {
 
   stop (): void {
     this.#running = false
+    this.#unlisten()
+    this.#early.clear()
+    for (const t of this.#targets.values()) if (t.timer !== null) clearTimeout(t.timer)
+    this.#targets.clear()
+  }
+
+  /**
+   * Hears every peer `source` reports (its 'peer' event: for mDNS, every
+   * answer), not only those new to the peer store.
+   */
+  watch (source: TypedEventTarget<PeerDiscoveryEvents>): void {
+    if (this.#sources.has(source)) return
+    this.#sources.add(source)
+    if (this.#listening) source.addEventListener('peer', this.#onDiscovery)
+  }
+
+  /**
+   * A peer this node should be connected to (discovered, or named by a
+   * member): dialed unless a connection to it is open, by the rule of
+   * #discovered. Before start(), kept for it.
+   */
+  want (peer: PeerId): void {
+    if (peer.equals(this.#c.peerId)) return
+    if (this.#c.connectionManager.getConnections(peer).length > 0) return
+    this.#discovered(peer)
+  }
+
+  #listen (): void {
+    if (this.#listening) return
+    this.#listening = true
+    this.#c.events.addEventListener('peer:discovery', this.#onDiscovery)
+    this.#c.events.addEventListener('peer:disconnect', this.#onDisconnect)
+    this.#c.events.addEventListener('peer:update', this.#onUpdate)
+    for (const s of this.#sources) s.addEventListener('peer', this.#onDiscovery)
+  }
+
+  #unlisten (): void {
+    if (!this.#listening) return
+    this.#listening = false
     this.#c.events.removeEventListener('peer:discovery', this.#onDiscovery)
     this.#c.events.removeEventListener('peer:disconnect', this.#onDisconnect)
     this.#c.events.removeEventListener('peer:update', this.#onUpdate)
-    for (const t of this.#targets.values()) if (t.timer !== null) clearTimeout(t.timer)
-    this.#targets.clear()
+    for (const s of this.#sources) s.removeEventListener('peer', this.#onDiscovery)
   }
 
   /**
@@ -92,13 +151,12 @@ export class Dialer {
   }
 
   readonly #onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
-    this.#discovered(evt.detail.id)
+    this.want(evt.detail.id)
   }
 
   readonly #onUpdate = (evt: CustomEvent<{ peer: { id: PeerId } }>): void => {
-    // A restarted peer that kept its key shows up as an update, not a discovery.
-    const id = evt.detail.peer.id
-    if (this.#c.connectionManager.getConnections(id).length === 0) this.#discovered(id)
+    // A restarted peer that kept its key but not its address shows up as an update, not a discovery.
+    this.want(evt.detail.peer.id)
   }
 
   readonly #onDisconnect = (evt: CustomEvent<PeerId>): void => {
@@ -117,7 +175,11 @@ export class Dialer {
    * connection has come after `yieldMs` (discovery may be one-sided).
    */
   #discovered (peer: PeerId): void {
-    if (!this.#running || peer.equals(this.#c.peerId)) return
+    if (peer.equals(this.#c.peerId)) return
+    if (!this.#running) {
+      if (this.#listening && this.#early.size < MAX_EARLY) this.#early.set(peer.toString(), peer)
+      return
+    }
     const t = this.#add(`peer:${peer.toString()}`, peer, peer, false)
     if (t.timer !== null || t.dialing) return
     if (this.#c.peerId.toString() < peer.toString()) { this.#dialNow(t); return }

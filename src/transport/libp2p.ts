@@ -27,6 +27,7 @@ import { decodeMessage, encodeMessage } from './codec.js'
 import { CodecError, TransportError } from '../errors.js'
 import { batchWindowUpdates } from './patches/window.js'
 import type { Transport, TransportHandlers } from './transport.js'
+import type { PeerExchangeStats } from './peer-exchange.js'
 
 /** Version of the wire protocol, part of the protocol ID. */
 export const PROTOCOL_VERSION = '2.0.0'
@@ -64,8 +65,11 @@ export interface Libp2pTransportOptions {
   readonly maxMessagesPerSecond?: number
 }
 
-/** Counters of what crossed the wire, for monitoring and benchmarks. */
-export interface TransportStats {
+/**
+ * Counters of what crossed the wire, for monitoring and benchmarks. The peer
+ * exchange's (peer-exchange.ts) stay 0 unless an Election runs one beside this transport.
+ */
+export interface TransportStats extends PeerExchangeStats {
   framesSent: number
   framesReceived: number
   bytesSent: number
@@ -99,7 +103,8 @@ const MAX_PENDING = 64
 export class Libp2pTransport implements Transport {
   readonly localId: NodeId
   readonly stats: TransportStats = {
-    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, oversizedFrames: 0, droppedBackpressure: 0, disconnectedForAbuse: 0, streamsOpened: 0, refusedPeers: 0, unbatchedStreams: 0
+    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, invalidFrames: 0, oversizedFrames: 0, droppedBackpressure: 0, disconnectedForAbuse: 0, streamsOpened: 0, refusedPeers: 0, unbatchedStreams: 0,
+    peerListsSent: 0, peerListsReceived: 0, peerListsInvalid: 0, peerListsRefused: 0, peerEntriesInvalid: 0, peersLearned: 0
   }
 
   readonly #components: Libp2pTransportComponents

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { History } from './builder.js'
 import {
   CHECKERS, checkAll, convergenceMs, convergesAfterHeal, epochsIncrease, fencedRegister, leaderships, learnedInOrder,
-  noDeafFollower, noOverlap, noSpuriousErrors, oneLeaderPerEpoch, staleWrites, unfencedAnomalies, wakeReadsFalse
+  noDeafFollower, noOverlap, noSpuriousErrors, oneLeaderPerEpoch, pairsConnected, staleWrites, unconnectedPairs, unfencedAnomalies, wakeReadsFalse
 } from './checkers.js'
 import type { Checker, HistoryEvent } from './history.js'
 
@@ -217,5 +217,32 @@ describe('fencedRegister and staleWrites', () => {
     expect(unfencedAnomalies(h).map(w => w.seq)).toEqual([4])
     expect(fencedRegister(h)).toEqual([])
     expect(checkAll(h).filter(v => v.checker === 'fencedRegister')).toEqual([])
+  })
+})
+
+describe('unconnectedPairs', () => {
+  it('names each ordered pair of live nodes without a join after the last leave, this incarnation', () => {
+    expect(unconnectedPairs(healthy().end(5000).done)).toEqual([])
+    // n3 restarts: n1 hears it again, n2 does not; the new n3 hears only n1.
+    const h = healthy().exit(1000, 'n3').leave(1001, 'n1', 'n3').leave(1001, 'n2', 'n3')
+      .spawn(2000, 'n3').join(2100, 'n1', 'n3').join(2100, 'n3', 'n1').end(5000).done
+    expect(unconnectedPairs(h)).toEqual(['n2->n3', 'n3->n2'])
+  })
+
+  it('leaves out a node that is down at the end', () => {
+    const h = healthy().exit(1000, 'n3').leave(1001, 'n1', 'n3').leave(1001, 'n2', 'n3').end(5000).done
+    expect(unconnectedPairs(h)).toEqual([])
+  })
+
+  it('pairsConnected flags a pair apart for more than 5 leases before the end, not one apart for less', () => {
+    const restarted = (): History => healthy().exit(1000, 'n3').leave(1001, 'n1', 'n3').leave(1001, 'n2', 'n3')
+      .spawn(2000, 'n3').join(2100, 'n1', 'n3').join(2100, 'n3', 'n1')
+    expect(pairsConnected(restarted().end(6900).done)).toEqual([])
+    expect(messages(pairsConnected, restarted().end(8000).done)).toEqual([
+      'n2 had no election connection to n3 for the last 6000 ms of the run',
+      'n3 had no election connection to n2 for the last 6000 ms of the run'
+    ])
+    // A connection lost just before the end is excused.
+    expect(pairsConnected(healthy().leave(7000, 'n1', 'n2').end(8000).done)).toEqual([])
   })
 })

@@ -11,6 +11,7 @@
  * convergesAfterHeal  after the faults stop, all live nodes follow one live leader within 10 leases.
  * noDeafFollower      while no fault is active, no connected follower misses the leader for over 2 leases.
  * noSpuriousErrors    no node reports an error (the run injects no disk faults).
+ * pairsConnected      at the end, every live pair is connected, unless it lost its link or started in the last 5 leases.
  * fencedRegister      the fenced register accepts no lower epoch, and one writer per epoch.
  */
 import type { Checker, EventOf, HistoryEvent, Ms, Violation } from './history.js'
@@ -290,6 +291,49 @@ function converged (m: Moment, nodeOf: (id: string | null) => string | undefined
   return leader?.alive === true && leader.leading?.epoch === view.epoch
 }
 
+/** An ordered pair of live nodes without an election connection at the end, and since when (a's last loss of b, or the later start of the two). */
+interface Apart { readonly a: string, readonly b: string, readonly since: Ms }
+
+function pairsApart (history: readonly HistoryEvent[]): Apart[] {
+  const { idOf } = peerIds(history)
+  const spawned = new Map<string, Ms>()
+  for (const e of history) if (e.ev === 'spawn') spawned.set(e.node, Math.max(spawned.get(e.node) ?? -Infinity, e.t))
+  let last: Moment | undefined
+  for (const m of sweep(history)) last = m
+  if (last === undefined) return []
+  const alive = [...last.nodes].filter(([, s]) => s.alive)
+  return alive.flatMap(([a, s]) => alive.flatMap(([b]) => {
+    const left = s.left.get(idOf(b)) ?? -Infinity
+    if (b === a || (s.joined.get(idOf(b)) ?? -Infinity) > left) return []
+    return [{ a, b, since: Math.max(left, spawned.get(a) ?? -Infinity, spawned.get(b) ?? -Infinity) }]
+  }))
+}
+
+/**
+ * The ordered pairs "a->b" of nodes alive at the end where a's election had
+ * no connection to b (no peer:join from b after its last peer:leave, this
+ * incarnation of a): printed in the summary.
+ */
+export function unconnectedPairs (history: readonly HistoryEvent[]): string[] {
+  return pairsApart(history).map(p => `${p.a}->${p.b}`)
+}
+
+/** How long a pair may be apart at the end before it counts (a connection lost just before the end is being redialed). */
+export const reconnectBoundMs = (history: readonly HistoryEvent[]): number => 5 * runOf(history).leaseMs
+
+/**
+ * At the end, every live node's election is connected to every other live
+ * node, unless it lost the connection, or one of the two started, within the
+ * last 5 leases.
+ */
+export const pairsConnected: Checker = history => {
+  const v = reporter('pairsConnected')
+  const end = endOf(history)
+  const bound = reconnectBoundMs(history)
+  return pairsApart(history).filter(p => end - p.since > bound)
+    .map(p => v(p.since, `${p.a} had no election connection to ${p.b} for the last ${ms(end - p.since)} of the run`))
+}
+
 /** After 'quiet', convergence (see convergenceMs) within 10 leases, and before the end. */
 export const convergesAfterHeal: Checker = history => {
   const v = reporter('convergesAfterHeal')
@@ -388,6 +432,7 @@ export const CHECKERS: Record<string, Checker> = {
   convergesAfterHeal,
   noDeafFollower,
   noSpuriousErrors,
+  pairsConnected,
   fencedRegister
 }
 

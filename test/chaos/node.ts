@@ -107,7 +107,7 @@ setInterval(sample, SAMPLE_MS)
 let lastStats = ''
 setInterval(() => {
   const wire = { ...election.wireStats }
-  const { framesSent: _s, framesReceived: _r, bytesSent: _bs, bytesReceived: _br, ...rare } = wire
+  const { framesSent: _s, framesReceived: _r, bytesSent: _bs, bytesReceived: _br, peerListsSent: _ls, peerListsReceived: _lr, ...rare } = wire
   const key = JSON.stringify([rare, election.peers])
   if (key !== lastStats) { lastStats = key; out({ ev: 'stats', wire, peers: election.peers }) }
 }, 1000)

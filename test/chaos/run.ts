@@ -19,7 +19,7 @@ import { ChaosCluster, now } from './cluster.js'
 import { Nemesis, prng, FAULT_WEIGHTS } from './nemesis.js'
 import { Registers } from './registers.js'
 import { recoveries, type Recovery } from './recovery.js'
-import { checkAll, convergenceMs, staleWrites } from './checkers.js'
+import { checkAll, convergenceMs, staleWrites, unconnectedPairs } from './checkers.js'
 import { renderTimeline } from './timeline.js'
 import type { FaultKind, HistoryEvent, Violation } from './history.js'
 
@@ -91,6 +91,8 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosResult> {
   }
   const conv = convergenceMs(history)
   print(`after the final heal, every node knew one leader within ${conv === null ? '(never)' : `${Math.round(conv)} ms`}`)
+  const apart = unconnectedPairs(history)
+  print(`at the end, ${apart.length} of ${o.nodes * (o.nodes - 1)} ordered pairs had no election connection${apart.length === 0 ? '' : `: ${apart.join(' ')}`}`)
   for (const register of ['unfenced', 'fenced'] as const) {
     const writes = history.filter(e => e.ev === 'write' && e.register === register) as Array<Extract<HistoryEvent, { ev: 'write' }>>
     print(`${register} register: ${writes.filter(w => w.accepted).length} writes accepted, ${writes.filter(w => !w.accepted).length} rejected, ${staleWrites(history, register).length} stale`)

@@ -114,6 +114,8 @@ export interface StartOptions {
   role?: 'voter' | 'observer'
   /** Never found a cluster, only join one (nodes added to a running cluster). */
   join?: boolean
+  /** Default 0, the library's: a higher one stands for election sooner. */
+  priority?: number
   env?: NodeJS.ProcessEnv
 }
 
@@ -127,6 +129,7 @@ export function startNode (lan: VirtualLan, host: Host, o: StartOptions): NodePr
   if (o.dataDir !== undefined) args.push('--data-dir', o.dataDir)
   if (o.role !== undefined) args.push('--role', o.role)
   if (o.join === true) args.push('--join')
+  if (o.priority !== undefined) args.push('--priority', String(o.priority))
   return new NodeProc(host, lan.spawn(host, args, o.env))
 }
 

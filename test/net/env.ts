@@ -4,6 +4,11 @@
  * the host network. Where none could be made, they skip and say why.
  */
 import { networkInterfaces } from 'node:os'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
 
 function onlyLoopback (): boolean {
   return Object.entries(networkInterfaces()).every(([, addrs]) => (addrs ?? []).every(a => a.internal))
@@ -24,4 +29,15 @@ export async function waitFor (what: string, cond: () => boolean, timeoutMs: num
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise(resolve => setTimeout(resolve, 10))
   }
+}
+
+/** A plain libp2p node on loopback (TCP, Noise, yamux, identify), no election: a hostile peer's. */
+export async function bareNode (): Promise<Libp2p> {
+  return await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify() }
+  })
 }

@@ -4,17 +4,13 @@
  * disconnected, and the honest nodes keep electing.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { createLibp2p, type Libp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
+import type { Libp2p } from 'libp2p'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as lp from 'it-length-prefixed'
 import type { Stream } from '@libp2p/interface'
 import { createElection, type Election } from '../../src/index.js'
 import { encodeMessage } from '../../src/core.js'
-import { NETNS_OK, waitFor } from './env.js'
+import { bareNode, NETNS_OK, waitFor } from './env.js'
 
 const LEASE = 600
 const cleanup: Array<() => Promise<void>> = []
@@ -29,13 +25,7 @@ async function honest (name: string, n: number): Promise<Election[]> {
 }
 
 async function attacker (): Promise<Libp2p> {
-  const node = await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: { identify: identify() }
-  })
+  const node = await bareNode()
   cleanup.push(async () => { await node.stop() })
   return node
 }

@@ -13,7 +13,7 @@ async function pair (): Promise<[PeerId, PeerId]> {
 }
 
 /** A dialer for `self` whose connection manager records dials; `connected` says who is connected. */
-function dialerFor (self: PeerId, connected: Set<string>): { dialer: Dialer, dials: string[], events: EventTarget } {
+function dialerFor (self: PeerId, connected: Set<string>, o: { start?: boolean, isMember?: (p: PeerId) => boolean, dialsSucceed?: boolean } = {}): { dialer: Dialer, dials: string[], events: EventTarget } {
   const dials: string[] = []
   const events = new EventTarget()
   const components = {
@@ -22,11 +22,11 @@ function dialerFor (self: PeerId, connected: Set<string>): { dialer: Dialer, dia
     logger: defaultLogger(),
     connectionManager: {
       getConnections: (peer?: PeerId) => peer !== undefined && connected.has(peer.toString()) ? [{ status: 'open' }] : [],
-      openConnection: async (peer: PeerId) => { dials.push(peer.toString()); return await new Promise(() => {}) }
+      openConnection: async (peer: PeerId) => { dials.push(peer.toString()); return o.dialsSucceed === true ? { remotePeer: peer } : await new Promise(() => {}) }
     }
   } as unknown as DialerComponents
-  const dialer = new Dialer(components, { bootstrap: [], isMember: () => true, yieldMs: 500 })
-  dialer.start()
+  const dialer = new Dialer(components, { bootstrap: [], isMember: o.isMember ?? (() => true), yieldMs: 500 })
+  if (o.start !== false) dialer.start()
   return { dialer, dials, events }
 }
 
@@ -64,5 +64,44 @@ describe('Dialer', () => {
     vi.advanceTimersByTime(2)
     expect(b.dials).toEqual([small.toString()])
     b.dialer.stop()
+  })
+
+  it('dials at start() a peer discovered before it (mDNS answers while libp2p is still starting)', async () => {
+    vi.useFakeTimers()
+    const [small, large] = await pair()
+    const a = dialerFor(small, new Set(), { start: false })
+    // libp2p gives peer:discovery once per peer: this one is the only one there will be.
+    discover(a.events, large)
+    expect(a.dials).toEqual([])
+    a.dialer.start()
+    expect(a.dials).toEqual([large.toString()])
+    a.dialer.stop()
+  })
+
+  it('hears every answer of a watched discovery service: a known peer that came back is dialed again', async () => {
+    vi.useFakeTimers()
+    const [small, large] = await pair()
+    const connected = new Set<string>()
+    // Never identified here (no member), so its disconnect is not redialed.
+    const a = dialerFor(small, connected, { isMember: () => false, dialsSucceed: true })
+    const mdns = new EventTarget()
+    a.dialer.watch(mdns as never)
+    discover(a.events, large)
+    expect(a.dials).toEqual([large.toString()])
+    connected.add(large.toString())
+    await vi.advanceTimersByTimeAsync(100)
+    connected.delete(large.toString())
+    a.events.dispatchEvent(new CustomEvent('peer:disconnect', { detail: large }))
+    vi.advanceTimersByTime(10_000)
+    expect(a.dials).toEqual([large.toString()])
+    // It restarted with the same key and address: the peer store is unchanged, libp2p says nothing,
+    // but mDNS answers again.
+    mdns.dispatchEvent(new CustomEvent('peer', { detail: { id: large, multiaddrs: [] } }))
+    expect(a.dials).toEqual([large.toString(), large.toString()])
+    // An answer while connected dials nothing.
+    connected.add(large.toString())
+    mdns.dispatchEvent(new CustomEvent('peer', { detail: { id: large, multiaddrs: [] } }))
+    expect(a.dials).toHaveLength(2)
+    a.dialer.stop()
   })
 })
