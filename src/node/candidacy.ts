@@ -48,6 +48,8 @@ export interface CandidacyContext {
   readonly configuration: () => Configuration | null
   /** Epoch 1's configuration, naming the voters that promised (rule 12). */
   readonly firstConfiguration: (promisers: ReadonlySet<NodeId>) => Configuration
+  /** The nodes that may found the cluster with this one, itself included (heard from, not observers). */
+  readonly founding: () => number
 }
 
 /** Standing for election (see the file header). */
@@ -68,6 +70,8 @@ export class Candidacy {
   #holdOffUntil = 0
   /** The nodes that promised this node's ballot of epoch 1, once epoch 1 is decided. */
   #founders: ReadonlySet<NodeId> = new Set()
+  /** Until when epoch 1's proposer waits for more promises past its quorum (see #prepare). */
+  #gatherUntil: number | null = null
   /** Ballots that failed since an epoch was last decided (see backoff). */
   #failedBallots = 0
   /** The proposer is this leader's configuration change, not a candidacy. */
@@ -90,7 +94,7 @@ export class Candidacy {
   get accepting (): boolean { return this.#proposer?.phase === 'accepting' }
 
   nextDeadline (): number {
-    return Math.min(this.#electionAt ?? Infinity, this.#ballotDeadline ?? Infinity, this.#resend?.at ?? Infinity)
+    return Math.min(this.#electionAt ?? Infinity, this.#ballotDeadline ?? Infinity, this.#resend?.at ?? Infinity, this.#gatherUntil ?? Infinity)
   }
 
   /** A randomized wait before standing, shorter for a higher priority. */
@@ -127,6 +131,7 @@ export class Candidacy {
     this.#electionAt = null
     this.#ballotDeadline = null
     this.#resend = null
+    this.#gatherUntil = null
   }
 
   /** Acts on what is due at `now`: a round-0 resend, a ballot that ran out of time, the planned election. */
@@ -140,6 +145,11 @@ export class Candidacy {
       } else {
         this.#resend = null
       }
+    }
+    if (this.#gatherUntil !== null && now >= this.#gatherUntil) {
+      this.#gatherUntil = null
+      const accept = this.#proposer?.acceptGathered() ?? null
+      if (accept !== null) this.#sendAccept(accept, now)
     }
     if (this.#ballotDeadline !== null && now >= this.#ballotDeadline) {
       this.#ballotDeadline = null
@@ -268,7 +278,11 @@ export class Candidacy {
     // Stored with this step, before the Prepare leaves: ballots stay unique across restarts.
     this.#highestRound = ballot.round
     this.#context.out.store('sync')
-    this.#context.out.broadcast(proposer.prepare(ballot, this.#context.electorate()))
+    // Epoch 1: wait up to electionDelayMs past a quorum for every node heard of, so that the first
+    // configuration names them all and the cluster tolerates a failure from its first epoch on.
+    const founding = epoch === 1 && this.#context.configuration() === null
+    this.#gatherUntil = founding ? now + this.#config.electionDelayMs : null
+    this.#context.out.broadcast(proposer.prepare(ballot, this.#context.electorate(), founding ? this.#context.founding() : 0))
     this.#ballotDeadline = now + this.#config.roundTimeoutMs
   }
 

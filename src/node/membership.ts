@@ -98,8 +98,12 @@ export class Membership {
       // A voter leaving hands its seat over: an observer ready to take it is added first (one
       // change), so that a rolling update never runs below its target number of voters.
       const leaving = this.#seen.get(asked.id)!.presence.leaving
-      const successor = leaving && config.voters.length <= target ? this.#readyObserver(config, epoch, now) : null
-      return successor === null ? withoutVoter(config, asked.id) : withVoter(config, successor)
+      if (!leaving || config.voters.length > target) return withoutVoter(config, asked.id)
+      const successor = this.#readyObserver(config, epoch, now)
+      if (successor !== null) return withVoter(config, successor)
+      // An observer that will be ready within the stabilization time is worth waiting for: the
+      // leaving node waits that long too (stop()), and the voters never drop below the target.
+      return this.#pendingObserver(config, epoch, now) ? null : withoutVoter(config, asked.id)
     }
     // Consul's min_quorum: a silent voter is removed only while a majority of the target remains.
     const floor = Math.floor(target / 2) + 1
@@ -116,6 +120,12 @@ export class Membership {
       if (ready !== null) return withVoter(config, ready)
     }
     return null
+  }
+
+  /** Whether an observer is present, able and caught up, but not yet there for stabilizationMs. */
+  #pendingObserver (config: Configuration, epoch: Epoch, now: number): boolean {
+    return [...this.#seen].some(([id, s]) => !isVoter(config, id) && promotable(s.presence) && s.presence.epoch >= epoch &&
+      now - s.lastAt <= 2 * this.#timing.presenceMs && now - s.firstAt < this.#timing.stabilizationMs)
   }
 
   /** The observer present longest among those ready to be promoted, or null. */

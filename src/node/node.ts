@@ -124,7 +124,8 @@ export class Node {
       becomeCandidate: epoch => this.#becomeCandidate(epoch),
       electorate: () => this.#electorate(),
       configuration: () => this.#learner.newest?.config ?? null,
-      firstConfiguration: promisers => this.#firstConfiguration(promisers, deps)
+      firstConfiguration: promisers => this.#firstConfiguration(promisers, deps),
+      founding: () => this.#foundingNodes()
     })
     this.#catchUp = new CatchUp(this.id)
     const stood = this.#candidacy.stoodThrough
@@ -217,8 +218,12 @@ export class Node {
     if (this.#catchUp.answer(null, this.#electorate())) this.#onSynced(now)
     else this.#askStatus(now)
     const newest = this.#learner.newest
-    // A remembered leader gets one lease's time to show it is alive.
-    if (newest !== null) this.#view.watch(newest, now)
+    if (newest !== null) {
+      // The configuration this node follows from the start, and a remembered leader gets one lease's time to show it is alive.
+      this.#lastConfig = newest.config
+      this.#out.event({ type: 'configuration', config: newest.config })
+      this.#view.watch(newest, now)
+    }
     this.#flushLoopback()
   }
 
@@ -565,9 +570,14 @@ export class Node {
   #electorate (): Electorate {
     const newest = this.#learner.newest
     if (newest !== null) return this.#learner.electorate
-    let fresh = 1
-    for (const id of this.#heard) if (!this.#observers.has(id)) fresh++
-    return bootstrapElectorate(Math.max(this.config.clusterSize, fresh))
+    return bootstrapElectorate(Math.max(this.config.clusterSize, this.#foundingNodes()))
+  }
+
+  /** This node and the nodes heard from that may help found the cluster (not observers). */
+  #foundingNodes (): number {
+    let n = 1
+    for (const id of this.#heard) if (!this.#observers.has(id)) n++
+    return n
   }
 
   /** Epoch 1's configuration: this node and the nodes that promised (rule 12). */

@@ -16,7 +16,7 @@ import type { Accept, AcceptedValue, Nack, Prepare, PromiseMsg } from './message
 import { violated } from '../invariant.js'
 
 /** Where a proposer stands in its current ballot. */
-export type ProposerPhase = 'idle' | 'preparing' | 'accepting' | 'defeated'
+export type ProposerPhase = 'idle' | 'preparing' | 'gathering' | 'accepting' | 'defeated'
 
 /** The proposer role for one epoch (see the file header for its rules). */
 export class Proposer {
@@ -33,6 +33,8 @@ export class Proposer {
   /** The highest ballot any Nack or promise reported; the next try must beat it. */
   #highestSeen: Ballot | null = null
   #proposed: LeaderRecord | null = null
+  /** Promises to wait for beyond the quorum before the Accept (see prepare). */
+  #gather = 0
 
   /** Builds this proposer's own value from the voters that promised (epoch 1's configuration names them). */
   readonly #complete: ((promisers: ReadonlySet<NodeId>) => LeaderRecord) | null
@@ -62,8 +64,11 @@ export class Proposer {
    * `electorate`, if given, replaces the one this ballot counts (epoch 1's count
    * grows as nodes are heard from).
    */
-  prepare (ballot: Ballot, electorate?: Electorate): Prepare {
+  prepare (ballot: Ballot, electorate?: Electorate, gather = 0): Prepare {
     if (electorate !== undefined) { this.#electorate = electorate; this.#quorum = electorate.quorum }
+    // Epoch 1's proposer waits a moment for every node it heard of (`gather` promises in all), so
+    // that the first configuration names them all: a quorum of promises is still what it needs.
+    this.#gather = gather
     this.#ballot = ballot
     this.#phase = 'preparing'
     this.#promises = new Set()
@@ -79,9 +84,9 @@ export class Proposer {
   get promisers (): ReadonlySet<NodeId> { return this.#promises }
 
   onPromise (from: NodeId, m: PromiseMsg): Accept | null {
-    // A promise after the quorum changes nothing, but is remembered (epoch 1's late founders).
+    // A promise after the Accept changes nothing, but is remembered (epoch 1's late founders).
     if (this.#phase === 'accepting' && m.epoch === this.epoch && ballotEquals(m.ballot, this.#ballot) && this.#electorate.counts(from)) this.#promises.add(from)
-    if (this.#phase !== 'preparing' || m.epoch !== this.epoch || !ballotEquals(m.ballot, this.#ballot)) return null
+    if ((this.#phase !== 'preparing' && this.#phase !== 'gathering') || m.epoch !== this.epoch || !ballotEquals(m.ballot, this.#ballot)) return null
     if (this.#promises.has(from) || !this.#electorate.counts(from)) return null
     this.#promises.add(from)
     this.#promiseCount++
@@ -93,6 +98,17 @@ export class Proposer {
     }
     if (this.#promiseCount < this.#quorum) return null
     if (this.#promiseCount !== this.#promises.size) violated('quorum-of-distinct-voters', `${this.#promiseCount} promises counted from ${this.#promises.size} voters`)
+    if (this.#promiseCount < this.#gather) { this.#phase = 'gathering'; return null }
+    return this.#accept()
+  }
+
+  /** While gathering (a quorum promised, more may come): the Accept, from the promises so far. */
+  acceptGathered (): Accept | null {
+    return this.#phase === 'gathering' ? this.#accept() : null
+  }
+
+  /** Phase 2a from a quorum of promises: the highest-ballot accepted value among them, else this proposer's own. */
+  #accept (): Accept {
     this.#phase = 'accepting'
     const value = this.#highestAccepted?.value ?? this.#complete?.(this.#promises) ?? this.#ownValue
     if (value.epoch !== this.epoch) throw new RangeError(`proposing a value for epoch ${value.epoch} in epoch ${this.epoch}`)

@@ -85,8 +85,8 @@ export function leaderships (history: readonly HistoryEvent[]): Leadership[] {
 export interface FaultWindow { readonly id: number, readonly kind: EventOf<'fault'>['kind'], readonly nodes: readonly string[], readonly from: Ms, readonly to: Ms }
 
 /**
- * Every fault's window. It ends at its 'heal' ('resign' at once); a 'kill' or
- * 'term' lasts until its nodes are restarted too (and its heal, if any). A
+ * Every fault's window. It ends at its 'heal' ('resign' at once); a 'kill',
+ * 'term' or 'replace' lasts until its nodes are restarted too (and its heal, if any). A
  * fault never healed lasts until the end.
  */
 export function faultWindows (history: readonly HistoryEvent[]): FaultWindow[] {
@@ -99,7 +99,7 @@ export function faultWindows (history: readonly HistoryEvent[]): FaultWindow[] {
   for (const f of history) {
     if (f.ev !== 'fault') continue
     let to = f.kind === 'resign' ? f.t : heals.get(f.id) ?? end
-    if (f.kind === 'kill' || f.kind === 'term') {
+    if (f.kind === 'kill' || f.kind === 'term' || f.kind === 'replace') {
       to = Math.max(heals.get(f.id) ?? f.t, ...f.nodes.map(n => respawn(n, f.t)))
     }
     out.push({ id: f.id, kind: f.kind, nodes: f.nodes, from: f.t, to })

@@ -125,6 +125,12 @@ export class ChaosCluster {
     if (e.ev === 'view') m.view = e.leader === null ? null : `${e.leader}@${e.epoch}`
   }
 
+  /** Deletes a stopped node's data directory: its next spawn is a new node under a new identity. */
+  wipe (name: string): void {
+    if (this.member(name).child !== null) throw new Error(`${name} is running`)
+    rmSync(join(this.#opts.dir, name), { recursive: true, force: true })
+  }
+
   signal (name: string, sig: NodeJS.Signals): void {
     const m = this.member(name)
     if (m.child === null) return

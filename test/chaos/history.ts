@@ -24,6 +24,7 @@ export type FaultKind =
   | 'loss' // random loss of a share of one node's incoming packets (iptables statistic)
   | 'resign' // the leader resigns (SIGUSR2); instantaneous
   | 'term' // SIGTERM (graceful stop, resigning), then a restart
+  | 'replace' // SIGTERM (it leaves the configuration), then a new node under a new identity in its place (a rolling update)
 
 /** One record of the history. Every record has `t`; node records have `node` and `inc`. */
 export type HistoryEvent =

@@ -22,7 +22,7 @@ export function prng (seed: number): () => number {
 
 /** How often each fault is chosen (relative weights). */
 export const FAULT_WEIGHTS: Readonly<Record<FaultKind, number>> = {
-  kill: 3, pause: 4, isolate: 2, split: 2, 'one-way': 1, 'link-down': 1, loss: 2, resign: 2, term: 2
+  kill: 3, pause: 4, isolate: 2, split: 2, 'one-way': 1, 'link-down': 1, loss: 2, resign: 2, term: 2, replace: 2
 }
 
 export interface NemesisOptions {
@@ -86,6 +86,7 @@ export class Nemesis {
     switch (kind) {
       case 'kill': await this.#restart(target, 'SIGKILL', 2, start, heal); return
       case 'term': await this.#restart(target, 'SIGTERM', 1, start, heal); return
+      case 'replace': await this.#restart(target, 'SIGTERM', 1, start, heal, true); return
       case 'pause': {
         // Shorter and longer than the lease, about evenly.
         const ms = this.#between(0.2, 3)
@@ -122,11 +123,16 @@ export class Nemesis {
     }
   }
 
-  /** Ends `target` with `signal`, leaves it down for 0.2 to `maxDownLeases` leases, and starts it again on its data directory. */
-  async #restart (target: string, signal: 'SIGKILL' | 'SIGTERM', maxDownLeases: number, start: (nodes: readonly string[]) => void, heal: () => void): Promise<void> {
+  /**
+   * Ends `target` with `signal`, leaves it down for 0.2 to `maxDownLeases`
+   * leases, and starts it again on its data directory, or (`fresh`) on an
+   * empty one: a new node under a new identity, as a rolling update makes.
+   */
+  async #restart (target: string, signal: 'SIGKILL' | 'SIGTERM', maxDownLeases: number, start: (nodes: readonly string[]) => void, heal: () => void, fresh = false): Promise<void> {
     start([target])
     this.#c.signal(target, signal)
     await this.#c.exited(target)
+    if (fresh) this.#c.wipe(target)
     await sleep(this.#between(0.2, maxDownLeases))
     this.#c.spawn(target)
     heal()

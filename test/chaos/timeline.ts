@@ -18,6 +18,7 @@ const ROW_GAP = 8
 
 const FAULT_COLOURS: Record<FaultKind, string> = {
   kill: '#d62728',
+  replace: '#8c564b',
   pause: '#9467bd',
   isolate: '#ff7f0e',
   split: '#8c564b',

@@ -17,7 +17,7 @@ const rec = (epoch: Epoch, leaderId: NodeId) => record(epoch, leaderId, { config
 function setup (opts: { priority?: number, mayStand?: boolean, notBefore?: number, clusterSize?: number, state?: PersistentState } = {}) {
   const out = new Outbox('a')
   const became: number[] = []
-  const facts = { mayStand: opts.mayStand ?? true, notBefore: opts.notBefore ?? 0, leaderLive: false, newest: 1, config: CONFIG as Configuration | null }
+  const facts = { mayStand: opts.mayStand ?? true, notBefore: opts.notBefore ?? 0, leaderLive: false, newest: 1, config: CONFIG as Configuration | null, founding: 1 }
   const context: CandidacyContext = {
     out,
     nextEpoch: () => facts.newest + 1,
@@ -29,7 +29,8 @@ function setup (opts: { priority?: number, mayStand?: boolean, notBefore?: numbe
     // Before any record (epoch 1): any 3 distinct nodes, 2 deciding.
     electorate: () => facts.config === null ? bootstrapElectorate(3) : electorateOf(facts.config),
     configuration: () => facts.config,
-    firstConfiguration: promisers => testConfig([...promisers], { clusterId: 'first' })
+    firstConfiguration: promisers => testConfig([...promisers], { clusterId: 'first' }),
+    founding: () => facts.founding
   }
   // electionDelayMs 100, roundTimeoutMs 500; every random draw is 0.5.
   const config = resolveConfig({ nodeId: 'a', clusterSize: opts.clusterSize ?? 5, leaseMs: 2000, priority: opts.priority ?? 0 })
@@ -318,6 +319,37 @@ describe('Candidacy', () => {
     candidacy.onPromise('b', promise(1, b), 10)
     const accepts = drain().messages.map(m => m.msg)
     expect(accepts).toEqual([{ type: 'accept', epoch: 1, ballot: b, value: record(1, 'a', { config: testConfig(['a', 'c'], { clusterId: 'first' }) }) }])
+  })
+
+  it('for epoch 1 waits past the quorum for every node it heard of (up to electionDelayMs), so the first configuration names them all', () => {
+    const { candidacy, drain, facts } = setup()
+    facts.newest = 0
+    facts.config = null
+    facts.founding = 3
+    candidacy.schedule(0, 0)
+    candidacy.tick(0)
+    const b = (drain().messages[0]!.msg as { ballot: Ballot }).ballot
+    candidacy.onPromise('a', promise(1, b), 10)
+    candidacy.onPromise('c', promise(1, b), 10)
+    // A quorum (2), but c and a are two of the three it heard of: it waits.
+    expect(drain().messages).toEqual([])
+    expect(candidacy.nextDeadline()).toBe(100)
+    candidacy.onPromise('b', promise(1, b), 20)
+    expect(drain().messages.map(m => m.msg)).toEqual([{ type: 'accept', epoch: 1, ballot: b, value: record(1, 'a', { config: testConfig(['a', 'b', 'c'], { clusterId: 'first' }) }) }])
+    // When the last one does not answer, the Accept leaves at the deadline with the quorum it has.
+    const second = setup()
+    second.facts.newest = 0
+    second.facts.config = null
+    second.facts.founding = 3
+    second.candidacy.schedule(0, 0)
+    second.candidacy.tick(0)
+    const b2 = (second.drain().messages[0]!.msg as { ballot: Ballot }).ballot
+    second.candidacy.onPromise('a', promise(1, b2), 10)
+    second.candidacy.onPromise('c', promise(1, b2), 10)
+    second.candidacy.tick(99)
+    expect(second.drain().messages).toEqual([])
+    second.candidacy.tick(100)
+    expect(second.drain().messages.map(m => m.msg)).toEqual([{ type: 'accept', epoch: 1, ballot: b2, value: record(1, 'a', { config: testConfig(['a', 'c'], { clusterId: 'first' }) }) }])
   })
 
   it('reconfigures as leader: phase 1 for the next epoch with its own record and the new configuration, one change at a time', () => {

@@ -141,6 +141,8 @@ describe('Node: built from its deps and stored state', () => {
 
   it('a node restarted after standing in epoch 3 does not announce the older epoch 2 when its leader is heard', () => {
     const s = new Solo({ state: state({ learned: rec(2, 'b'), candidateEpoch: 3 }) }).start()
+    // At start it reports the configuration it follows (the stored record's), and nothing else.
+    expect(s.take().events).toEqual([{ type: 'configuration', config: rec(2, 'b').config }])
     s.step('b', { type: 'heartbeat', epoch: 2, seq: 9, value: rec(2, 'b'), ackFrom: 'all' })
     expect(s.take().events).toEqual([])
     // Losing it is reported all the same: its previous incarnation may have announced it.
