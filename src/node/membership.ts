@@ -65,8 +65,11 @@ export class Membership {
 
   get seen (): ReadonlyMap<NodeId, Seen> { return this.#seen }
 
-  /** Starts counting silences afresh (a new leadership). */
-  restart (now: number): void { this.#since = now }
+  /** This node begins to lead at `now`: silences count from here; `founders` may be promoted at once. */
+  lead (now: number, founders: ReadonlySet<NodeId> = new Set()): void {
+    this.#since = now
+    for (const id of founders) this.#founders.add(id)
+  }
 
   onPresence (from: NodeId, p: Presence, now: number): void {
     const before = this.#seen.get(from)

@@ -74,8 +74,12 @@ export class Node {
   #mismatch: string | null = null
   /** stop(): this node asks to leave the configuration and stands for nothing. */
   #leaving = false
-  /** The leader's view of who is there (only while leading). */
-  #membership: Membership | null = null
+  /**
+   * Who is there, from the presence every node sends the leader it knows. Kept
+   * across this node's leaderships: a leader demoted by a stall and elected
+   * again keeps the observers' runs of presence (they kept reporting to it).
+   */
+  readonly #membership: Membership
   /** Nodes heard from: epoch 1's electorate counts at least these (rule 12). */
   readonly #heard = new Set<NodeId>()
   /** Nodes that said they are observers by choice, or refused to help found the cluster. */
@@ -128,6 +132,7 @@ export class Node {
       founding: () => this.#foundingNodes()
     })
     this.#catchUp = new CatchUp(this.id)
+    this.#membership = new Membership(this.id, this.config, 0)
     const stood = this.#candidacy.stoodThrough
     // A previous incarnation may have led the epochs it stood in, and announced its own record
     // of the newest before a crash lost it: this one never leads them, nor announces older ones (rule 7).
@@ -189,7 +194,7 @@ export class Node {
   get joinedAt (): number | null { return this.#joinedAt }
 
   /** What this node, while leading, heard from each node (empty otherwise). */
-  get presence (): ReadonlyMap<NodeId, Seen> { return this.#membership?.seen ?? EMPTY_SEEN }
+  get presence (): ReadonlyMap<NodeId, Seen> { return this.#leadership === null ? EMPTY_SEEN : this.#membership.seen }
 
   /** The earliest local time at which `tick()` has something to do, or null. */
   nextDeadline (): number | null {
@@ -293,8 +298,8 @@ export class Node {
   #becomeLeader (record: LeaderRecord, now: number): void {
     invariant(this.#role !== 'leader', 'legal-role-change', () => `leader → leader: epoch ${record.epoch} chosen while leading epoch ${this.#leadership!.epoch}`)
     this.#role = 'leader'
-    // The founders that promised after the quorum are voters in all but name: added without waiting.
-    this.#membership = new Membership(this.id, this.config, now, record.epoch === 1 ? this.#candidacy.founders : new Set())
+    // Silent voters are counted from now; epoch 1's late founders are added without waiting.
+    this.#membership.lead(now, record.epoch === 1 ? this.#candidacy.founders : new Set())
     this.#leadership = new Leadership(record, now, this.#leadershipConfig, this.#out, null, this.leaseElectorate(record))
     this.#leadership.start(this.#candidacy.ownAccept, now)
   }
@@ -316,7 +321,6 @@ export class Node {
   #becomeFollower (): void {
     if (this.#leadership !== null) this.#retiredThrough = Math.max(this.#retiredThrough, this.#leadership.epoch)
     this.#leadership = null
-    this.#membership = null
     this.#role = 'follower'
   }
 
@@ -460,7 +464,7 @@ export class Node {
   #onPresence (from: NodeId, m: Presence, now: number): void {
     if (m.observer) this.#observers.add(from)
     else this.#observers.delete(from)
-    this.#membership?.onPresence(from, m, now)
+    this.#membership.onPresence(from, m, now)
   }
 
   #onResign (from: NodeId, epoch: Epoch, successor: NodeId | null, now: number): void {
@@ -644,7 +648,7 @@ export class Node {
   #manageMembers (now: number): void {
     const leadership = this.#leadership!
     const membership = this.#membership
-    if (membership === null || this.#candidacy.changing || this.#leaving) return
+    if (this.#candidacy.changing || this.#leaving) return
     // A change commits and its own lease is counted before the next one starts.
     if (leadership.epoch !== this.#learner.newestEpoch || !leadership.leads(now)) return
     const next = this.planChange(membership, leadership.record.config, leadership.epoch, now)

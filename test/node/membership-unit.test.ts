@@ -145,7 +145,7 @@ describe('Membership.nextChange', () => {
     expect(ids(both.nextChange(five, 5, EPOCH, 1000))).toEqual(['a', 'c', 'd'])
     expect(both.nextChange(testConfig(['a', 'b', 'c'], { target: 5 }), 5, EPOCH, 1000)).toBeNull()
     // A new leadership counts afresh.
-    m.restart(600)
+    m.lead(600)
     expect(m.nextChange(config, 3, EPOCH, 600 + TIMEOUT - 1)).toBeNull()
     expect(ids(m.nextChange(config, 3, EPOCH, 600 + TIMEOUT))).toEqual(['a', 'b'])
   })
