@@ -12,7 +12,7 @@
  *
  * The node is a coordinator with a named role (Role). Each part it owns keeps
  * its own fields and invariants: voter.ts (acceptor, grants, quarantine),
- * voter-count.ts (the guard), catch-up.ts, leader-view.ts, candidacy.ts
+ * catch-up.ts, leader-view.ts, candidacy.ts
  * (proposer, ballots, deadlines, round 0), leadership.ts with tracker.ts
  * (beats, the lease, whom to ask), membership.ts (the leader's view of who is
  * there), io.ts (the batch being gathered). The configuration each record
@@ -121,7 +121,7 @@ export class Node {
       nextEpoch: () => this.#learner.newestEpoch + 1,
       promised: epoch => this.#voter.acceptor.state(epoch).promised,
       mayStand: now => this.#catchUp.synced && !this.#voter.quarantined(now) && this.#mayVote() && !this.#leaving &&
-        (this.#learner.newest !== null || (!this.config.join && now >= this.#bootstrapAt)),
+        (this.#learner.newest !== null || this.#mayFound(now)),
       // Rule 12: a node that knows no cluster listens one round for one before founding it.
       notBefore: () => Math.max(this.#voter.quarantineUntil, this.#learner.newest === null ? this.#bootstrapAt : 0),
       leaderLive: () => this.#view.live !== null,
@@ -575,6 +575,17 @@ export class Node {
     const newest = this.#learner.newest
     if (newest !== null) return this.#learner.electorate
     return bootstrapElectorate(Math.max(this.config.clusterSize, this.#foundingNodes()))
+  }
+
+  /**
+   * Rule 12: a node that knows no record founds the cluster after listening
+   * one round for one, once it has heard of clusterSize nodes (itself
+   * included), so that epoch 1's configuration can name them all; or, with
+   * some missing, two leases later.
+   */
+  #mayFound (now: number): boolean {
+    if (this.config.join || now < this.#bootstrapAt) return false
+    return this.#foundingNodes() >= this.config.clusterSize || now >= this.#bootstrapAt + 2 * this.config.leaseMs
   }
 
   /** This node and the nodes heard from that may help found the cluster (not observers). */
