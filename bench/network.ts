@@ -259,7 +259,7 @@ try {
   const frameRate = background.frameRate ?? 0
   const byteRate = background.byteRate ?? 0
   // A Resign frame with a successor: length prefix + protobuf (type, epoch, successor peer ID).
-  const resignBytes = 1 + encodeMessage({ type: 'resign', epoch: 1, successor: procs[0]!.id }).length
+  const resignBytes = procs[0] === undefined ? 0 : 1 + encodeMessage({ type: 'resign', epoch: 1, successor: procs[0].id }).length
   for (let trial = 0; trial < trialsOf('handover'); trial++) {
     const { leader } = await agreedAt(procs, 0, 30 * LEASE)
     await sleep(200 + Math.random() * 200)
