@@ -264,6 +264,7 @@ try {
     const { leader } = await agreedAt(procs, 0, 30 * LEASE)
     await sleep(200 + Math.random() * 200)
     const i = procs.indexOf(leader)
+    const leaderEpoch = leader.epoch
     const survivors = procs.filter(p => p !== leader)
     const before = await wireOf(survivors)
     const from = leader.events.length
@@ -272,7 +273,8 @@ try {
     const { t, leader: next } = await agreedAt(survivors, stoppedAt, 10 * LEASE)
     // The old leader's clock reading as its SIGTERM handler called stop().
     const stopping = (await leader.next(e => e.ev === 'stopping', 5000, from)).t
-    const elected = await next.next(e => e.ev === 'elected' && e.epoch === next.epoch, 5000)
+    // The successor's first epoch after the old leader's (it then removes the leaver: a later epoch).
+    const elected = await next.next(e => e.ev === 'elected' && (e.epoch as number) > leaderEpoch, 5000)
     await leader.exit()
     const windowStart = Date.now()
     const after = await wireOf(survivors)
