@@ -5,6 +5,8 @@
  *   add --variant NAME to run a deliberately broken variant (see variants.ts)
  *   add --driver runner|node to force one driver (the seed picks one otherwise)
  *   add --disable S6,… to switch properties off (to see which other one catches a variant)
+ *   SIM_TRACE_MESSAGES=1 npm run sim -- --seed S --trace   also traces every message but heartbeats,
+ *     their acknowledgements and presences; a failing run ends its trace with each node's state
  */
 import { parseArgs } from 'node:util'
 import { simulate, type SimulateOptions } from './simulator.js'
