@@ -70,6 +70,8 @@ export class Candidacy {
   #holdOffUntil = 0
   /** The nodes that promised this node's ballot of epoch 1, once epoch 1 is decided. */
   #founders: ReadonlySet<NodeId> = new Set()
+  /** The ballot of this node's newest proposal for epoch 1 (its late promisers are founders). */
+  #foundingBallot: Ballot | null = null
   /** Until when epoch 1's proposer waits for more promises past its quorum (see #prepare). */
   #gatherUntil: number | null = null
   /** Ballots that failed since an epoch was last decided (see backoff). */
@@ -188,6 +190,14 @@ export class Candidacy {
     this.#ballotDeadline = now + this.#config.roundTimeoutMs
   }
 
+  /**
+   * Whether `m` promises this node's epoch-1 ballot: a promise that comes after
+   * epoch 1 is decided still makes its sender a founder (its leader adds it at once).
+   */
+  isFounding (m: PromiseMsg): boolean {
+    return m.epoch === 1 && ballotEquals(m.ballot, this.#foundingBallot)
+  }
+
   /** Counts a promise; sends the Accept when a majority promised. */
   onPromise (from: NodeId, m: PromiseMsg, now: number): void {
     const proposer = this.#proposer
@@ -281,7 +291,10 @@ export class Candidacy {
     // Epoch 1: wait up to electionDelayMs past a quorum for every node heard of, so that the first
     // configuration names them all and the cluster tolerates a failure from its first epoch on.
     const founding = epoch === 1 && this.#context.configuration() === null
+    // Short: holding the Accept longer gives a rival time to overtake the ballot. A promise that
+    // comes later still makes a founder (isFounding).
     this.#gatherUntil = founding ? now + this.#config.electionDelayMs : null
+    if (founding) this.#foundingBallot = ballot
     this.#context.out.broadcast(proposer.prepare(ballot, this.#context.electorate(), founding ? this.#context.founding() : 0))
     this.#ballotDeadline = now + this.#config.roundTimeoutMs
   }

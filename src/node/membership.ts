@@ -65,6 +65,9 @@ export class Membership {
 
   get seen (): ReadonlyMap<NodeId, Seen> { return this.#seen }
 
+  /** A node that promised this leader's epoch-1 ballot after epoch 1 was decided. */
+  addFounder (id: NodeId): void { this.#founders.add(id) }
+
   /** This node begins to lead at `now`: silences count from here; `founders` may be promoted at once. */
   lead (now: number, founders: ReadonlySet<NodeId> = new Set()): void {
     this.#since = now

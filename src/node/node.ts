@@ -343,7 +343,9 @@ export class Node {
     switch (m.type) {
       case 'prepare': return this.#onPrepare(from, m, now)
       case 'accept': return this.#onAccept(from, m, now)
-      case 'promise': return this.#candidacy.onPromise(from, m, now)
+      case 'promise':
+        if (this.#leadership !== null && this.#candidacy.isFounding(m)) this.#membership.addFounder(from)
+        return this.#candidacy.onPromise(from, m, now)
       case 'accepted': return this.#onAccepted(from, m, now)
       case 'nack': return this.#onNack(from, m, now)
       case 'chosen':
