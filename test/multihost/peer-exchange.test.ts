@@ -39,6 +39,9 @@ describe.skipIf(!CAN)('peer exchange on a virtual LAN', () => {
     await b!.next(e => e.ev === 'peer:join' && e.peerId === c!.id, 30 * LEASE)
     await c!.next(e => e.ev === 'peer:join' && e.peerId === b!.id, 30 * LEASE)
     const first = await agreement(procs, 30 * LEASE)
+    // All three are voters before the hub goes (right after founding, under load, the third one may
+    // still be joining: a window this test is not about).
+    await first.next(e => e.ev === 'configuration' && (e.voters as string[]).length === 3, 30 * LEASE)
 
     const killedAt = Date.now()
     hub.signal('SIGKILL')
