@@ -62,23 +62,29 @@ const REASON_TO_PB: Record<NackReason, Frame.NackReason> = {
 }
 const PB_TO_REASON = new Map<string, NackReason>(Object.entries(REASON_TO_PB).map(([k, v]) => [String(v), k as NackReason]))
 
-const ballotOut = (b: Ballot): PbBallot => ({ round: BigInt(b.round), nodeId: b.nodeId })
+/** A count for the wire: protons-runtime would garble one above LIMITS.maxCount (see there), so it is refused. */
+function count (field: string, n: number): bigint {
+  if (!Number.isSafeInteger(n) || n < 0 || n > LIMITS.maxCount) throw new CodecError(`${field} ${n} cannot be sent: counts go from 0 to ${LIMITS.maxCount}`)
+  return BigInt(n)
+}
+
+const ballotOut = (b: Ballot): PbBallot => ({ round: count('ballot.round', b.round), nodeId: b.nodeId })
 const configOut = (c: Configuration): PbConfiguration => ({
-  version: BigInt(c.version),
+  version: count('config.version', c.version),
   clusterId: c.clusterId,
-  voters: c.voters.map(m => ({ id: m.id, since: BigInt(m.since) })),
+  voters: c.voters.map(m => ({ id: m.id, since: count('config.voters[].since', m.since) })),
   target: c.target,
   leaseMs: c.leaseMs,
   heartbeatMs: c.heartbeatMs,
   maxDriftRatio: c.maxDriftRatio
 })
-const recordOut = (r: LeaderRecord): PbRecord => ({ epoch: BigInt(r.epoch), leaderId: r.leaderId, metadata: new Map(Object.entries(r.metadata)), config: configOut(r.config) })
+const recordOut = (r: LeaderRecord): PbRecord => ({ epoch: count('value.epoch', r.epoch), leaderId: r.leaderId, metadata: new Map(Object.entries(r.metadata)), config: configOut(r.config) })
 
 /** Encodes a message as a protobuf frame (without the length prefix). */
 export function encodeMessage (m: Message): Uint8Array {
   const f: Frame = {
     type: TYPE_TO_PB[m.type],
-    epoch: BigInt(m.epoch),
+    epoch: count('epoch', m.epoch),
     chosenEpoch: 0n,
     reason: Frame.NackReason.PROMISED,
     seq: 0n,
@@ -102,16 +108,16 @@ export function encodeMessage (m: Message): Uint8Array {
     case 'nack':
       f.ballot = ballotOut(m.ballot)
       if (m.promised !== null) f.promised = ballotOut(m.promised)
-      f.chosenEpoch = BigInt(m.chosenEpoch)
+      f.chosenEpoch = count('chosenEpoch', m.chosenEpoch)
       f.reason = REASON_TO_PB[m.reason]
       break
     case 'chosen': f.value = recordOut(m.value); break
     case 'heartbeat':
-      f.seq = BigInt(m.seq)
+      f.seq = count('seq', m.seq)
       f.value = recordOut(m.value)
       if (m.ackFrom !== 'all') { f.ackListed = true; f.ackFrom = [...m.ackFrom] }
       break
-    case 'heartbeatAck': f.seq = BigInt(m.seq); break
+    case 'heartbeatAck': f.seq = count('seq', m.seq); break
     case 'resign': f.successor = m.successor ?? ''; break
     case 'statusRequest': break
     case 'statusReply': if (m.value !== null) f.value = recordOut(m.value); break

@@ -200,7 +200,14 @@ export class Libp2pTransport implements Transport {
   }
 
   #frame (msg: Message): Uint8ArrayList | null {
-    const bytes = encodeMessage(msg)
+    let bytes: Uint8Array
+    try {
+      bytes = encodeMessage(msg)
+    } catch (err) {
+      // A count beyond what the wire carries (LIMITS.maxCount): never sent garbled.
+      this.#log.error('not sending a %s frame: %s', msg.type, (err as Error).message)
+      return null
+    }
     if (bytes.length > this.#maxFrame) {
       // Configuration limits keep frames far below this; never send what peers would reset on.
       this.#log.error('not sending a %s frame of %d bytes: above maxFrameBytes %d', msg.type, bytes.length, this.#maxFrame)
