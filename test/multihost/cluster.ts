@@ -9,11 +9,11 @@ const NODE_PROC = fileURLToPath(new URL('./node-proc.ts', import.meta.url))
 export interface ProcEvent { readonly ev: string, readonly t: number, readonly [k: string]: unknown }
 
 /**
- * How long, between `from` and `to` (wall-clock ms), no live process held the
- * lease by its own report: the leaderless time of a change. A process counts
- * as leading from its view with isLeader true until its next view, or its exit.
+ * When each process held the lease by its own report, as +1/−1 edges sorted in
+ * time (an end before a start at one instant): from its view with isLeader
+ * true until its next view, a 'stopped', or its exit.
  */
-export function leaderlessMs (procs: readonly NodeProc[], from: number, to: number): number {
+export function leaseEdges (procs: readonly NodeProc[]): Array<{ t: number, d: number }> {
   const edges: Array<{ t: number, d: number }> = []
   for (const p of procs) {
     let leadingSince: number | null = null
@@ -23,13 +23,17 @@ export function leaderlessMs (procs: readonly NodeProc[], from: number, to: numb
       if (leading && leadingSince === null) leadingSince = e.t
       if (!leading && leadingSince !== null) { edges.push({ t: leadingSince, d: 1 }, { t: e.t, d: -1 }); leadingSince = null }
     }
-    if (leadingSince !== null) edges.push({ t: leadingSince, d: 1 }, { t: p.exited ? p.exitedAt : Infinity, d: -1 })
+    if (leadingSince !== null) edges.push({ t: leadingSince, d: 1 }, { t: p.exitedAt, d: -1 })
   }
-  edges.sort((a, b) => a.t - b.t || a.d - b.d)
+  return edges.sort((a, b) => a.t - b.t || a.d - b.d)
+}
+
+/** How long, between `from` and `to` (wall-clock ms), no live process held the lease: the leaderless time of a change. */
+export function leaderlessMs (procs: readonly NodeProc[], from: number, to: number): number {
   let leaders = 0
   let last = from
   let none = 0
-  for (const { t, d } of edges) {
+  for (const { t, d } of leaseEdges(procs)) {
     const at = Math.min(Math.max(t, from), to)
     if (leaders === 0) none += at - last
     last = at

@@ -11,27 +11,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { canCreateNamespaces, VirtualLan } from './netns.js'
-import { agreement, leaderlessMs, startNode, type NodeProc, type ProcEvent } from './cluster.js'
+import { agreement, leaderlessMs, leaseEdges, startNode, type NodeProc, type ProcEvent } from './cluster.js'
 
 const LEASE = 1000
 const CAN = canCreateNamespaces()
 
 /** The most processes that held the lease at one instant, by their own reports. */
 function mostLeadersAtOnce (procs: readonly NodeProc[]): number {
-  const edges: Array<{ t: number, d: number }> = []
-  for (const p of procs) {
-    let since: number | null = null
-    for (const e of p.events) {
-      if (e.ev !== 'view') continue
-      if (e.isLeader === true && since === null) since = e.t
-      if (e.isLeader !== true && since !== null) { edges.push({ t: since, d: 1 }, { t: e.t, d: -1 }); since = null }
-    }
-    if (since !== null) edges.push({ t: since, d: 1 }, { t: p.exitedAt, d: -1 })
-  }
-  edges.sort((a, b) => a.t - b.t || a.d - b.d)
   let now = 0
   let most = 0
-  for (const { d } of edges) { now += d; most = Math.max(most, now) }
+  for (const { d } of leaseEdges(procs)) { now += d; most = Math.max(most, now) }
   return most
 }
 
