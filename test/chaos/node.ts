@@ -14,8 +14,9 @@
  * QUORUM_CHAOS_BROKEN=<variant> plants a bug, to show that a checker bites:
  * - sticky-leader: reports itself leader from `elected` until `demoted`,
  *   ignoring the lease (as an application caching `isLeader` would);
- * - deaf (node n1 only): ignores every heartbeat and Chosen, though its connections stay up
- *   (the deaf link), and every promise and accepted, so that it never leads;
+ * - deaf (node n1 only): ignores every heartbeat, Chosen and status reply (the catch-up
+ *   a nack would start, seen under load), though its connections stay up (the deaf link),
+ *   and every promise and accepted, so that it never leads;
  * - send-throws: the transport throws on one send or broadcast in ten (the start-up errors of old).
  */
 import { parseArgs } from 'node:util'
@@ -51,7 +52,7 @@ const broken = process.env.QUORUM_CHAOS_BROKEN ?? ''
 
 if (broken === 'deaf' && values.name === 'n1') {
   const step = Node.prototype.step
-  const unheard = new Set(['heartbeat', 'promise', 'accepted', 'chosen'])
+  const unheard = new Set(['heartbeat', 'promise', 'accepted', 'chosen', 'statusReply'])
   Node.prototype.step = function (this: Node, from, msg) { if (!unheard.has(msg.type)) step.call(this, from, msg) }
 }
 if (broken === 'send-throws') {
