@@ -36,7 +36,7 @@ export interface NodeConfig {
    * @default false
    */
   readonly join?: boolean
-  /** How often this node tells the leader it is there, in ms. @default leaseMs */
+  /** How often this node tells the leader it is there (an observer: its relay), in ms. @default leaseMs */
   readonly presenceMs?: number
   /** The leader removes a voter it has not heard from (able to vote) for this long, in ms. @default 5 × leaseMs */
   readonly memberTimeoutMs?: number

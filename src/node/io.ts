@@ -70,6 +70,8 @@ export interface Outbound {
   readonly first?: NodeId
   /** For a broadcast: send to at most this many peers (the node asks the rest later if need be). */
   readonly fanout?: number
+  /** For a broadcast: only to these peers (the leader's heartbeats, a relay's forwards: rule 13). */
+  readonly only?: readonly NodeId[]
 }
 
 /**
@@ -136,6 +138,13 @@ export class Outbox {
   broadcast (msg: Message, first?: NodeId, fanout?: number): void {
     this.loopback.push(msg)
     this.#messages.push({ to: null, msg, ...(first === undefined ? {} : { first }), ...(fanout === undefined ? {} : { fanout }) })
+  }
+
+  /** Sends `msg` to `to` (one frame encoded once) and, when `to` names this node, to itself. */
+  multicast (msg: Message, to: readonly NodeId[]): void {
+    if (to.includes(this.#selfId)) this.loopback.push(msg)
+    const others = to.filter(id => id !== this.#selfId)
+    if (others.length > 0) this.#messages.push({ to: null, msg, only: others })
   }
 
   /** Whether this batch must store anything: then `drain` needs the state. */

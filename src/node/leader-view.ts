@@ -30,6 +30,8 @@ export class LeaderView {
     this.#announcedThrough = announcedThrough
   }
 
+  /** The leader watched, given up on or not, or null. */
+  get watched (): LeaderRecord | null { return this.#record }
   /** The leader watched and not given up on, or null. */
   get live (): LeaderRecord | null { return this.#lost ? null : this.#record }
   /** When the watched leader is given up on if not heard from (∞ when none is watched). */

@@ -26,6 +26,13 @@ export interface LeadershipConfig {
   readonly leaderLeaseMs: number
   /** Whether a lease running until `leaseUntil` is live at `now` (Node.leaseHeld, which a test variant may break). */
   readonly leaseHeld: (leaseUntil: number, now: number) => boolean
+  /**
+   * Who gets the heartbeats of a leader of `record` at `now`: this node, the
+   * configuration's voters and the observers that report to the leader itself
+   * (rule 13: the others hear them from their relays). Without it, every
+   * connected node does.
+   */
+  readonly audience?: (record: LeaderRecord, now: number) => readonly NodeId[]
 }
 
 /** The lease a leader held under its previous epoch, carried into a configuration change (rule 9). */
@@ -148,7 +155,11 @@ export class Leadership {
     for (const [old, beat] of this.#beats) if (beat.sentAt + this.#config.leaderLeaseMs <= now) this.#beats.delete(old)
     this.#nextBeatAt = now + this.#config.heartbeatMs
     const ackFrom = this.#tracker.ask(seq, now, this.#elected, this.#leaseUntil, this.#beats)
-    this.#out.broadcast({ type: 'heartbeat', epoch: this.record.epoch, seq, value: this.record, ackFrom })
+    const beat = { type: 'heartbeat', epoch: this.record.epoch, seq, value: this.record, ackFrom } as const
+    // An epoch's first heartbeat goes to every connected node: observers that know no relay learn the new leader from it.
+    const audience = seq === 1 ? undefined : this.#config.audience?.(this.record, now)
+    if (audience === undefined) this.#out.broadcast(beat)
+    else this.#out.multicast(beat, audience)
   }
 
   /** A voter acknowledged beat `seq`. */

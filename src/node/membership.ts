@@ -74,8 +74,11 @@ export class Membership {
     for (const id of founders) this.#founders.add(id)
   }
 
+  /** `from` said `p` at `now` (earlier than the present for a presence a relay reports, rule 13). */
   onPresence (from: NodeId, p: Presence, now: number): void {
     const before = this.#seen.get(from)
+    // A relay's digest may carry a presence older than one heard since (from the observer itself, or another relay).
+    if (before !== undefined && now < before.lastAt) return
     // A gap of two presences breaks the run of presence an observer is promoted on, and so does a
     // presence it could not be promoted on (a forgetful voter asking to rejoin is not stable yet).
     if (!promotable(p)) this.#founders.delete(from)

@@ -22,7 +22,7 @@ import { invariant } from '../invariant.js'
 import { Acceptor } from '../paxos/acceptor.js'
 import { Learner, type LearnResult } from '../paxos/learner.js'
 import type { Epoch, LeaderRecord, NodeId } from '../paxos/proposal.js'
-import type { Accept, Accepted, Heartbeat, Message, Nack, Prepare, Presence, StatusReply } from '../paxos/message.js'
+import type { Accept, Accepted, Heartbeat, Message, Nack, Prepare, Presence, PresenceDigest, StatusReply } from '../paxos/message.js'
 import {
   assertOneChange, bootstrapElectorate, configurationEquals, electorateOf, memberOf, oneChange, SHARED_SETTINGS,
   type Configuration, type Electorate
@@ -37,6 +37,7 @@ import { LeaderView } from './leader-view.js'
 import { Leadership, type LeadershipConfig } from './leadership.js'
 import { Voter } from './voter.js'
 import { Membership, type Seen } from './membership.js'
+import { presenceOf, Relay, Upstream } from './relay.js'
 
 export type { DemotionReason, NodeDeps, NodeEvent, Outbound, PersistMode, Ready } from './io.js'
 
@@ -88,10 +89,18 @@ export class Node {
   #bootstrapAt = 0
   /** When this node next tells the leader it is there. */
   #presenceAt = 0
+  /** When a non-voter that hears no leader asks for the status again (rule 13, see #askAgain). */
+  #askAgainAt = Infinity
   /** Warnings given once each. */
   readonly #warned = new Set<string>()
   /** The configuration of the newest record learned in this incarnation. */
   #lastConfig: Configuration | null = null
+  /** Whether that configuration names this node a voter: else it hears the leader through a relay (rule 13). */
+  #inConfig = false
+  /** Rule 13, as a relay (a voter or the leader): the observers that report to this node. */
+  readonly #relay: Relay
+  /** Rule 13, as an observer: the voter this node reports to. */
+  readonly #upstream: Upstream
 
   constructor (config: NodeConfig, deps: NodeDeps) {
     this.config = resolveConfig(config)
@@ -110,8 +119,11 @@ export class Node {
       leaseMs: this.config.leaseMs,
       heartbeatMs: this.config.heartbeatMs,
       leaderLeaseMs: this.#leaderLeaseMs,
-      leaseHeld: (leaseUntil, at) => this.leaseHeld(leaseUntil, at)
+      leaseHeld: (leaseUntil, at) => this.leaseHeld(leaseUntil, at),
+      audience: (record, at) => [...new Set([this.id, ...record.config.voters.map(m => m.id), ...this.#relay.audience(at)])]
     }
+    this.#relay = new Relay(this.config.presenceMs)
+    this.#upstream = new Upstream(this.id, this.config.heartbeatMs)
     const acceptor = deps.makeAcceptor?.(state?.acceptor ?? []) ?? new Acceptor(state?.acceptor ?? [])
     this.#voter = new Voter(this.id, this.#out, acceptor, state?.grant ?? null, deps.durableStorage, this.config.leaseMs)
     this.#learner = deps.makeLearner?.(this.config.clusterSize, state?.learned ?? null) ??
@@ -204,7 +216,9 @@ export class Node {
       this.#catchUp.askAgainAt ?? Infinity,
       this.#leadership?.nextDeadline() ?? Infinity,
       this.#view.expiresAt,
-      this.#view.live !== null && this.#leadership === null ? this.#presenceAt : Infinity
+      this.#reporting ? this.#presenceAt : Infinity,
+      this.#reporting ? this.#relayDeadline() : Infinity,
+      this.#askAgainAt
     )
     return t === Infinity ? null : t
   }
@@ -226,9 +240,12 @@ export class Node {
     if (newest !== null) {
       // The configuration this node follows from the start, and a remembered leader gets one lease's time to show it is alive.
       this.#lastConfig = newest.config
+      this.#inConfig = memberOf(newest.config, this.id) !== undefined
       this.#out.event({ type: 'configuration', config: newest.config })
       this.#view.watch(newest, now)
+      this.#upstream.heard(now)
     }
+    this.#armAskAgain(now)
     this.#flushLoopback()
   }
 
@@ -251,6 +268,8 @@ export class Node {
     if (askAgainAt !== null && now >= askAgainAt) this.#askStatus(now)
     this.#candidacy.tick(now)
     if (now >= this.#presenceAt) this.#sendPresence(now)
+    if (this.#reporting) this.#tickRelay(now)
+    if (now >= this.#askAgainAt) this.#askAgain(now)
     if (this.#leadership?.elected === true) this.#manageMembers(now)
     this.#flushLoopback()
   }
@@ -362,6 +381,7 @@ export class Node {
       }
       case 'statusReply': return this.#onStatusReply(from, m, now)
       case 'presence': return this.#onPresence(from, m, now)
+      case 'presenceDigest': return this.#onPresenceDigest(m, now)
     }
   }
 
@@ -452,21 +472,53 @@ export class Node {
   }
 
   #onHeartbeat (from: NodeId, m: Heartbeat, now: number): void {
+    if (m.value.epoch !== m.epoch) return
+    if (m.value.leaderId !== from) return this.#onRelayedHeartbeat(from, m, now)
     // Only the chosen leader of an epoch heartbeats, so the record is chosen.
-    if (m.value.epoch !== m.epoch || m.value.leaderId !== from) return
     this.#onLearn(this.#learner.onChosen(m.value), now)
     const newest = this.#learner.newest
     if (newest === null) return
     // A leader given up on is alive after all: stop competing with it.
     if (m.epoch >= newest.epoch && this.#view.hear(newest, m.epoch, now) && !this.#candidacy.accepting) this.#candidacy.cancel()
     this.#voter.answerHeartbeat(from, m, now, newest, this.#mayGrant(m.value.config))
+    if (m.epoch !== newest.epoch || from === this.id) return
+    this.#upstream.heard(now)
+    // Rule 13: a voter passes the leader's heartbeat on to the observers that report to it.
+    const audience = this.#inConfig ? this.#relay.audience(now) : []
+    if (audience.length > 0) this.#out.multicast(m, audience)
+  }
+
+  /**
+   * Rule 13: a heartbeat a voter passed on. It teaches its record (chosen: the
+   * relay got it from its leader) and keeps this observer's view of that
+   * leader; it never renews a lease, and a voter, which hears the leader
+   * itself, ignores it.
+   */
+  #onRelayedHeartbeat (from: NodeId, m: Heartbeat, now: number): void {
+    if (this.#inConfig || memberOf(m.value.config, from) === undefined) return
+    this.#onLearn(this.#learner.onChosen(m.value), now)
+    const newest = this.#learner.newest
+    if (newest === null || m.epoch !== newest.epoch) return
+    this.#view.hear(newest, m.epoch, now)
+    this.#upstream.heard(now)
   }
 
   /** A node tells the leader it is there (rule 10). */
   #onPresence (from: NodeId, m: Presence, now: number): void {
     if (m.observer) this.#observers.add(from)
     else this.#observers.delete(from)
-    this.#membership.onPresence(from, m, now)
+    const config = this.#learner.newest?.config ?? null
+    // Rule 13: an observer reports to a relay (a voter, the leader last); voters to the leader.
+    const observer = config !== null && memberOf(config, from) === undefined
+    if (observer && this.#inConfig) this.#relay.subscribe(from, m, now)
+    else this.#relay.drop(from)
+    if (this.#leadership !== null) this.#membership.onPresence(from, m, now)
+  }
+
+  /** Rule 13: a relay's report of its observers; the leader takes each as that observer's presence, as old as the relay says. */
+  #onPresenceDigest (m: PresenceDigest, now: number): void {
+    if (this.#leadership === null) return
+    for (const r of m.reports) if (r.id !== this.id) this.#membership.onPresence(r.id, presenceOf(r), now - r.ageMs)
   }
 
   #onResign (from: NodeId, epoch: Epoch, successor: NodeId | null, now: number): void {
@@ -499,6 +551,7 @@ export class Node {
     // announced, so that a node never learns epochs out of order.
     this.#out.store(mine && this.#out.mayStoreLazily ? 'lazy' : 'sync')
     this.#onConfiguration(record)
+    this.#armAskAgain(now)
     this.#view.announce(record)
     this.#candidacy.onDecided(record.epoch)
     const leadership = this.#leadership
@@ -515,8 +568,11 @@ export class Node {
     }
     if (mine && record.epoch > this.#retiredThrough && this.#leadership === null && this.#mayLead(record)) this.#becomeLeader(record, now)
     else if (this.#role === 'candidate') this.#becomeFollower()
-    // Someone else leads now: tell it this node is there.
-    if (!mine) this.#presenceAt = Math.min(this.#presenceAt, now)
+    // Someone else leads now: tell it this node is there (an observer, through its relay, from now).
+    if (!mine) {
+      this.#presenceAt = Math.min(this.#presenceAt, now)
+      this.#upstream.heard(now)
+    }
   }
 
   /**
@@ -537,6 +593,7 @@ export class Node {
   #onConfiguration (record: LeaderRecord): void {
     const previous = this.#lastConfig
     this.#lastConfig = record.config
+    this.#inConfig = memberOf(record.config, this.id) !== undefined
     if (previous !== null && configurationEquals(previous, record.config)) return
     this.#checkSettings(record.config)
     this.#out.event({ type: 'configuration', config: record.config })
@@ -633,14 +690,25 @@ export class Node {
     return this.#mayVoteIn(record.config)
   }
 
+  /**
+   * Whether this node reports its presence: a follower of a live leader, or an
+   * observer that knows one (rule 13: it keeps reporting to a relay after
+   * losing the leader, so that it hears the next one through it).
+   */
+  get #reporting (): boolean {
+    return this.#leadership === null && (this.#view.live !== null || (!this.#inConfig && this.#view.watched !== null))
+  }
+
   /** Tells the leader this node is there, every presenceMs and whenever asked (rule 10). */
   #sendPresence (now: number): void {
     this.#presenceAt = now + this.config.presenceMs
-    const leader = this.#view.live
+    const leader = this.#inConfig ? this.#view.live : this.#view.watched
     if (leader === null || leader.leaderId === this.id) return
     const config = this.#learner.newest?.config ?? null
     const member = config === null ? undefined : memberOf(config, this.id)
-    this.#out.send(leader.leaderId, {
+    // Rule 13: a voter tells the leader; an observer tells its relay, which tells the leader.
+    const to = member !== undefined || config === null ? leader.leaderId : this.#upstream.choose(config.voters.map(m => m.id), leader.leaderId)
+    this.#out.send(to, {
       type: 'presence',
       epoch: this.#learner.newestEpoch,
       observer: this.config.role === 'observer' || this.#mismatch !== null,
@@ -655,6 +723,25 @@ export class Node {
     if (this.config.role === 'observer' || this.#mismatch !== null || this.#leaving || this.#voter.quarantined(now)) return false
     const member = config === null ? undefined : memberOf(config, this.id)
     return member === undefined || this.#mayVoteIn(config)
+  }
+
+  /** Rule 13, while following: an observer's relay deadline, or a voter's next digest. */
+  #relayDeadline (): number { return this.#inConfig ? this.#relay.digestAt : this.#upstream.missedAt }
+
+  /**
+   * Rule 13, while following: a voter sends the leader its observers' digest
+   * when due; an observer that heard no heartbeat for a while reports to its
+   * next relay at once.
+   */
+  #tickRelay (now: number): void {
+    const leader = this.#view.watched!
+    if (this.#inConfig) {
+      if (now < this.#relay.digestAt) return
+      for (const d of this.#relay.digests(this.#learner.newestEpoch, now)) this.#out.send(leader.leaderId, d)
+    } else if (now >= this.#upstream.missedAt) {
+      this.#upstream.moveOn(now)
+      this.#sendPresence(now)
+    }
   }
 
   /** The leader keeps the configuration at its target from the nodes present, one change at a time (rules 9, 10). */
@@ -676,6 +763,27 @@ export class Node {
   #askStatus (now: number): void {
     this.#out.broadcast({ type: 'statusRequest', epoch: this.#learner.newestEpoch })
     this.#catchUp.asked(now + this.config.roundTimeoutMs)
+  }
+
+  /**
+   * Rule 13: a node the configuration does not name hears the leader only
+   * through a relay, or from an epoch's first heartbeat. One that hears no
+   * leader (it missed that heartbeat, its record names a leader long gone or
+   * voters that are, or it knows no record and founds nothing) asks everyone
+   * for the newest record every presenceMs, until it hears one.
+   */
+  #askAgain (now: number): void {
+    this.#askAgainAt = now + this.config.presenceMs
+    const deaf = this.#leadership === null && this.#view.live === null
+    if (deaf) this.#out.broadcast({ type: 'statusRequest', epoch: this.#learner.newestEpoch })
+    this.#armAskAgain(now)
+  }
+
+  /** Keeps #askAgain on a timer for a node the configuration does not name, and off for the others. */
+  #armAskAgain (now: number): void {
+    const outside = this.#learner.newest === null ? this.config.role === 'observer' || this.config.join : !this.#inConfig
+    if (!outside) this.#askAgainAt = Infinity
+    else if (this.#askAgainAt === Infinity) this.#askAgainAt = now + this.config.presenceMs
   }
 
   #onSynced (now: number): void {

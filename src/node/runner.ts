@@ -312,7 +312,7 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     const t = this.#opts.transport
     for (const out of rd.messages) {
       try {
-        if (out.to === null) t.broadcast(out.msg, out.first, out.fanout)
+        if (out.to === null) t.broadcast(out.msg, out.first, out.fanout, out.only)
         else t.send(out.to, out.msg)
       } catch (err) {
         // A lost message is tolerated by the protocol; a broken chain would stall the node.

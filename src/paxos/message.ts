@@ -101,7 +101,7 @@ export interface StatusReply {
 
 /**
  * A node tells the leader it is there (rule 10), every `presenceMs` and at
- * once when something changes: the newest epoch it knows (caught up when it is
+ * once when something changes (an observer tells its relay instead, rule 13): the newest epoch it knows (caught up when it is
  * the leader's), whether it is an observer by choice, whether it may vote now
  * (out of quarantine, settings matching, not forgetful), and whether it asks
  * to leave the configuration (stopping) or to be removed and added again
@@ -116,10 +116,35 @@ export interface Presence {
   readonly rejoin: boolean
 }
 
+/** One node's presence as a relay heard it `ageMs` before sending the digest (rule 13). */
+export interface PresenceReport {
+  readonly id: NodeId
+  readonly epoch: Epoch
+  readonly observer: boolean
+  readonly ready: boolean
+  readonly leaving: boolean
+  readonly rejoin: boolean
+  readonly ageMs: number
+}
+
+/** Most reports one digest carries; a relay with more subscribers sends several. */
+export const MAX_DIGEST_REPORTS = 256
+
+/**
+ * A voter tells the leader of the observers that report to it (rule 13), so
+ * that the leader hears from each voter, not from each observer. `epoch` is
+ * the sender's newest.
+ */
+export interface PresenceDigest {
+  readonly type: 'presenceDigest'
+  readonly epoch: Epoch
+  readonly reports: readonly PresenceReport[]
+}
+
 /** Every protocol message. */
 export type Message =
   | Prepare | PromiseMsg | Accept | Accepted | Nack | Chosen
-  | Heartbeat | HeartbeatAck | Resign | StatusRequest | StatusReply | Presence
+  | Heartbeat | HeartbeatAck | Resign | StatusRequest | StatusReply | Presence | PresenceDigest
 
 /** The `type` tag of a message. */
 export type MessageType = Message['type']
@@ -127,5 +152,5 @@ export type MessageType = Message['type']
 /** All message types. */
 export const MESSAGE_TYPES: readonly MessageType[] = [
   'prepare', 'promise', 'accept', 'accepted', 'nack', 'chosen',
-  'heartbeat', 'heartbeatAck', 'resign', 'statusRequest', 'statusReply', 'presence'
+  'heartbeat', 'heartbeatAck', 'resign', 'statusRequest', 'statusReply', 'presence', 'presenceDigest'
 ]

@@ -7,8 +7,8 @@
  * invalid frame throws a CodecError; the transport drops and counts it, and it
  * never reaches the node.
  */
-import { Frame, type Ballot as PbBallot, type Configuration as PbConfiguration, type LeaderRecord as PbRecord } from './pb/quorum.js'
-import { MAX_ACK_FROM, METADATA_LIMITS, type Message, type NackReason } from '../paxos/message.js'
+import { Frame, type PresenceReport as PbReport, type Ballot as PbBallot, type Configuration as PbConfiguration, type LeaderRecord as PbRecord } from './pb/quorum.js'
+import { MAX_ACK_FROM, MAX_DIGEST_REPORTS, METADATA_LIMITS, type Message, type NackReason, type PresenceReport } from '../paxos/message.js'
 import type { Ballot, LeaderRecord } from '../paxos/proposal.js'
 import { wellFormed, type Configuration, type Member } from '../paxos/configuration.js'
 import { CodecError } from '../errors.js'
@@ -32,6 +32,10 @@ export const LIMITS = {
   ackFrom: MAX_ACK_FROM,
   /** Most voters a configuration may list (a frame of 255 voters stays far below the 64 KiB frame limit). */
   voters: 255,
+  /** Most presence reports one digest may carry (a frame of 256 stays far below the 64 KiB frame limit). */
+  reports: MAX_DIGEST_REPORTS,
+  /** Longest age a presence report may give (a relay reports only fresh presence). */
+  maxAgeMs: 2 ** 31 - 1,
   metadataEntries: METADATA_LIMITS.entries,
   metadataKeyLength: METADATA_LIMITS.keyLength,
   metadataValueLength: METADATA_LIMITS.valueLength
@@ -49,7 +53,8 @@ const TYPE_TO_PB: Record<Message['type'], Frame.Type> = {
   resign: Frame.Type.RESIGN,
   statusRequest: Frame.Type.STATUS_REQUEST,
   statusReply: Frame.Type.STATUS_REPLY,
-  presence: Frame.Type.PRESENCE
+  presence: Frame.Type.PRESENCE,
+  presenceDigest: Frame.Type.PRESENCE_DIGEST
 }
 
 const REASON_TO_PB: Record<NackReason, Frame.NackReason> = {
@@ -80,6 +85,11 @@ const configOut = (c: Configuration): PbConfiguration => ({
 })
 const recordOut = (r: LeaderRecord): PbRecord => ({ epoch: count('value.epoch', r.epoch), leaderId: r.leaderId, metadata: new Map(Object.entries(r.metadata)), config: configOut(r.config) })
 
+const reportOut = (r: PresenceReport): PbReport => {
+  if (!(Number.isSafeInteger(r.ageMs) && r.ageMs >= 0 && r.ageMs <= LIMITS.maxAgeMs)) throw new CodecError(`reports[].ageMs ${r.ageMs} cannot be sent: ages go from 0 to ${LIMITS.maxAgeMs}`)
+  return { id: r.id, epoch: count('reports[].epoch', r.epoch), observer: r.observer, ready: r.ready, leaving: r.leaving, rejoin: r.rejoin, ageMs: r.ageMs }
+}
+
 /** Encodes a message as a protobuf frame (without the length prefix). */
 export function encodeMessage (m: Message): Uint8Array {
   const f: Frame = {
@@ -95,7 +105,8 @@ export function encodeMessage (m: Message): Uint8Array {
     observer: false,
     ready: false,
     leaving: false,
-    rejoin: false
+    rejoin: false,
+    reports: []
   }
   switch (m.type) {
     case 'prepare': f.ballot = ballotOut(m.ballot); break
@@ -122,6 +133,7 @@ export function encodeMessage (m: Message): Uint8Array {
     case 'statusRequest': break
     case 'statusReply': if (m.value !== null) f.value = recordOut(m.value); break
     case 'presence': f.observer = m.observer; f.ready = m.ready; f.leaving = m.leaving; f.rejoin = m.rejoin; break
+    case 'presenceDigest': f.reports = m.reports.map(reportOut); break
   }
   return Frame.encode(f)
 }
@@ -202,17 +214,29 @@ function recordIn (b: PbRecord | undefined, epoch: number): LeaderRecord {
   return { epoch: e, leaderId: id('value.leaderId', b.leaderId), metadata, config: configIn(b.config) }
 }
 
+function reportIn (field: string, r: PbReport): PresenceReport {
+  return {
+    id: id(`${field}.id`, r.id),
+    epoch: num(`${field}.epoch`, r.epoch, 0),
+    observer: r.observer,
+    ready: r.ready,
+    leaving: r.leaving,
+    rejoin: r.rejoin,
+    ageMs: r.ageMs
+  }
+}
+
 /** Decodes and validates one frame; throws CodecError on anything invalid. */
 export function decodeMessage (bytes: Uint8Array): Message {
   let f: Frame
   try {
-    f = Frame.decode(bytes, { limits: { value: { metadata: LIMITS.metadataEntries, config: { voters: LIMITS.voters } }, ackFrom: LIMITS.ackFrom } })
+    f = Frame.decode(bytes, { limits: { value: { metadata: LIMITS.metadataEntries, config: { voters: LIMITS.voters } }, ackFrom: LIMITS.ackFrom, reports: LIMITS.reports } })
   } catch (err) {
     throw new CodecError(`not a valid protobuf frame: ${(err as Error).message}`)
   }
   const type = f.type
   // A node that has learned no epoch yet asks for status and tells its presence with epoch 0.
-  const minEpoch = type === Frame.Type.STATUS_REQUEST || type === Frame.Type.STATUS_REPLY || type === Frame.Type.PRESENCE ? 0 : 1
+  const minEpoch = type === Frame.Type.STATUS_REQUEST || type === Frame.Type.STATUS_REPLY || type === Frame.Type.PRESENCE || type === Frame.Type.PRESENCE_DIGEST ? 0 : 1
   const epoch = num('epoch', f.epoch, minEpoch)
   switch (type) {
     case Frame.Type.PREPARE: return { type: 'prepare', epoch, ballot: ballotIn('ballot', f.ballot) }
@@ -245,6 +269,7 @@ export function decodeMessage (bytes: Uint8Array): Message {
     case Frame.Type.STATUS_REQUEST: return { type: 'statusRequest', epoch }
     case Frame.Type.STATUS_REPLY: return { type: 'statusReply', epoch, value: f.value === undefined ? null : recordIn(f.value, epoch) }
     case Frame.Type.PRESENCE: return { type: 'presence', epoch, observer: f.observer, ready: f.ready, leaving: f.leaving, rejoin: f.rejoin }
+    case Frame.Type.PRESENCE_DIGEST: return { type: 'presenceDigest', epoch, reports: f.reports.map((r, i) => reportIn(`reports[${i}]`, r)) }
     default: throw new CodecError(`unknown frame type ${String(type)}`)
   }
 }

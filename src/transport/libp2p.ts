@@ -189,14 +189,16 @@ export class Libp2pTransport implements Transport {
     if (frame !== null) this.#write(to, o, frame)
   }
 
-  broadcast (msg: Message, first?: NodeId, fanout = Infinity): void {
+  broadcast (msg: Message, first?: NodeId, fanout = Infinity, only?: readonly NodeId[]): void {
     if (this.#handlers === null || this.#out.size === 0) return
     const frame = this.#frame(msg)
     if (frame === null) return
-    const head = first === undefined ? undefined : this.#out.get(first)
+    const head = first === undefined || (only !== undefined && !only.includes(first)) ? undefined : this.#out.get(first)
     let sent = 0
     if (head !== undefined && sent++ < fanout) this.#write(first!, head, frame)
-    for (const [id, o] of this.#out) if (o !== head && sent++ < fanout) this.#write(id, o, frame)
+    // With `only` (the leader's heartbeats, a relay's forwards), the work is that list's, not every peer's.
+    const targets: Iterable<[NodeId, Outbound | undefined]> = only === undefined ? this.#out : only.map(id => [id, this.#out.get(id)])
+    for (const [id, o] of targets) if (o !== undefined && o !== head && sent++ < fanout) this.#write(id, o, frame)
   }
 
   #frame (msg: Message): Uint8ArrayList | null {

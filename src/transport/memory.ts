@@ -81,9 +81,9 @@ export class MemoryTransport implements Transport {
     if (this.#handlers !== null && to !== this.localId) this.#network.deliver(this.localId, to, msg)
   }
 
-  broadcast (msg: Message, first?: NodeId, fanout = Infinity): void {
+  broadcast (msg: Message, first?: NodeId, fanout = Infinity, only?: readonly NodeId[]): void {
     if (this.#handlers === null) return
-    const members = this.#network.members()
+    const members = only === undefined ? this.#network.members() : this.#network.members().filter(id => only.includes(id))
     const head = first !== undefined && first !== this.localId && members.includes(first) ? [first] : []
     const targets = [...head, ...members.filter(id => id !== this.localId && id !== first)].slice(0, fanout)
     for (const id of targets) this.#network.deliver(this.localId, id, msg)

@@ -23,9 +23,10 @@ export interface Transport {
   /**
    * Sends to every connected peer (not to this node); to `first` before the
    * others, when it is one of them (the peer whose answer matters most). With
-   * `fanout`, to at most that many peers (`first` counts as one).
+   * `fanout`, to at most that many peers (`first` counts as one). With
+   * `only`, to those of them that `only` names.
    */
-  broadcast: (msg: Message, first?: NodeId, fanout?: number) => void
+  broadcast: (msg: Message, first?: NodeId, fanout?: number, only?: readonly NodeId[]) => void
   /** Peers currently reachable. */
   peers: () => NodeId[]
 }

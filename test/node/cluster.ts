@@ -160,7 +160,7 @@ export class Cluster {
     if (rd.persist !== null) this.stored.set(id, rd.persist)
     for (const e of rd.events) this.events.push({ node: id, e })
     for (const out of rd.messages) {
-      const others = this.#members.filter(x => x !== id && x !== out.first)
+      const others = this.#members.filter(x => x !== id && x !== out.first && (out.only === undefined || out.only.includes(x)))
       const targets = (out.to !== null ? [out.to] : out.first !== undefined && out.first !== id ? [out.first, ...others] : others).slice(0, out.fanout ?? Infinity)
       for (const to of targets) {
         const s = { from: id, to, msg: out.msg }

@@ -27,7 +27,8 @@ function inconsistent (m: Message, from: string): Message | null {
   switch (m.type) {
     case 'prepare': return { ...m, ballot: { ...m.ballot, nodeId: m.ballot.nodeId === from ? `${from}x` : m.ballot.nodeId } }
     case 'accept': return { ...m, value: { ...m.value, epoch: m.epoch + 1 } }
-    case 'heartbeat': return { ...m, value: { ...m.value, leaderId: m.value.leaderId === from ? `${from}x` : m.value.leaderId } }
+    // Not from its leader, nor passed on by a voter of its configuration (rule 13).
+    case 'heartbeat': return { ...m, value: { ...m.value, leaderId: `${from}x`, config: { ...m.value.config, voters: m.value.config.voters.filter(v => v.id !== from) } } }
     case 'chosen': return { ...m, value: { ...m.value, epoch: m.epoch + 1 } }
     default: return null
   }

@@ -54,7 +54,7 @@
 import { Node, type NodeEvent, type Outbound } from '../../src/node/node.js'
 import { resolveConfig, type NodeConfig } from '../../src/node/config.js'
 import type { Configuration } from '../../src/paxos/configuration.js'
-import type { Message } from '../../src/paxos/message.js'
+import type { Message, PresenceReport } from '../../src/paxos/message.js'
 import type { Ballot, LeaderRecord, NodeId } from '../../src/paxos/proposal.js'
 import type { PersistentState } from '../../src/storage/storage.js'
 import { testConfig } from '../support/records.js'
@@ -143,6 +143,13 @@ export function fmtMessage (m: Message): string {
     case 'presence': {
       const flags = (['observer', 'ready', 'leaving', 'rejoin'] as const).filter(f => m[f])
       return `presence e${m.epoch}${flags.length === 0 ? '' : ` ${flags.join(' ')}`}`
+    }
+    case 'presenceDigest': {
+      const report = (r: PresenceReport): string => {
+        const flags = (['observer', 'ready', 'leaving', 'rejoin'] as const).filter(f => r[f])
+        return `${r.id}:e${r.epoch}${flags.map(f => `,${f}`).join('')}${r.ageMs === 0 ? '' : `,${r.ageMs}ms`}`
+      }
+      return `presenceDigest e${m.epoch} [${m.reports.map(report).join(' ')}]`
     }
   }
 }
@@ -490,10 +497,12 @@ export class InteractionEnv {
 
   /** Expands an outbound message to its recipients, as the transports do (first, then the others; at most fanout). */
   #route (from: NodeId, out: Outbound): void {
-    const others = [...this.#members.keys()].filter(x => x !== from && x !== out.first)
+    const others = [...this.#members.keys()].filter(x => x !== from && x !== out.first && (out.only === undefined || out.only.includes(x)))
     const targets = (out.to !== null ? [out.to] : out.first !== undefined && out.first !== from ? [out.first, ...others] : others)
       .slice(0, out.fanout ?? Infinity)
-    const extras = [out.first === undefined ? '' : ` first=${out.first}`, out.fanout === undefined ? '' : ` fanout=${out.fanout}`].join('')
+    // `only` is shown when it leaves out a node the transcript has: heartbeats to all voters read as before.
+    const left = out.only === undefined ? [] : [...this.#members.keys()].filter(x => x !== from && !out.only!.includes(x))
+    const extras = [out.first === undefined ? '' : ` first=${out.first}`, out.fanout === undefined ? '' : ` fanout=${out.fanout}`, left.length === 0 ? '' : ` only=${out.only!.join(',')}`].join('')
     this.#print(`${from}->${out.to ?? '*'} ${fmtMessage(out.msg)}${out.to === null ? extras : ''}`)
     for (const to of targets) {
       this.#inFlight.push({ from, to, msg: out.msg })

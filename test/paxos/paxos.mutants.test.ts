@@ -51,7 +51,7 @@ describe('ballots and records', () => {
   })
 
   it('lists every message type once', () => {
-    expect([...MESSAGE_TYPES].sort()).toEqual(['accept', 'accepted', 'chosen', 'heartbeat', 'heartbeatAck', 'nack', 'prepare', 'presence', 'promise', 'resign', 'statusReply', 'statusRequest'])
+    expect([...MESSAGE_TYPES].sort()).toEqual(['accept', 'accepted', 'chosen', 'heartbeat', 'heartbeatAck', 'nack', 'prepare', 'presence', 'presenceDigest', 'promise', 'resign', 'statusReply', 'statusRequest'])
   })
 })
 

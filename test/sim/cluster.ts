@@ -87,9 +87,9 @@ class SimTransport implements Transport {
   readonly localId: NodeId
   handlers: TransportHandlers | null = null
   readonly #peers: NodeId[]
-  readonly #out: (to: NodeId | null, msg: Message, first?: NodeId, fanout?: number) => void
+  readonly #out: (to: NodeId | null, msg: Message, first?: NodeId, fanout?: number, only?: readonly NodeId[]) => void
 
-  constructor (localId: NodeId, peers: NodeId[], out: (to: NodeId | null, msg: Message, first?: NodeId, fanout?: number) => void) {
+  constructor (localId: NodeId, peers: NodeId[], out: (to: NodeId | null, msg: Message, first?: NodeId, fanout?: number, only?: readonly NodeId[]) => void) {
     this.localId = localId
     this.#peers = peers
     this.#out = out
@@ -98,7 +98,7 @@ class SimTransport implements Transport {
   async start (handlers: TransportHandlers): Promise<void> { this.handlers = handlers }
   async stop (): Promise<void> { this.handlers = null }
   send (to: NodeId, msg: Message): void { if (this.handlers !== null) this.#out(to, msg) }
-  broadcast (msg: Message, first?: NodeId, fanout?: number): void { if (this.handlers !== null) this.#out(null, msg, first, fanout) }
+  broadcast (msg: Message, first?: NodeId, fanout?: number, only?: readonly NodeId[]): void { if (this.handlers !== null) this.#out(null, msg, first, fanout, only) }
   peers (): NodeId[] { return [...this.#peers] }
 }
 
@@ -314,7 +314,7 @@ export class Cluster implements ClusterView {
       clearTimeout: token => { (token as Token).cancelled = true }
     }
     const peers = this.replicas.filter(p => p !== r).map(p => p.id)
-    r.transport = new SimTransport(r.id, peers, (to, msg, first, fanout) => { this.#send(r, to, msg, first, fanout) })
+    r.transport = new SimTransport(r.id, peers, (to, msg, first, fanout, only) => { this.#send(r, to, msg, first, fanout, only) })
     const runner = new NodeRunner({
       config,
       storage: r.storage,
@@ -398,7 +398,7 @@ export class Cluster implements ClusterView {
         r.disk.put(rd.persist)
       }
     }
-    for (const out of rd.messages) this.#send(r, out.to, out.msg, out.first, out.fanout)
+    for (const out of rd.messages) this.#send(r, out.to, out.msg, out.first, out.fanout, out.only)
     for (const e of rd.events) this.#onNodeEvent(r, e)
     this.#scheduleWake(r)
   }
@@ -456,9 +456,9 @@ export class Cluster implements ClusterView {
 
   // ---- network ----------------------------------------------------------------
 
-  #send (r: Replica, to: NodeId | null, msg: Message, first?: NodeId, fanout?: number): void {
+  #send (r: Replica, to: NodeId | null, msg: Message, first?: NodeId, fanout?: number, only?: readonly NodeId[]): void {
     this.checker.onSend(this.#now, r, msg)
-    if (this.trace !== null && process.env.SIM_TRACE_MESSAGES !== undefined && msg.type !== 'heartbeat' && msg.type !== 'heartbeatAck' && msg.type !== 'presence') {
+    if (this.trace !== null && process.env.SIM_TRACE_MESSAGES !== undefined && msg.type !== 'heartbeat' && msg.type !== 'heartbeatAck' && msg.type !== 'presence' && msg.type !== 'presenceDigest') {
       this.#log(`send ${r.id} → ${to ?? '*'} ${msg.type} ${JSON.stringify(msg, (k, v) => k === 'config' || k === 'metadata' ? undefined : v)}`)
     }
     if (msg.type === 'accepted') this.#noteAccepted(msg)
@@ -470,7 +470,7 @@ export class Cluster implements ClusterView {
     let left = fanout ?? Infinity
     const head = first === undefined ? undefined : this.replicas.find(p => p.id === first && p !== r)
     if (head !== undefined && left-- > 0) this.#network.transmit(r.index, r.id, head.index, msg, this.#now)
-    for (const p of this.replicas) if (p !== r && p !== head && p.up && left-- > 0) this.#network.transmit(r.index, r.id, p.index, msg, this.#now)
+    for (const p of this.replicas) if (p !== r && p !== head && p.up && (only === undefined || only.includes(p.id)) && left-- > 0) this.#network.transmit(r.index, r.id, p.index, msg, this.#now)
   }
 
   #noteAccepted (msg: Extract<Message, { type: 'accepted' }>): void {

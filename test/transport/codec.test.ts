@@ -67,6 +67,19 @@ describe('wire codec', () => {
     expect(decodeMessage(Frame.encode({ type: Frame.Type.NACK, epoch: 1n, ballot: { round: 1n, nodeId: 'a' }, reason: Frame.NackReason.CONFIG }))).toMatchObject({ reason: 'config' })
   })
 
+  it('checks a presence digest: ids, the number of reports, ages it cannot carry', () => {
+    const report = { id: 'o1', epoch: 3n, observer: true, ready: false, leaving: false, rejoin: false, ageMs: 12 }
+    expect(decodeMessage(Frame.encode({ type: Frame.Type.PRESENCE_DIGEST, epoch: 0n, reports: [report] } as Frame)))
+      .toEqual({ type: 'presenceDigest', epoch: 0, reports: [{ id: 'o1', epoch: 3, observer: true, ready: false, leaving: false, rejoin: false, ageMs: 12 }] })
+    expect(bad({ type: Frame.Type.PRESENCE_DIGEST, reports: [{ ...report, id: '' }] })).toMatch(/reports\[0\]\.id is empty/)
+    expect(bad({ type: Frame.Type.PRESENCE_DIGEST, reports: [{ ...report, epoch: 2n ** 40n }] })).toMatch(/reports\[0\]\.epoch/)
+    expect(bad({ type: Frame.Type.PRESENCE_DIGEST, reports: Array.from({ length: LIMITS.reports + 1 }, () => report) })).toMatch(/reports/)
+    const digest = (ageMs: number): Message => ({ type: 'presenceDigest', epoch: 1, reports: [{ id: 'o1', epoch: 1, observer: false, ready: true, leaving: false, rejoin: false, ageMs }] })
+    expect(() => encodeMessage(digest(-1))).toThrow(CodecError)
+    expect(() => encodeMessage(digest(0.5))).toThrow(/ageMs/)
+    expect(() => encodeMessage(digest(2 ** 31))).toThrow(/ageMs/)
+  })
+
   it('refuses every record without a configuration', () => {
     const value = pbRecord({ config: undefined })
     const ballot = { round: 1n, nodeId: 'a' }

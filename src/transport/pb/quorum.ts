@@ -833,6 +833,7 @@ export interface Frame {
   ready: boolean
   leaving: boolean
   rejoin: boolean
+  reports: PresenceReport[]
 }
 
 export namespace Frame {
@@ -849,7 +850,8 @@ export namespace Frame {
     RESIGN = 'RESIGN',
     STATUS_REQUEST = 'STATUS_REQUEST',
     STATUS_REPLY = 'STATUS_REPLY',
-    PRESENCE = 'PRESENCE'
+    PRESENCE = 'PRESENCE',
+    PRESENCE_DIGEST = 'PRESENCE_DIGEST'
   }
 
   enum __TypeValues {
@@ -865,7 +867,8 @@ export namespace Frame {
     RESIGN = 9,
     STATUS_REQUEST = 10,
     STATUS_REPLY = 11,
-    PRESENCE = 12
+    PRESENCE = 12,
+    PRESENCE_DIGEST = 13
   }
 
   export namespace Type {
@@ -994,6 +997,13 @@ export namespace Frame {
           w.bool(obj.rejoin)
         }
 
+        if (obj.reports != null && obj.reports.length > 0) {
+          for (const value of obj.reports) {
+            w.uint32(146)
+            PresenceReport.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1011,7 +1021,8 @@ export namespace Frame {
           observer: false,
           ready: false,
           leaving: false,
-          rejoin: false
+          rejoin: false,
+          reports: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1100,6 +1111,16 @@ export namespace Frame {
               obj.rejoin = reader.bool()
               break
             }
+            case 18: {
+              if (opts.limits?.reports != null && obj.reports.length === opts.limits.reports) {
+                throw new MaxLengthError('Decode error - repeated field "reports" had too many elements')
+              }
+
+              obj.reports.push(PresenceReport.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.reports$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1110,7 +1131,8 @@ export namespace Frame {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          ackFrom: 0
+          ackFrom: 0,
+          reports: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1244,6 +1266,24 @@ export namespace Frame {
                 field: `${prefix}.rejoin`,
                 value: reader.bool()
               }
+              break
+            }
+            case 18: {
+              if (opts.limits?.reports != null && obj.reports === opts.limits.reports) {
+                throw new MaxLengthError('Streaming decode error - repeated field "reports" had too many elements')
+              }
+
+              for (const evt of PresenceReport.codec().stream(reader, reader.uint32(), `${prefix}.reports[]`, {
+                limits: opts.limits?.reports$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.reports
+                }
+              }
+
+              obj.reports++
+
               break
             }
             default: {
@@ -1412,6 +1452,48 @@ export namespace Frame {
     value: boolean
   }
 
+  export interface FrameReportsIdFieldEvent {
+    field: '$.reports[].id'
+    value: string
+    index: number
+  }
+
+  export interface FrameReportsEpochFieldEvent {
+    field: '$.reports[].epoch'
+    value: bigint
+    index: number
+  }
+
+  export interface FrameReportsObserverFieldEvent {
+    field: '$.reports[].observer'
+    value: boolean
+    index: number
+  }
+
+  export interface FrameReportsReadyFieldEvent {
+    field: '$.reports[].ready'
+    value: boolean
+    index: number
+  }
+
+  export interface FrameReportsLeavingFieldEvent {
+    field: '$.reports[].leaving'
+    value: boolean
+    index: number
+  }
+
+  export interface FrameReportsRejoinFieldEvent {
+    field: '$.reports[].rejoin'
+    value: boolean
+    index: number
+  }
+
+  export interface FrameReportsAgeMsFieldEvent {
+    field: '$.reports[].ageMs'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<Frame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Frame.codec())
   }
@@ -1420,7 +1502,234 @@ export namespace Frame {
     return decodeMessage(buf, Frame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FrameValueConfigVersionFieldEvent | FrameValueConfigClusterIdFieldEvent | FrameValueConfigVotersIdFieldEvent | FrameValueConfigVotersSinceFieldEvent | FrameValueConfigTargetFieldEvent | FrameValueConfigLeaseMsFieldEvent | FrameValueConfigHeartbeatMsFieldEvent | FrameValueConfigMaxDriftRatioFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent | FrameLeaseFieldEvent | FrameAckListedFieldEvent | FrameAckFromFieldEvent | FrameObserverFieldEvent | FrameReadyFieldEvent | FrameLeavingFieldEvent | FrameRejoinFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FrameValueConfigVersionFieldEvent | FrameValueConfigClusterIdFieldEvent | FrameValueConfigVotersIdFieldEvent | FrameValueConfigVotersSinceFieldEvent | FrameValueConfigTargetFieldEvent | FrameValueConfigLeaseMsFieldEvent | FrameValueConfigHeartbeatMsFieldEvent | FrameValueConfigMaxDriftRatioFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent | FrameLeaseFieldEvent | FrameAckListedFieldEvent | FrameAckFromFieldEvent | FrameObserverFieldEvent | FrameReadyFieldEvent | FrameLeavingFieldEvent | FrameRejoinFieldEvent | FrameReportsIdFieldEvent | FrameReportsEpochFieldEvent | FrameReportsObserverFieldEvent | FrameReportsReadyFieldEvent | FrameReportsLeavingFieldEvent | FrameReportsRejoinFieldEvent | FrameReportsAgeMsFieldEvent> {
     return streamMessage(buf, Frame.codec(), opts)
+  }
+}
+
+export interface PresenceReport {
+  id: string
+  epoch: bigint
+  observer: boolean
+  ready: boolean
+  leaving: boolean
+  rejoin: boolean
+  ageMs: number
+}
+
+export namespace PresenceReport {
+  let _codec: Codec<PresenceReport>
+
+  export const codec = (): Codec<PresenceReport> => {
+    if (_codec == null) {
+      _codec = message<PresenceReport>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.id != null && obj.id !== '')) {
+          w.uint32(10)
+          w.string(obj.id)
+        }
+
+        if ((obj.epoch != null && obj.epoch !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.epoch)
+        }
+
+        if ((obj.observer != null && obj.observer !== false)) {
+          w.uint32(24)
+          w.bool(obj.observer)
+        }
+
+        if ((obj.ready != null && obj.ready !== false)) {
+          w.uint32(32)
+          w.bool(obj.ready)
+        }
+
+        if ((obj.leaving != null && obj.leaving !== false)) {
+          w.uint32(40)
+          w.bool(obj.leaving)
+        }
+
+        if ((obj.rejoin != null && obj.rejoin !== false)) {
+          w.uint32(48)
+          w.bool(obj.rejoin)
+        }
+
+        if ((obj.ageMs != null && obj.ageMs !== 0)) {
+          w.uint32(56)
+          w.uint32(obj.ageMs)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          id: '',
+          epoch: 0n,
+          observer: false,
+          ready: false,
+          leaving: false,
+          rejoin: false,
+          ageMs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.id = reader.string()
+              break
+            }
+            case 2: {
+              obj.epoch = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.observer = reader.bool()
+              break
+            }
+            case 4: {
+              obj.ready = reader.bool()
+              break
+            }
+            case 5: {
+              obj.leaving = reader.bool()
+              break
+            }
+            case 6: {
+              obj.rejoin = reader.bool()
+              break
+            }
+            case 7: {
+              obj.ageMs = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.epoch`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.observer`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.ready`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.leaving`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.rejoin`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.ageMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PresenceReportIdFieldEvent {
+    field: '$.id'
+    value: string
+  }
+
+  export interface PresenceReportEpochFieldEvent {
+    field: '$.epoch'
+    value: bigint
+  }
+
+  export interface PresenceReportObserverFieldEvent {
+    field: '$.observer'
+    value: boolean
+  }
+
+  export interface PresenceReportReadyFieldEvent {
+    field: '$.ready'
+    value: boolean
+  }
+
+  export interface PresenceReportLeavingFieldEvent {
+    field: '$.leaving'
+    value: boolean
+  }
+
+  export interface PresenceReportRejoinFieldEvent {
+    field: '$.rejoin'
+    value: boolean
+  }
+
+  export interface PresenceReportAgeMsFieldEvent {
+    field: '$.ageMs'
+    value: number
+  }
+
+  export function encode (obj: Partial<PresenceReport>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PresenceReport.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PresenceReport>): PresenceReport {
+    return decodeMessage(buf, PresenceReport.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PresenceReport>): Generator<PresenceReportIdFieldEvent | PresenceReportEpochFieldEvent | PresenceReportObserverFieldEvent | PresenceReportReadyFieldEvent | PresenceReportLeavingFieldEvent | PresenceReportRejoinFieldEvent | PresenceReportAgeMsFieldEvent> {
+    return streamMessage(buf, PresenceReport.codec(), opts)
   }
 }
