@@ -128,6 +128,28 @@ describe('Membership.nextChange', () => {
     expect(ids(alone.nextChange(config, 3, EPOCH, 1000))).toEqual(['a', 'b'])
   })
 
+  it('waits for an observer to take a leaving voter\'s seat only while it is caught up and still heard from', () => {
+    const config = testConfig(['a', 'b', 'c'])
+    // An observer behind the leader's epoch is not worth waiting for: the leaving voter goes at once.
+    const behind = membership()
+    hearEvery(behind, ['b'], 0, 1000)
+    behind.onPresence('c', presence({ leaving: true, ready: false }), 1000)
+    behind.onPresence('d', presence({ epoch: EPOCH - 1 }), 1000)
+    expect(ids(behind.nextChange(config, 3, EPOCH, 1000))).toEqual(['a', 'b'])
+    // With a stabilization time longer than two presences, an observer can still be in its
+    // stabilization time after it went silent: it is waited for within two presences of its last, not after.
+    const slow = new Membership('a', { ...timing, stabilizationMs: 10 * PRESENCE }, 0)
+    hearEvery(slow, ['b'], 0, 1000)
+    hearEvery(slow, ['d'], 0, 500)
+    const leaving = (now: number): Configuration | null => {
+      slow.onPresence('c', presence({ leaving: true, ready: false }), now)
+      return slow.nextChange(config, 3, EPOCH, now)
+    }
+    expect(leaving(500 + PRESENCE)).toBeNull()
+    expect(leaving(500 + 2 * PRESENCE)).toBeNull()
+    expect(ids(leaving(500 + 2 * PRESENCE + 1))).toEqual(['a', 'b'])
+  })
+
   it('then removes a voter silent for memberTimeoutMs, counted from the start of tracking, only while majority(target) voters remain', () => {
     const config = testConfig(['a', 'b', 'c'])
     const m = membership()
@@ -190,10 +212,13 @@ describe('Membership.nextChange', () => {
     const next = m.nextChange(config, 3, EPOCH, 1000)
     expect(next?.voters).toEqual([{ id: 'a', since: 1 }, { id: 'b', since: 1 }, { id: 'e', since: 2 }])
     expect(next?.version).toBe(2)
-    const tie = membership()
-    hearEvery(tie, ['b'], 0, 1000)
-    hearEvery(tie, ['d', 'c'], 200, 1000)
-    expect(ids(tie.nextChange(config, 3, EPOCH, 1000))).toEqual(['a', 'b', 'c'])
+    // Ties by ID, whichever of them was heard first.
+    for (const order of [['d', 'c'], ['c', 'd']]) {
+      const tie = membership()
+      hearEvery(tie, ['b'], 0, 1000)
+      hearEvery(tie, order, 200, 1000)
+      expect(ids(tie.nextChange(config, 3, EPOCH, 1000)), order.join()).toEqual(['a', 'b', 'c'])
+    }
     // At the target: nobody is promoted.
     expect(m.nextChange(testConfig(['a', 'b', 'e']), 3, EPOCH, 1000)).toBeNull()
   })
@@ -235,5 +260,60 @@ describe('Membership.nextChange', () => {
       hearEvery(m, ['c'], 700 + 2 * PRESENCE + 1, 1000)
       expect(m.nextChange(config, 3, EPOCH, 1000)).toBeNull()
     })
+  })
+})
+
+describe('Membership: founders (epoch 1\'s late promisers)', () => {
+  const config = testConfig(['a', 'b'], { target: 3 })
+  /** Whether c, heard at `now` for the first time (b heard throughout), is promoted by `m` at `now`. */
+  function promotedAt (m: Membership, now: number): boolean {
+    hearEvery(m, ['b'], 0, now)
+    m.onPresence('c', presence(), now)
+    return ids(m.nextChange(config, 3, EPOCH, now))?.includes('c') ?? false
+  }
+
+  it('are promoted on their first presence, within stabilizationMs of the start of tracking only', () => {
+    const founders = new Set(['c'])
+    expect(promotedAt(new Membership('a', timing, 0, founders), 0)).toBe(true)
+    expect(promotedAt(new Membership('a', timing, 0, founders), STABLE - 1)).toBe(true)
+    expect(promotedAt(new Membership('a', timing, 0, founders), STABLE)).toBe(false)
+    // Anyone else waits stabilizationMs of presence.
+    expect(promotedAt(new Membership('a', timing, 0), 0)).toBe(false)
+  })
+
+  it('may be given when the leadership begins (lead) or later (addFounder); the window runs from lead()', () => {
+    const leading = (): Membership => {
+      const m = new Membership('a', timing, 0)
+      m.lead(600, new Set(['c']))
+      return m
+    }
+    expect(promotedAt(leading(), 700)).toBe(true)
+    expect(promotedAt(leading(), 600 + STABLE - 1)).toBe(true)
+    expect(promotedAt(leading(), 600 + STABLE)).toBe(false)
+    // A founder known before lead() stays one.
+    const before = new Membership('a', timing, 0)
+    before.addFounder('c')
+    before.lead(600)
+    expect(promotedAt(before, 700)).toBe(true)
+    const late = new Membership('a', timing, 0)
+    late.lead(600)
+    late.addFounder('c')
+    expect(promotedAt(late, 700)).toBe(true)
+  })
+
+  it('stays a founder while it can be promoted, and is one no longer after a presence it could not be promoted on', () => {
+    const stays = new Membership('a', timing, 0, new Set(['c']))
+    hearEvery(stays, ['b', 'c'], 0, 100)
+    expect(ids(stays.nextChange(config, 3, EPOCH, 100))).toEqual(['a', 'b', 'c'])
+    for (const patch of [{ ready: false }, { observer: true }, { leaving: true }, { rejoin: true }]) {
+      const m = new Membership('a', timing, 0, new Set(['c']))
+      m.onPresence('b', presence(), 0)
+      m.onPresence('c', presence(patch), 0)
+      // Promotable again: now it waits stabilizationMs like anyone.
+      hearEvery(m, ['b', 'c'], 100, 100)
+      expect(m.nextChange(config, 3, EPOCH, 100), JSON.stringify(patch)).toBeNull()
+      hearEvery(m, ['b', 'c'], 200, 100 + STABLE)
+      expect(ids(m.nextChange(config, 3, EPOCH, 100 + STABLE)), JSON.stringify(patch)).toEqual(['a', 'b', 'c'])
+    }
   })
 })
