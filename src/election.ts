@@ -86,7 +86,7 @@ export interface MemberInfo {
   readonly connected: boolean
   /** On the leader: ms since this member last told it it is there (null elsewhere, or never heard). */
   readonly lastHeardMs: number | null
-  /** The member's metadata, when known here: the leader's (other members' metadata is not exchanged). */
+  /** The member's `metadata` option: the leader's and this node's everywhere; on the leader, every member's (from its presence); `{}` when not known here. */
   readonly metadata: Readonly<Record<string, string>>
 }
 
@@ -337,7 +337,8 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
         isLeader: leader?.leaderId === id,
         connected: id === this.nodeId || this.#connected.has(id),
         lastHeardMs: heard === undefined ? null : Math.max(0, now - heard.lastAt),
-        metadata: leader !== null && leader.leaderId === id ? leader.metadata : id === this.nodeId ? this.#metadata : {}
+        // The leader's from its record, this node's own, and on the leader every member's from its presence.
+        metadata: leader !== null && leader.leaderId === id ? leader.metadata : id === this.nodeId ? this.#metadata : heard?.presence.metadata ?? {}
       }
     })
   }

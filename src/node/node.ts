@@ -714,7 +714,8 @@ export class Node {
       observer: this.config.role === 'observer' || this.#mismatch !== null,
       ready: this.#mayReady(now, config),
       leaving: this.#leaving,
-      rejoin: member !== undefined && this.#joinedAt !== null && member.since <= this.#joinedAt
+      rejoin: member !== undefined && this.#joinedAt !== null && member.since <= this.#joinedAt,
+      metadata: this.config.metadata
     })
   }
 

@@ -20,6 +20,16 @@ import type { Epoch, NodeId } from '../paxos/proposal.js'
 /** Heartbeat intervals without a heartbeat before an observer moves to its next relay. */
 export const MISSED_BEATS = 2.5
 
+/** Most bytes of ids and metadata one digest carries: frames stay below the transport's 64 KiB. */
+export const DIGEST_BYTES = 48 * 1024
+
+/** About what a report takes on the wire (UTF-16 units: at most 3 bytes each in UTF-8), flags and numbers included. */
+function reportBytes (r: PresenceReport): number {
+  let n = 32 + 3 * r.id.length
+  for (const [k, v] of Object.entries(r.metadata)) n += 8 + 3 * (k.length + v.length)
+  return n
+}
+
 /** 32-bit FNV-1a: a stable hash, the same in every process (rendezvous weights). */
 function fnv1a (s: string): number {
   let h = 0x811c9dc5
@@ -113,7 +123,7 @@ export class Relay {
   /** When the next digest is due (∞ with nothing to report). */
   get digestAt (): number { return this.#unreported.size === 0 ? Infinity : this.#digestAt }
 
-  /** The digests to send the leader now: the observers heard from since the last, MAX_DIGEST_REPORTS per message. */
+  /** The digests to send the leader now: the observers heard from since the last, at most MAX_DIGEST_REPORTS and DIGEST_BYTES per message. */
   digests (epoch: Epoch, now: number): PresenceDigest[] {
     this.#digestAt = now + this.#presenceMs / 2
     const heard = [...this.#unreported].flatMap(id => {
@@ -128,10 +138,23 @@ export class Relay {
       ready: s.presence.ready,
       leaving: s.presence.leaving,
       rejoin: s.presence.rejoin,
+      metadata: s.presence.metadata,
       ageMs: Math.max(0, Math.round(now - s.at))
     }))
     const out: PresenceDigest[] = []
-    for (let i = 0; i < reports.length; i += MAX_DIGEST_REPORTS) out.push({ type: 'presenceDigest', epoch, reports: reports.slice(i, i + MAX_DIGEST_REPORTS) })
+    let batch: PresenceReport[] = []
+    let bytes = 0
+    for (const r of reports) {
+      const size = reportBytes(r)
+      if (batch.length > 0 && (batch.length === MAX_DIGEST_REPORTS || bytes + size > DIGEST_BYTES)) {
+        out.push({ type: 'presenceDigest', epoch, reports: batch })
+        batch = []
+        bytes = 0
+      }
+      batch.push(r)
+      bytes += size
+    }
+    if (batch.length > 0) out.push({ type: 'presenceDigest', epoch, reports: batch })
     return out
   }
 
@@ -142,9 +165,16 @@ export class Relay {
 
 /** A report as the Presence its observer sent. */
 export function presenceOf (r: PresenceReport): Presence {
-  return { type: 'presence', epoch: r.epoch, observer: r.observer, ready: r.ready, leaving: r.leaving, rejoin: r.rejoin }
+  return { type: 'presence', epoch: r.epoch, observer: r.observer, ready: r.ready, leaving: r.leaving, rejoin: r.rejoin, metadata: r.metadata }
 }
 
 function samePresence (a: Presence, b: Presence): boolean {
-  return a.epoch === b.epoch && a.observer === b.observer && a.ready === b.ready && a.leaving === b.leaving && a.rejoin === b.rejoin
+  return a.epoch === b.epoch && a.observer === b.observer && a.ready === b.ready && a.leaving === b.leaving && a.rejoin === b.rejoin &&
+    sameMetadata(a.metadata, b.metadata)
+}
+
+function sameMetadata (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every(k => b[k] === a[k])
 }

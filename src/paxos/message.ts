@@ -105,7 +105,8 @@ export interface StatusReply {
  * the leader's), whether it is an observer by choice, whether it may vote now
  * (out of quarantine, settings matching, not forgetful), and whether it asks
  * to leave the configuration (stopping) or to be removed and added again
- * (`rejoin`: it forgot the state of a voter under its ID).
+ * (`rejoin`: it forgot the state of a voter under its ID); and its metadata,
+ * so that the leader's `members` shows every member's.
  */
 export interface Presence {
   readonly type: 'presence'
@@ -114,6 +115,7 @@ export interface Presence {
   readonly ready: boolean
   readonly leaving: boolean
   readonly rejoin: boolean
+  readonly metadata: Readonly<Record<string, string>>
 }
 
 /** One node's presence as a relay heard it `ageMs` before sending the digest (rule 13). */
@@ -124,10 +126,11 @@ export interface PresenceReport {
   readonly ready: boolean
   readonly leaving: boolean
   readonly rejoin: boolean
+  readonly metadata: Readonly<Record<string, string>>
   readonly ageMs: number
 }
 
-/** Most reports one digest carries; a relay with more subscribers sends several. */
+/** Most reports one digest carries; a relay with more subscribers sends several (with metadata at its limits, 16 fill a frame). */
 export const MAX_DIGEST_REPORTS = 256
 
 /**

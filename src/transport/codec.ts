@@ -87,7 +87,7 @@ const recordOut = (r: LeaderRecord): PbRecord => ({ epoch: count('value.epoch', 
 
 const reportOut = (r: PresenceReport): PbReport => {
   if (!(Number.isSafeInteger(r.ageMs) && r.ageMs >= 0 && r.ageMs <= LIMITS.maxAgeMs)) throw new CodecError(`reports[].ageMs ${r.ageMs} cannot be sent: ages go from 0 to ${LIMITS.maxAgeMs}`)
-  return { id: r.id, epoch: count('reports[].epoch', r.epoch), observer: r.observer, ready: r.ready, leaving: r.leaving, rejoin: r.rejoin, ageMs: r.ageMs }
+  return { id: r.id, epoch: count('reports[].epoch', r.epoch), observer: r.observer, ready: r.ready, leaving: r.leaving, rejoin: r.rejoin, metadata: new Map(Object.entries(r.metadata)), ageMs: r.ageMs }
 }
 
 /** Encodes a message as a protobuf frame (without the length prefix). */
@@ -106,7 +106,8 @@ export function encodeMessage (m: Message): Uint8Array {
     ready: false,
     leaving: false,
     rejoin: false,
-    reports: []
+    reports: [],
+    metadata: new Map()
   }
   switch (m.type) {
     case 'prepare': f.ballot = ballotOut(m.ballot); break
@@ -132,7 +133,10 @@ export function encodeMessage (m: Message): Uint8Array {
     case 'resign': f.successor = m.successor ?? ''; break
     case 'statusRequest': break
     case 'statusReply': if (m.value !== null) f.value = recordOut(m.value); break
-    case 'presence': f.observer = m.observer; f.ready = m.ready; f.leaving = m.leaving; f.rejoin = m.rejoin; break
+    case 'presence':
+      f.observer = m.observer; f.ready = m.ready; f.leaving = m.leaving; f.rejoin = m.rejoin
+      f.metadata = new Map(Object.entries(m.metadata))
+      break
     case 'presenceDigest': f.reports = m.reports.map(reportOut); break
   }
   return Frame.encode(f)
@@ -204,14 +208,19 @@ function recordIn (b: PbRecord | undefined, epoch: number): LeaderRecord {
   if (b === undefined) throw new CodecError('value is missing')
   const e = num('value.epoch', b.epoch, 1)
   if (e !== epoch) throw new CodecError(`value is for epoch ${e}, the frame for epoch ${epoch}`)
-  if (b.metadata.size > LIMITS.metadataEntries) throw new CodecError(`value.metadata has more than ${LIMITS.metadataEntries} entries`)
+  return { epoch: e, leaderId: id('value.leaderId', b.leaderId), metadata: metadataIn('value.metadata', b.metadata), config: configIn(b.config) }
+}
+
+/** A leader's or member's metadata, within METADATA_LIMITS. */
+function metadataIn (field: string, m: Map<string, string>): Record<string, string> {
+  if (m.size > LIMITS.metadataEntries) throw new CodecError(`${field} has more than ${LIMITS.metadataEntries} entries`)
   const metadata: Record<string, string> = {}
-  for (const [k, v] of b.metadata) {
-    if (k.length > LIMITS.metadataKeyLength || v.length > LIMITS.metadataValueLength) throw new CodecError(`value.metadata entry "${k.slice(0, 20)}" is too long`)
-    if (k === '__proto__') throw new CodecError('value.metadata has a forbidden key')
+  for (const [k, v] of m) {
+    if (k.length > LIMITS.metadataKeyLength || v.length > LIMITS.metadataValueLength) throw new CodecError(`${field} entry "${k.slice(0, 20)}" is too long`)
+    if (k === '__proto__') throw new CodecError(`${field} has a forbidden key`)
     metadata[k] = v
   }
-  return { epoch: e, leaderId: id('value.leaderId', b.leaderId), metadata, config: configIn(b.config) }
+  return metadata
 }
 
 function reportIn (field: string, r: PbReport): PresenceReport {
@@ -222,6 +231,7 @@ function reportIn (field: string, r: PbReport): PresenceReport {
     ready: r.ready,
     leaving: r.leaving,
     rejoin: r.rejoin,
+    metadata: metadataIn(`${field}.metadata`, r.metadata),
     ageMs: r.ageMs
   }
 }
@@ -230,7 +240,15 @@ function reportIn (field: string, r: PbReport): PresenceReport {
 export function decodeMessage (bytes: Uint8Array): Message {
   let f: Frame
   try {
-    f = Frame.decode(bytes, { limits: { value: { metadata: LIMITS.metadataEntries, config: { voters: LIMITS.voters } }, ackFrom: LIMITS.ackFrom, reports: LIMITS.reports } })
+    f = Frame.decode(bytes, {
+      limits: {
+        value: { metadata: LIMITS.metadataEntries, config: { voters: LIMITS.voters } },
+        ackFrom: LIMITS.ackFrom,
+        reports: LIMITS.reports,
+        reports$: { metadata: LIMITS.metadataEntries },
+        metadata: LIMITS.metadataEntries
+      }
+    })
   } catch (err) {
     throw new CodecError(`not a valid protobuf frame: ${(err as Error).message}`)
   }
@@ -268,7 +286,7 @@ export function decodeMessage (bytes: Uint8Array): Message {
     case Frame.Type.RESIGN: return { type: 'resign', epoch, successor: f.successor === '' ? null : id('successor', f.successor) }
     case Frame.Type.STATUS_REQUEST: return { type: 'statusRequest', epoch }
     case Frame.Type.STATUS_REPLY: return { type: 'statusReply', epoch, value: f.value === undefined ? null : recordIn(f.value, epoch) }
-    case Frame.Type.PRESENCE: return { type: 'presence', epoch, observer: f.observer, ready: f.ready, leaving: f.leaving, rejoin: f.rejoin }
+    case Frame.Type.PRESENCE: return { type: 'presence', epoch, observer: f.observer, ready: f.ready, leaving: f.leaving, rejoin: f.rejoin, metadata: metadataIn('metadata', f.metadata) }
     case Frame.Type.PRESENCE_DIGEST: return { type: 'presenceDigest', epoch, reports: f.reports.map((r, i) => reportIn(`reports[${i}]`, r)) }
     default: throw new CodecError(`unknown frame type ${String(type)}`)
   }

@@ -14,7 +14,7 @@ import { Cluster } from './cluster.js'
 const LEASE = 2000
 const HEARTBEAT = LEASE / 4
 const presence = (epoch: number, flags: Partial<Presence> = {}): Presence =>
-  ({ type: 'presence', epoch, observer: false, ready: true, leaving: false, rejoin: false, ...flags })
+  ({ type: 'presence', epoch, observer: false, ready: true, leaving: false, rejoin: false, metadata: {}, ...flags })
 
 describe('relayOrder', () => {
   it('puts every voter but the observer and the leader first, the leader last, the same way in every process', () => {
@@ -63,7 +63,7 @@ describe('Relay', () => {
     expect(r.digestAt).toBe(Infinity)
     r.subscribe('o1', presence(1), 100)
     expect(r.digestAt).toBe(100)
-    expect(r.digests(1, 100)).toEqual([{ type: 'presenceDigest', epoch: 1, reports: [{ id: 'o1', epoch: 1, observer: false, ready: true, leaving: false, rejoin: false, ageMs: 0 }] }])
+    expect(r.digests(1, 100)).toEqual([{ type: 'presenceDigest', epoch: 1, reports: [{ id: 'o1', epoch: 1, observer: false, ready: true, leaving: false, rejoin: false, metadata: {}, ageMs: 0 }] }])
     // Nothing heard since: nothing to send.
     expect(r.digestAt).toBe(Infinity)
     r.subscribe('o1', presence(1), 200)
@@ -97,7 +97,7 @@ function withObservers (n: number): { c: Cluster, leader: NodeId, observers: Nod
   const c = new Cluster(['a', 'b', 'c'], { leaseMs: LEASE })
   for (const id of c.ids) c.add(id)
   const observers = Array.from({ length: n }, (_, i) => `o${i}`)
-  for (const id of observers) c.add(id, { role: 'observer' })
+  for (const id of observers) c.add(id, { role: 'observer', metadata: { url: `http://${id}:8080` } })
   for (const node of c.nodes.values()) node.start()
   c.pump()
   const leader = c.settle()
@@ -116,8 +116,8 @@ describe('observers at the node', () => {
     const toLeader = c.log.slice(mark).filter(s => s.to === leader)
     expect(toLeader.filter(s => observers.includes(s.from))).toEqual([])
     expect(toLeader.some(s => s.msg.type === 'presenceDigest')).toBe(true)
-    // It still knows every observer is there, from the digests.
-    for (const o of observers) expect(c.node(leader).presence.get(o)?.presence).toMatchObject({ observer: true })
+    // It still knows every observer is there, and its metadata, from the digests.
+    for (const o of observers) expect(c.node(leader).presence.get(o)?.presence).toMatchObject({ observer: true, metadata: { url: `http://${o}:8080` } })
     // Every observer knows the leader and never lost it.
     for (const o of observers) expect(c.node(o).leader?.leaderId).toBe(leader)
     expect(c.events.filter(x => x.e.type === 'leaderLost')).toEqual([])

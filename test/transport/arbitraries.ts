@@ -35,11 +35,11 @@ export const messageArb: fc.Arbitrary<Message> = epoch.chain(e => fc.oneof(
   fc.record({ type: fc.constant('resign' as const), epoch: fc.constant(e), successor: fc.option(nodeId, { nil: null }) }),
   fc.record({ type: fc.constant('statusRequest' as const), epoch: fc.constant(e) }),
   fc.record({ type: fc.constant('statusReply' as const), epoch: fc.constant(e), value: fc.option(recordFor(e), { nil: null }) }),
-  fc.record({ type: fc.constant('presence' as const), epoch: fc.constant(e), observer: fc.boolean(), ready: fc.boolean(), leaving: fc.boolean(), rejoin: fc.boolean() }),
+  fc.record({ type: fc.constant('presence' as const), epoch: fc.constant(e), observer: fc.boolean(), ready: fc.boolean(), leaving: fc.boolean(), rejoin: fc.boolean(), metadata }),
   fc.record({
     type: fc.constant('presenceDigest' as const),
     epoch: fc.constant(e),
-    reports: fc.array(fc.record({ id: nodeId, epoch: fc.nat({ max: 2 ** 31 - 1 }), observer: fc.boolean(), ready: fc.boolean(), leaving: fc.boolean(), rejoin: fc.boolean(), ageMs: fc.nat({ max: 2 ** 31 - 1 }) }), { maxLength: 4 })
+    reports: fc.array(fc.record({ id: nodeId, epoch: fc.nat({ max: 2 ** 31 - 1 }), observer: fc.boolean(), ready: fc.boolean(), leaving: fc.boolean(), rejoin: fc.boolean(), metadata, ageMs: fc.nat({ max: 2 ** 31 - 1 }) }), { maxLength: 4 })
   })
 ))
 

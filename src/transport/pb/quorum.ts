@@ -834,6 +834,7 @@ export interface Frame {
   leaving: boolean
   rejoin: boolean
   reports: PresenceReport[]
+  metadata: Map<string, string>
 }
 
 export namespace Frame {
@@ -898,6 +899,118 @@ export namespace Frame {
   export namespace NackReason {
     export const codec = (): Codec<NackReason> => {
       return enumeration<NackReason>(__NackReasonValues)
+    }
+  }
+
+  export interface Frame$metadataEntry {
+    key: string
+    value: string
+  }
+
+  export namespace Frame$metadataEntry {
+    let _codec: Codec<Frame$metadataEntry>
+
+    export const codec = (): Codec<Frame$metadataEntry> => {
+      if (_codec == null) {
+        _codec = message<Frame$metadataEntry>((obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if ((obj.key != null && obj.key !== '')) {
+            w.uint32(10)
+            w.string(obj.key)
+          }
+
+          if ((obj.value != null && obj.value !== '')) {
+            w.uint32(18)
+            w.string(obj.value)
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        }, (reader, length, opts = {}) => {
+          const obj: any = {
+            key: '',
+            value: ''
+          }
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                obj.key = reader.string()
+                break
+              }
+              case 2: {
+                obj.value = reader.string()
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        }, function * (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.key`,
+                  value: reader.string()
+                }
+                break
+              }
+              case 2: {
+                yield {
+                  field: `${prefix}.value`,
+                  value: reader.string()
+                }
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        })
+      }
+
+      return _codec
+    }
+
+    export interface Frame$metadataEntryKeyFieldEvent {
+      field: '$.key'
+      value: string
+    }
+
+    export interface Frame$metadataEntryValueFieldEvent {
+      field: '$.value'
+      value: string
+    }
+
+    export function encode (obj: Partial<Frame$metadataEntry>): Uint8Array<ArrayBuffer> {
+      return encodeMessage(obj, Frame$metadataEntry.codec())
+    }
+
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame$metadataEntry>): Frame$metadataEntry {
+      return decodeMessage(buf, Frame$metadataEntry.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame$metadataEntry>): Generator<Frame$metadataEntryKeyFieldEvent | Frame$metadataEntryValueFieldEvent> {
+      return streamMessage(buf, Frame$metadataEntry.codec(), opts)
     }
   }
 
@@ -1004,6 +1117,13 @@ export namespace Frame {
           }
         }
 
+        if (obj.metadata != null && obj.metadata.size > 0) {
+          for (const [key, value] of obj.metadata.entries()) {
+            w.uint32(154)
+            Frame.Frame$metadataEntry.codec().encode({ key, value }, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1022,7 +1142,8 @@ export namespace Frame {
           ready: false,
           leaving: false,
           rejoin: false,
-          reports: []
+          reports: [],
+          metadata: new Map<string, string>()
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1121,6 +1242,19 @@ export namespace Frame {
               }))
               break
             }
+            case 19: {
+              if (opts.limits?.metadata != null && obj.metadata.size === opts.limits.metadata) {
+                throw new MaxSizeError('Decode error - map field "metadata" had too many elements')
+              }
+
+              const entry = Frame.Frame$metadataEntry.codec().decode(reader, reader.uint32(), {
+                limits: {
+                  value: opts.limits?.metadata$value
+                }
+              })
+              obj.metadata.set(entry.key, entry.value)
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1132,7 +1266,8 @@ export namespace Frame {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           ackFrom: 0,
-          reports: 0
+          reports: 0,
+          metadata: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1283,6 +1418,21 @@ export namespace Frame {
               }
 
               obj.reports++
+
+              break
+            }
+            case 19: {
+              if (opts.limits?.metadata != null && obj.metadata === opts.limits.metadata) {
+                throw new MaxLengthError('Decode error - map field "metadata" had too many elements')
+              }
+
+              yield * Frame.Frame$metadataEntry.codec().stream(reader, reader.uint32(), `${prefix}.metadata{}`, {
+                limits: {
+                  value: opts.limits?.metadata$value
+                }
+              })
+
+              obj.metadata++
 
               break
             }
@@ -1494,6 +1644,19 @@ export namespace Frame {
     index: number
   }
 
+  export interface FrameReportsMetadataFieldEvent {
+    field: '$.reports[].metadata{}'
+    key: string
+    value: string
+    index: number
+  }
+
+  export interface FrameMetadataFieldEvent {
+    field: '$.metadata{}'
+    key: string
+    value: string
+  }
+
   export function encode (obj: Partial<Frame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Frame.codec())
   }
@@ -1502,7 +1665,7 @@ export namespace Frame {
     return decodeMessage(buf, Frame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FrameValueConfigVersionFieldEvent | FrameValueConfigClusterIdFieldEvent | FrameValueConfigVotersIdFieldEvent | FrameValueConfigVotersSinceFieldEvent | FrameValueConfigTargetFieldEvent | FrameValueConfigLeaseMsFieldEvent | FrameValueConfigHeartbeatMsFieldEvent | FrameValueConfigMaxDriftRatioFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent | FrameLeaseFieldEvent | FrameAckListedFieldEvent | FrameAckFromFieldEvent | FrameObserverFieldEvent | FrameReadyFieldEvent | FrameLeavingFieldEvent | FrameRejoinFieldEvent | FrameReportsIdFieldEvent | FrameReportsEpochFieldEvent | FrameReportsObserverFieldEvent | FrameReportsReadyFieldEvent | FrameReportsLeavingFieldEvent | FrameReportsRejoinFieldEvent | FrameReportsAgeMsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FrameValueConfigVersionFieldEvent | FrameValueConfigClusterIdFieldEvent | FrameValueConfigVotersIdFieldEvent | FrameValueConfigVotersSinceFieldEvent | FrameValueConfigTargetFieldEvent | FrameValueConfigLeaseMsFieldEvent | FrameValueConfigHeartbeatMsFieldEvent | FrameValueConfigMaxDriftRatioFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent | FrameLeaseFieldEvent | FrameAckListedFieldEvent | FrameAckFromFieldEvent | FrameObserverFieldEvent | FrameReadyFieldEvent | FrameLeavingFieldEvent | FrameRejoinFieldEvent | FrameReportsIdFieldEvent | FrameReportsEpochFieldEvent | FrameReportsObserverFieldEvent | FrameReportsReadyFieldEvent | FrameReportsLeavingFieldEvent | FrameReportsRejoinFieldEvent | FrameReportsAgeMsFieldEvent | FrameReportsMetadataFieldEvent | FrameMetadataFieldEvent> {
     return streamMessage(buf, Frame.codec(), opts)
   }
 }
@@ -1515,9 +1678,122 @@ export interface PresenceReport {
   leaving: boolean
   rejoin: boolean
   ageMs: number
+  metadata: Map<string, string>
 }
 
 export namespace PresenceReport {
+  export interface PresenceReport$metadataEntry {
+    key: string
+    value: string
+  }
+
+  export namespace PresenceReport$metadataEntry {
+    let _codec: Codec<PresenceReport$metadataEntry>
+
+    export const codec = (): Codec<PresenceReport$metadataEntry> => {
+      if (_codec == null) {
+        _codec = message<PresenceReport$metadataEntry>((obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if ((obj.key != null && obj.key !== '')) {
+            w.uint32(10)
+            w.string(obj.key)
+          }
+
+          if ((obj.value != null && obj.value !== '')) {
+            w.uint32(18)
+            w.string(obj.value)
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        }, (reader, length, opts = {}) => {
+          const obj: any = {
+            key: '',
+            value: ''
+          }
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                obj.key = reader.string()
+                break
+              }
+              case 2: {
+                obj.value = reader.string()
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        }, function * (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.key`,
+                  value: reader.string()
+                }
+                break
+              }
+              case 2: {
+                yield {
+                  field: `${prefix}.value`,
+                  value: reader.string()
+                }
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        })
+      }
+
+      return _codec
+    }
+
+    export interface PresenceReport$metadataEntryKeyFieldEvent {
+      field: '$.key'
+      value: string
+    }
+
+    export interface PresenceReport$metadataEntryValueFieldEvent {
+      field: '$.value'
+      value: string
+    }
+
+    export function encode (obj: Partial<PresenceReport$metadataEntry>): Uint8Array<ArrayBuffer> {
+      return encodeMessage(obj, PresenceReport$metadataEntry.codec())
+    }
+
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PresenceReport$metadataEntry>): PresenceReport$metadataEntry {
+      return decodeMessage(buf, PresenceReport$metadataEntry.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PresenceReport$metadataEntry>): Generator<PresenceReport$metadataEntryKeyFieldEvent | PresenceReport$metadataEntryValueFieldEvent> {
+      return streamMessage(buf, PresenceReport$metadataEntry.codec(), opts)
+    }
+  }
+
   let _codec: Codec<PresenceReport>
 
   export const codec = (): Codec<PresenceReport> => {
@@ -1562,6 +1838,13 @@ export namespace PresenceReport {
           w.uint32(obj.ageMs)
         }
 
+        if (obj.metadata != null && obj.metadata.size > 0) {
+          for (const [key, value] of obj.metadata.entries()) {
+            w.uint32(66)
+            PresenceReport.PresenceReport$metadataEntry.codec().encode({ key, value }, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1573,7 +1856,8 @@ export namespace PresenceReport {
           ready: false,
           leaving: false,
           rejoin: false,
-          ageMs: 0
+          ageMs: 0,
+          metadata: new Map<string, string>()
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1610,6 +1894,19 @@ export namespace PresenceReport {
               obj.ageMs = reader.uint32()
               break
             }
+            case 8: {
+              if (opts.limits?.metadata != null && obj.metadata.size === opts.limits.metadata) {
+                throw new MaxSizeError('Decode error - map field "metadata" had too many elements')
+              }
+
+              const entry = PresenceReport.PresenceReport$metadataEntry.codec().decode(reader, reader.uint32(), {
+                limits: {
+                  value: opts.limits?.metadata$value
+                }
+              })
+              obj.metadata.set(entry.key, entry.value)
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1619,6 +1916,10 @@ export namespace PresenceReport {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          metadata: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -1674,6 +1975,21 @@ export namespace PresenceReport {
               }
               break
             }
+            case 8: {
+              if (opts.limits?.metadata != null && obj.metadata === opts.limits.metadata) {
+                throw new MaxLengthError('Decode error - map field "metadata" had too many elements')
+              }
+
+              yield * PresenceReport.PresenceReport$metadataEntry.codec().stream(reader, reader.uint32(), `${prefix}.metadata{}`, {
+                limits: {
+                  value: opts.limits?.metadata$value
+                }
+              })
+
+              obj.metadata++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1721,6 +2037,12 @@ export namespace PresenceReport {
     value: number
   }
 
+  export interface PresenceReportMetadataFieldEvent {
+    field: '$.metadata{}'
+    key: string
+    value: string
+  }
+
   export function encode (obj: Partial<PresenceReport>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PresenceReport.codec())
   }
@@ -1729,7 +2051,7 @@ export namespace PresenceReport {
     return decodeMessage(buf, PresenceReport.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PresenceReport>): Generator<PresenceReportIdFieldEvent | PresenceReportEpochFieldEvent | PresenceReportObserverFieldEvent | PresenceReportReadyFieldEvent | PresenceReportLeavingFieldEvent | PresenceReportRejoinFieldEvent | PresenceReportAgeMsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PresenceReport>): Generator<PresenceReportIdFieldEvent | PresenceReportEpochFieldEvent | PresenceReportObserverFieldEvent | PresenceReportReadyFieldEvent | PresenceReportLeavingFieldEvent | PresenceReportRejoinFieldEvent | PresenceReportAgeMsFieldEvent | PresenceReportMetadataFieldEvent> {
     return streamMessage(buf, PresenceReport.codec(), opts)
   }
 }
