@@ -548,8 +548,11 @@ export class Node {
     this.#voter.acceptor.compact(record.epoch)
     // This node's own election may be stored lazily (rule 7); only the newest record may be
     // unsaved, so a second one waits for its save. Others' records are stored before they are
-    // announced, so that a node never learns epochs out of order.
-    this.#out.store(mine && this.#out.mayStoreLazily ? 'lazy' : 'sync')
+    // announced, so that a node never learns epochs out of order. A configuration change of its
+    // own is stored before anyone hears of it: a voter it removes may leave for good on hearing,
+    // and a crash that lost the change would leave this node in a configuration it cannot finish.
+    const sameConfig = this.#lastConfig === null || configurationEquals(this.#lastConfig, record.config)
+    this.#out.store(mine && sameConfig && this.#out.mayStoreLazily ? 'lazy' : 'sync')
     this.#onConfiguration(record)
     this.#armAskAgain(now)
     this.#view.announce(record)

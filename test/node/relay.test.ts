@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_DIGEST_REPORTS, type Heartbeat, type Presence } from '../../src/paxos/message.js'
 import type { NodeId } from '../../src/paxos/proposal.js'
-import { MISSED_BEATS, Relay, relayOrder, Upstream } from '../../src/node/relay.js'
+import { DIGEST_BYTES, MISSED_BEATS, presenceOf, Relay, relayOrder, Upstream } from '../../src/node/relay.js'
+import { encodeMessage } from '../../src/transport/codec.js'
 import { Cluster } from './cluster.js'
 
 const LEASE = 2000
@@ -72,6 +73,55 @@ describe('Relay', () => {
     expect(r.digestAt).toBe(300)
     const [d] = r.digests(1, 350)
     expect(d!.reports).toEqual([expect.objectContaining({ id: 'o1', leaving: true, ageMs: 50 })])
+  })
+
+  it('takes any change of a presence (epoch, each flag, metadata) as news, and the same presence as none', () => {
+    const changes: Array<Partial<Presence>> = [{ epoch: 2 }, { observer: true }, { ready: false }, { leaving: true }, { rejoin: true }, { metadata: { url: 'u' } }]
+    for (const change of changes) {
+      const r = new Relay(LEASE)
+      r.subscribe('o1', presence(1, { metadata: { url: 'v' } }), 0)
+      r.digests(1, 0)
+      r.subscribe('o1', presence(1, { metadata: { url: 'v' } }), 10)
+      expect(r.digestAt).toBe(LEASE / 2)
+      r.subscribe('o1', presence(1, { metadata: { url: 'v' }, ...change }), 20)
+      expect(r.digestAt, JSON.stringify(change)).toBe(20)
+    }
+    // Metadata with the same entries is the same, whatever the object.
+    const r = new Relay(LEASE)
+    r.subscribe('o1', presence(1, { metadata: { a: '1', b: '2' } }), 0)
+    r.digests(1, 0)
+    r.subscribe('o1', presence(1, { metadata: { b: '2', a: '1' } }), 10)
+    expect(r.digestAt).toBe(LEASE / 2)
+    r.subscribe('o1', presence(1, { metadata: { a: '1' } }), 20)
+    expect(r.digestAt).toBe(20)
+  })
+
+  it('reports a presence as the observer sent it, and presenceOf gives it back', () => {
+    const r = new Relay(LEASE)
+    const p = presence(3, { observer: true, ready: false, leaving: true, rejoin: true, metadata: { url: 'u' } })
+    r.subscribe('o1', p, 0)
+    const [d] = r.digests(3, 40)
+    expect(d!.reports).toEqual([{ id: 'o1', epoch: 3, observer: true, ready: false, leaving: true, rejoin: true, metadata: { url: 'u' }, ageMs: 40 }])
+    expect(presenceOf(d!.reports[0]!)).toEqual(p)
+  })
+
+  it('leaves out of a digest an observer forgotten since it was heard', () => {
+    const r = new Relay(LEASE)
+    r.subscribe('o1', presence(1), 0)
+    r.subscribe('o2', presence(1), 0)
+    r.drop('o1')
+    expect(r.digests(1, 0).flatMap(d => d.reports.map(x => x.id))).toEqual(['o2'])
+  })
+
+  it('splits a digest at DIGEST_BYTES, so that a frame of large metadata stays below 64 KiB', () => {
+    const r = new Relay(LEASE)
+    const big = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`key-${i}`.padEnd(64, 'k'), 'v'.repeat(1024)]))
+    for (let i = 0; i < 5; i++) r.subscribe(`o${i}`, presence(2, { metadata: big }), 0)
+    const ds = r.digests(2, 0)
+    expect(ds.length).toBeGreaterThan(1)
+    for (const d of ds) expect(encodeMessage(d).length).toBeLessThan(64 * 1024)
+    expect(ds.flatMap(d => d.reports).length).toBe(5)
+    expect(DIGEST_BYTES).toBeLessThan(64 * 1024)
   })
 
   it('splits a digest at MAX_DIGEST_REPORTS', () => {

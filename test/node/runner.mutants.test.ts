@@ -552,18 +552,18 @@ describe('NodeRunner stop({ leaveMs }), on fake timers', () => {
     }
   })
 
-  it('does not ask to leave with leaveMs 0, nor when it is no voter, the only voter, or knows no configuration', async () => {
-    const cases: Array<[Configuration | null, number | undefined]> = [
-      [testConfig(['a', 'b', 'c']), 0],
-      [testConfig(['b', 'c']), undefined],
-      [testConfig(['a']), undefined],
-      [null, undefined]
+  it('does not ask to leave with leaveMs 0, nor when it is the only voter, or knows no configuration; a non-voter says so and waits for nothing', async () => {
+    const cases: Array<[Configuration | null, number | undefined, number]> = [
+      [testConfig(['a', 'b', 'c']), 0, 0],
+      [testConfig(['b', 'c']), undefined, 1],
+      [testConfig(['a']), undefined, 0],
+      [null, undefined, 0]
     ]
-    for (const [configuration, leaveMs] of cases) {
+    for (const [configuration, leaveMs, leaves] of cases) {
       const { r, time, ctl, stopped } = setup(configuration)
       await r.start()
       await r.stop(leaveMs === undefined ? {} : { leaveMs })
-      expect(ctl.leaves).toBe(0)
+      expect(ctl.leaves).toBe(leaves)
       expect(time.armed).toEqual([])
       expect(stopped()).toBe(1)
     }
@@ -603,7 +603,7 @@ describe('NodeRunner stop({ leaveMs }), on fake timers', () => {
     expect(errors).toEqual([expect.objectContaining({ invariant: 'node-threw', detail: 'boom', cause: boom })])
   })
 
-  it('leave(timeoutMs) answers whether the node left in time; it asks nothing of a node that is no voter among others', async () => {
+  it('leave(timeoutMs) answers whether the node left in time; a node that is no voter among others says it leaves and waits for nothing', async () => {
     const { r, time, ctl } = setup(testConfig(['a', 'b', 'c']))
     expect(await r.leave(100)).toBe(false)
     expect(ctl.leaves).toBe(0)
@@ -622,7 +622,8 @@ describe('NodeRunner stop({ leaveMs }), on fake timers', () => {
       ctl.configuration = configuration
       expect(await r.leave(100)).toBe(false)
     }
-    expect(ctl.leaves).toBe(2)
+    // Only the non-voter among others ([b c]) asked, at once.
+    expect(ctl.leaves).toBe(3)
     expect(r.running).toBe(true)
     await r.stop({ leaveMs: 0 })
   })
