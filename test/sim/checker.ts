@@ -59,6 +59,8 @@ export interface ReplicaView {
   readonly ghost: Ghost | null
   /** Until when (real time) it has cast no vote since that crash: down, then quarantined (Infinity while down). */
   readonly silentUntilReal: number
+  /** No part of the cluster: a node the schedule has not started yet, or stopped for good. */
+  readonly absent: boolean
 }
 
 export interface ClusterView {

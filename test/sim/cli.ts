@@ -80,6 +80,8 @@ const sometimes = Object.fromEntries(Object.keys(SOMETIMES).map(k => [k, 0])) as
 const totals = { savesCoalesced: 0, lostWrites: 0, acksPastHeartbeat: 0, staleAccepts: 0, valuesAtTwoBallots: 0, restartsNearGrant: 0 }
 const sizes = new Map<number, number>()
 const drivers = new Map<string, number>()
+/** Per schedule: seeds, how many ran it to its end before the heal, and the nodes started and stopped. */
+const schedules = new Map<string, { seeds: number, finished: number, steps: number }>()
 let worstConvergence = 0
 const started = performance.now()
 for (let seed = from; seed < from + n; seed++) {
@@ -89,6 +91,8 @@ for (let seed = from; seed < from + n; seed++) {
   for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += s[k]
   sizes.set(r.options.clusterSize, (sizes.get(r.options.clusterSize) ?? 0) + 1)
   drivers.set(r.options.driver, (drivers.get(r.options.driver) ?? 0) + 1)
+  const sc = schedules.get(r.options.schedule) ?? { seeds: 0, finished: 0, steps: 0 }
+  schedules.set(r.options.schedule, { seeds: sc.seeds + 1, finished: sc.finished + s.scheduleFinished, steps: sc.steps + s.scheduleSteps })
   if (s.convergenceMs >= 0) worstConvergence = Math.max(worstConvergence, s.convergenceMs / r.options.leaseMs)
   if (r.violations.length > 0) {
     violations += r.violations.length
@@ -101,6 +105,8 @@ for (let seed = from; seed < from + n; seed++) {
 }
 const list = (m: Map<number | string, number>): string => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, c]) => `${k} × ${c}`).join(', ')
 console.log(`cluster sizes: ${list(sizes)}; drivers: ${list(drivers)}`)
+console.log(`schedules: ${[...schedules].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, c]) =>
+  k === 'none' ? `none × ${c.seeds}` : `${k} × ${c.seeds} (finished before the heal ${c.finished}, nodes started or stopped ${c.steps})`).join(', ')}`)
 console.log(`runs with: ${Object.entries(sometimes).map(([k, c]) => `${k} ${c}`).join(', ')}`)
 console.log(`fault counters (total over runs): ${Object.entries(totals).map(([k, c]) => `${k} ${c}`).join(', ')}`)
 if (byProperty.size > 0) console.log(`failing seeds by first property: ${list(byProperty)}`)

@@ -12,15 +12,17 @@ import { Node, type NodeDeps, type NodeEvent } from '../../src/node/node.js'
 import { NodeRunner, type Timers } from '../../src/node/runner.js'
 import type { NodeConfig } from '../../src/node/config.js'
 import type { Message } from '../../src/paxos/message.js'
-import type { NodeId } from '../../src/paxos/proposal.js'
+import { majority, type NodeId } from '../../src/paxos/proposal.js'
+import { memberOf } from '../../src/paxos/configuration.js'
 import type { PersistentState, Storage } from '../../src/storage/storage.js'
 import type { Transport, TransportHandlers } from '../../src/transport/transport.js'
 import { Checker, type ClusterView, type Ghost, type Property, type ReplicaView, type Violation } from './checker.js'
 import { SimDisk, type DiskStats } from './disk.js'
 import { Network, type NetworkStats, type Packet } from './network.js'
-import { livenessBoundMs, type SimOptions } from './options.js'
+import { livenessBoundMs, resolvedConfig, scheduledNodes, slots, type SimOptions } from './options.js'
 import { EventQueue } from './queue.js'
 import { Rng } from './rng.js'
+import { plan, type Plan, type ScheduleHost, type Wait } from './schedule.js'
 
 export type NodeFactory = (config: NodeConfig, deps: NodeDeps) => Node
 
@@ -46,6 +48,10 @@ export interface SimStats extends NetworkStats, DiskStats {
   bounces: number
   /** Graceful stops: a node left the configuration, then started again. */
   leaves: number
+  /** What the seed's schedule did: nodes it started and stopped. */
+  scheduleSteps: number
+  /** 1 if the schedule ran to its end before the heal. */
+  scheduleFinished: number
   /** Restarts within 2ρ·leaseMs (real time) of the node's last grant. */
   restartsNearGrant: number
   /** Epochs in which one value was accepted at two or more different ballots. */
@@ -81,6 +87,8 @@ type SimEvent =
   | { time: number, seq: number, kind: 'fault' }
   | { time: number, seq: number, kind: 'restart', node: number }
   | { time: number, seq: number, kind: 'heal' }
+  /** The schedule looks whether what it waits for has come. */
+  | { time: number, seq: number, kind: 'schedule' }
 
 /** A transport over the simulated network, for a NodeRunner. */
 class SimTransport implements Transport {
@@ -102,6 +110,9 @@ class SimTransport implements Transport {
   peers (): NodeId[] { return [...this.#peers] }
 }
 
+/** A member from the start, a spare that joins, an observer by choice, or a node the schedule starts. */
+type SlotKind = 'member' | 'spare' | 'observer' | 'scheduled'
+
 class Replica implements ReplicaView {
   /** Its node ID now: on memory storage every incarnation is a new node under a new ID. */
   id: NodeId
@@ -112,8 +123,16 @@ class Replica implements ReplicaView {
   /** 'observer' by choice; a spare joins during the faulty phase. */
   readonly role: 'voter' | 'observer'
   readonly spare: boolean
-  /** A graceful stop is under way: the node asked to leave, and stops at the latest at this time. */
+  /** Started by the schedule, into a running cluster. */
+  readonly scheduled: boolean
+  /** Its node's clusterSize (the scale schedule's nodes may carry another). */
+  readonly clusterSize: number
+  /** A graceful stop is under way: the node asked to leave, and stops at the latest at this time (Infinity: a schedule's leave, until it is taken out). */
   leavingUntil = -Infinity
+  /** No part of the cluster: not started by the schedule yet, or stopped by it for good. Crash restarts and the heal leave it be. */
+  absence: 'unstarted' | 'retired' | null = null
+  /** A schedule's stop under way: ends it now (the heal does not wait for it). */
+  stopping: (() => void) | null = null
   readonly rate: number
   readonly disk: SimDisk
   readonly storage: Storage
@@ -133,11 +152,14 @@ class Replica implements ReplicaView {
   lastGrantAtReal = -Infinity
   bounceArmed = false
 
-  constructor (id: NodeId, index: number, rate: number, disk: SimDisk, storage: Storage, role: 'voter' | 'observer', spare: boolean) {
+  constructor (id: NodeId, index: number, rate: number, disk: SimDisk, storage: Storage, kind: SlotKind, clusterSize: number) {
     this.id = id
     this.baseId = id
-    this.role = role
-    this.spare = spare
+    this.role = kind === 'observer' ? 'observer' : 'voter'
+    this.spare = kind === 'spare'
+    this.scheduled = kind === 'scheduled'
+    this.absence = this.scheduled ? 'unstarted' : null
+    this.clusterSize = clusterSize
     this.index = index
     this.rate = rate
     this.metadata = { url: `http://${id}.example:8080` }
@@ -146,6 +168,7 @@ class Replica implements ReplicaView {
   }
 
   get up (): boolean { return this.bare !== null || this.runner !== null }
+  get absent (): boolean { return this.absence !== null }
   get node (): Node | null { return this.bare ?? (this.runner?.running === true ? this.runner.node : null) }
   get stored (): PersistentState | null { return this.disk.stored }
   local (now: number): number { return this.offset + this.rate * now }
@@ -171,6 +194,9 @@ export class Cluster implements ClusterView {
   readonly #boundMs: number
   readonly #seenLeaders = new Set<NodeId>()
   readonly #ballotsOfValue = new Map<string, Set<string>>()
+  /** The seed's schedule (schedule.ts), and what it waits for now. */
+  #plan: Plan | null = null
+  #waiting: { readonly wait: Wait, readonly deadline: number } | null = null
   #lastElected: NodeId | null = null
   /** Every node ID's metadata, new incarnations on memory storage included (S2 checks it). */
   readonly #metadata = new Map<NodeId, Record<string, string>>()
@@ -190,12 +216,11 @@ export class Cluster implements ClusterView {
       writes: 0,
       lostWrites: 0,
       events: 0, elections: 0, leadersElected: 0, distinctLeaders: 0, failovers: 0, resigns: 0, crashes: 0, pauses: 0,
-      bounces: 0, leaves: 0, restartsNearGrant: 0, persistBatches: 0, savesCoalesced: 0, valuesAtTwoBallots: 0, fastAccepts: 0, convergenceMs: -1, virtualMs: 0
+      bounces: 0, leaves: 0, scheduleSteps: 0, scheduleFinished: 0, restartsNearGrant: 0, persistBatches: 0, savesCoalesced: 0, valuesAtTwoBallots: 0, fastAccepts: 0, convergenceMs: -1, virtualMs: 0
     })
     const meta = this.#metadata
     const drift = options.maxDriftRatio
-    const slots = options.clusterSize + options.spares + options.observers
-    for (let i = 0; i < slots; i++) {
+    for (let i = 0; i < slots(options); i++) {
       const id = `n${i + 1}`
       // Extremes are where drift bugs live, so pick them often.
       const rate = this.#rng.chance(0.5) ? this.#rng.pick([1 - drift, 1 + drift]) : this.#rng.float(1 - drift, 1 + drift)
@@ -204,8 +229,8 @@ export class Cluster implements ClusterView {
         resume: fn => { this.#inProcess(this.replicas[i]!, fn) },
         latency: () => this.#diskLatency()
       }, () => this.#now, this.stats, { acknowledgeEarlyMs: options.driver === 'runner' ? hooks.lossyStorageMs : 0 })
-      const role = i >= options.clusterSize + options.spares ? 'observer' : 'voter'
-      const r = new Replica(id, i, rate, disk, hooks.wrapStorage?.(disk) ?? disk, role, i >= options.clusterSize && role === 'voter')
+      const kind = slotKind(options, i)
+      const r = new Replica(id, i, rate, disk, hooks.wrapStorage?.(disk) ?? disk, kind, kind === 'scheduled' ? scheduledClusterSize(options, i) : options.clusterSize)
       meta.set(id, r.metadata)
       this.replicas.push(r)
     }
@@ -219,10 +244,11 @@ export class Cluster implements ClusterView {
   async run (): Promise<SimResult> {
     const runner = this.options.driver === 'runner'
     for (const r of this.replicas) {
-      if (!r.spare) this.#boot(r)
-      else this.#schedule({ kind: 'restart', node: r.index }, this.#rng.float(0, this.options.faultMs))
+      if (r.spare) this.#schedule({ kind: 'restart', node: r.index }, this.#rng.float(0, this.options.faultMs))
+      else if (!r.absent) this.#boot(r)
     }
     if (runner) await settle()
+    this.#startPlan()
     this.#schedule({ kind: 'fault' }, this.#nextFaultDelay())
     this.#schedule({ kind: 'heal' }, this.options.faultMs)
     const liveness = this.checker.liveness
@@ -249,7 +275,7 @@ export class Cluster implements ClusterView {
       for (const r of this.replicas) {
         const n = r.node
         const c = n?.configuration
-        this.#log(`state ${r.id}: ${n === null ? 'down' : `${n.role} epoch ${n.epoch} voting ${n.voting} joinedAt ${n.joinedAt} quarantined ${n.quarantined} config ${c === null || c === undefined ? '-' : `v${c.version} [${c.voters.map(m => `${m.id}@${m.since}`).join(' ')}] target ${c.target}`}`}`)
+        this.#log(`state ${r.id}: ${r.absence ?? ''}${n === null ? 'down' : `${n.role} epoch ${n.epoch} voting ${n.voting} joinedAt ${n.joinedAt} quarantined ${n.quarantined} config ${c === null || c === undefined ? '-' : `v${c.version} [${c.voters.map(m => `${m.id}@${m.since}`).join(' ')}] target ${c.target}`}`}`)
       }
     }
     this.stats.convergenceMs = liveness.convergenceMs
@@ -262,6 +288,7 @@ export class Cluster implements ClusterView {
   // ---- nodes ------------------------------------------------------------------
 
   #boot (r: Replica): void {
+    r.absence = null
     r.incarnation++
     r.gen++
     r.leavingUntil = -Infinity
@@ -281,16 +308,16 @@ export class Cluster implements ClusterView {
     r.offset = this.#rng.float(0, 1e6) - r.rate * this.#now
     const config: NodeConfig = {
       nodeId: r.id,
-      clusterSize: this.options.clusterSize,
+      clusterSize: r.clusterSize,
       leaseMs: this.options.leaseMs,
       heartbeatMs: this.options.heartbeatMs,
       maxDriftRatio: this.options.maxDriftRatio,
       priority: this.options.priorities[r.index] ?? 0,
       metadata: r.metadata,
       role: r.role,
-      // A spare is added to a running cluster, and a node started empty once the cluster exists
-      // joins it: neither founds one (rule 12).
-      join: r.spare || (r.disk.stored === null && this.#founded())
+      // A spare or a scheduled node is added to a running cluster, and a node started empty once
+      // the cluster exists joins it: none of them founds one (rule 12).
+      join: r.spare || r.scheduled || (r.disk.stored === null && this.#founded())
     }
     const clock = { now: () => r.local(this.#now) }
     const random = this.#rng.fork()
@@ -533,9 +560,12 @@ export class Cluster implements ClusterView {
         return
       case 'restart': {
         const r = this.replicas[ev.node]!
-        if (!r.up) { this.#log(`restart ${r.id}`); this.#boot(r) }
+        if (!r.up && !r.absent) { this.#log(`restart ${r.id}`); this.#boot(r) }
         return
       }
+      case 'schedule':
+        this.#pollPlan()
+        return
       case 'fault':
         if (!this.#network.faulty) return
         this.#injectFault()
@@ -639,15 +669,141 @@ export class Cluster implements ClusterView {
     }
   }
 
+  // ---- the schedule (schedule.ts) ----------------------------------------------
+
+  #startPlan (): void {
+    const o = this.options
+    if (o.schedule === 'none') return
+    // Its own stream: the seeds without a schedule draw as they did before there were schedules.
+    this.#plan = plan(o.schedule, this.#scheduleHost(), this.#rng.fork())
+    this.#advance(true)
+  }
+
+  /** Resumes the plan (with whether what it waited for came) up to its next wait. */
+  #advance (held: boolean): void {
+    const step = this.#plan!.next(held)
+    if (step.done === true) {
+      this.#plan = null
+      this.stats.scheduleFinished = 1
+      return
+    }
+    this.#waiting = { wait: step.value, deadline: this.#now + step.value.atMostMs }
+    this.#schedule({ kind: 'schedule' }, this.options.heartbeatMs)
+  }
+
+  #pollPlan (): void {
+    const w = this.#waiting
+    if (this.#plan === null || w === null || !this.#network.faulty) return
+    if (w.wait.done()) this.#advance(true)
+    else if (this.#now >= w.deadline) this.#advance(false)
+    else this.#schedule({ kind: 'schedule' }, this.options.heartbeatMs)
+  }
+
+  /** The schedule's hands on the cluster: the members it rolls, the nodes it may start, the stops. */
+  #scheduleHost (): ScheduleHost<Replica> {
+    const o = this.options
+    const newestVoters = (): readonly NodeId[] => this.checker.newestChosen?.config.voters.map(m => m.id) ?? []
+    return {
+      members: this.replicas.slice(0, o.clusterSize),
+      extra: this.replicas.filter(r => r.scheduled),
+      durable: o.durable,
+      leaseMs: o.leaseMs,
+      stabilizationMs: resolvedConfig(o).stabilizationMs,
+      start: r => {
+        if (r.up) return
+        this.stats.scheduleSteps++
+        this.#boot(r)
+      },
+      stop: (r, forGood) => { this.#stopGracefully(r, forGood) },
+      leave: r => this.#askToLeave(r),
+      up: r => r.up,
+      current: r => this.#knowsNewest(r),
+      caughtUp: r => this.#caughtUp(r),
+      isVoter: r => newestVoters().includes(r.id),
+      isLeader: r => r.node?.isLeader === true,
+      soleVoter: r => {
+        const voters = r.node?.configuration?.voters ?? []
+        return voters.length === 1 && voters[0]!.id === r.id
+      },
+      mayGo: (r, leaves) => {
+        const voters = newestVoters()
+        if (!voters.includes(r.id)) return true
+        const others = this.replicas.filter(p => p !== r && p.up && p.leavingUntil === -Infinity && voters.includes(p.id))
+        return others.length >= majority(voters.length - (leaves ? 1 : 0)) && others.some(p => this.#knowsNewest(p))
+      },
+      founded: () => this.#founded(),
+      log: line => { this.#log(`schedule ${o.schedule}: ${line}`) }
+    }
+  }
+
+  /** Up, not leaving, out of quarantine, and following the leader of the newest chosen epoch. */
+  #caughtUp (r: Replica): boolean {
+    const n = r.node
+    return n !== null && r.leavingUntil === -Infinity && !n.quarantined && n.leader !== null && this.#knowsNewest(r)
+  }
+
+  /** Whether `r` knows the newest chosen epoch (and so which configuration it votes in). */
+  #knowsNewest (r: Replica): boolean {
+    const newest = this.checker.newestChosen
+    return newest !== null && r.node !== null && r.node.epoch >= newest.epoch
+  }
+
+  /**
+   * The schedule asks `r` to leave, once per incarnation (not while a random
+   * graceful stop runs: that one ends in a restart); true once `r` is no
+   * voter of the configuration it knows, and that is the newest.
+   */
+  #askToLeave (r: Replica): boolean {
+    const n = r.node
+    const config = n?.configuration ?? null
+    if (n === null || config === null || !this.#knowsNewest(r) || (r.leavingUntil !== -Infinity && r.leavingUntil !== Infinity)) return false
+    if (memberOf(config, n.id) === undefined) return true
+    if (r.leavingUntil === Infinity) return false
+    r.leavingUntil = Infinity
+    if (r.bare !== null) {
+      r.bare.leave()
+      this.#afterStep(r)
+    } else {
+      // The runner asks, and watches for the removal for a while; the schedule watches on.
+      void r.runner?.leave(resolvedConfig(this.options).stabilizationMs + 2 * this.options.leaseMs)
+    }
+    return false
+  }
+
+  /** The schedule stops `r`: it resigns if leading, saves and stops; for good, or to be started again. */
+  #stopGracefully (r: Replica, forGood: boolean): void {
+    if (!r.up || r.stopping !== null) return
+    this.stats.scheduleSteps++
+    const life = r.incarnation
+    r.stopping = () => {
+      r.stopping = null
+      if (forGood) r.absence = 'retired'
+      this.#crash(r)
+    }
+    if (r.bare !== null) {
+      r.bare.resign()
+      this.#afterStep(r)
+      r.stopping()
+    } else if (r.runner !== null) {
+      const runner = r.runner
+      void runner.stop({ leaveMs: 0 }).then(() => { if (r.runner === runner && r.incarnation === life) r.stopping?.() })
+    }
+  }
+
   #heal (): void {
     this.#log('heal')
     this.#network.heal()
     this.checker.liveness.heal(this.#now)
+    if (this.#plan !== null) this.#log(`schedule ${this.options.schedule}: cut short by the heal after ${this.stats.scheduleSteps} steps`)
+    this.#plan = null
     for (const r of this.replicas) {
       r.bounceArmed = false
       if (r.pausedUntil > this.#now) r.pausedUntil = this.#now
-      // A graceful stop under way ends now; the node starts again at once.
-      if (r.leavingUntil !== -Infinity) this.#crash(r)
+      // A schedule's stop under way ends now; a random graceful stop too, and that node starts
+      // again at once. A schedule's leave (no deadline) goes on: the node keeps running.
+      r.stopping?.()
+      if (r.leavingUntil !== -Infinity && r.leavingUntil !== Infinity) this.#crash(r)
+      if (r.absent) continue
       if (!r.up) this.#boot(r)
       else this.#scheduleWake(r)
     }
@@ -656,6 +812,21 @@ export class Cluster implements ClusterView {
   #log (line: string): void {
     if (this.trace !== null) this.trace.push(`${this.#now.toFixed(3)} ${line}`)
   }
+}
+
+/** Which kind of node slot `i` is: members, spares, observers, then the schedule's nodes. */
+function slotKind (o: SimOptions, i: number): SlotKind {
+  if (i < o.clusterSize) return 'member'
+  if (i < o.clusterSize + o.spares) return 'spare'
+  if (i < o.clusterSize + o.spares + o.observers) return 'observer'
+  return 'scheduled'
+}
+
+/** The clusterSize a scheduled node carries: the run's, or with scaleTargets the replica count it scales to (5, then 7). */
+function scheduledClusterSize (o: SimOptions, i: number): number {
+  if (!o.scaleTargets) return o.clusterSize
+  const nth = i - (slots(o) - scheduledNodes(o))
+  return nth < 2 ? 5 : 7
 }
 
 /** Lets every promise continuation queued so far run (no real I/O runs here, so this stays deterministic). */

@@ -7,7 +7,7 @@
 import { compareBallots, type Ballot } from '../../src/paxos/proposal.js'
 import type { Message } from '../../src/paxos/message.js'
 import { decodeMessage, encodeMessage } from '../../src/transport/codec.js'
-import type { SimOptions } from './options.js'
+import { slots, type SimOptions } from './options.js'
 import type { Rng } from './rng.js'
 
 export interface Packet {
@@ -45,7 +45,7 @@ export class Network {
     this.#o = o
     this.#rng = rng
     this.#send = send
-    this.#group = new Array<number>(o.clusterSize + o.spares + o.observers).fill(0)
+    this.#group = new Array<number>(slots(o)).fill(0)
   }
 
   get faulty (): boolean { return this.#faults }

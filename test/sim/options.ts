@@ -10,6 +10,17 @@ import { Rng } from './rng.js'
 /** Which driver runs each node: the real NodeRunner over a simulated disk and transport, or the bare Node. */
 export type Driver = 'runner' | 'node'
 
+/**
+ * An operator's plan run during the faulty phase (schedule.ts): a rolling
+ * update that starts a replacement before it stops each member for good
+ * (maxSurge 1), one that stops and restarts each member in place, or scaling
+ * the replica count 3 → 5 → 7 → 3.
+ */
+export type Schedule = 'none' | 'roll-surge' | 'roll-no-surge' | 'scale'
+
+/** Nodes the scale schedule starts: 3 → 5 → 7. */
+export const SCALE_NODES = 4
+
 export interface SimOptions {
   readonly driver: Driver
   readonly clusterSize: number
@@ -54,7 +65,34 @@ export interface SimOptions {
   readonly observers: number
   /** Graceful stops (leave the configuration, then restart later), per second. */
   readonly leaveRate: number
+  readonly schedule: Schedule
+  /** Scale schedule: the nodes it starts carry clusterSize 5, then 7 (the leader's decides the target). */
+  readonly scaleTargets: boolean
 }
+
+/** Nodes a schedule starts beyond the others: a replacement per member, or the scale-up. */
+export function scheduledNodes (o: SimOptions): number {
+  return o.schedule === 'roll-surge' ? o.clusterSize : o.schedule === 'scale' ? SCALE_NODES : 0
+}
+
+/** Every node slot of a run: members, spares, observers, then the schedule's nodes. */
+export function slots (o: SimOptions): number {
+  return o.clusterSize + o.spares + o.observers + scheduledNodes(o)
+}
+
+/**
+ * Leases a schedule's step may take: a start (catch-up, a quarantine on
+ * memory storage) and a graceful stop (at most stabilizationMs + 2 leases,
+ * the runner's default leave) with room for faults. The faulty phase grows by
+ * this per step, so that most schedules finish before the heal.
+ */
+const LEASES_PER_STEP = 8
+
+function scheduleSteps (schedule: Schedule, clusterSize: number): number {
+  // scale: two starts of two nodes, four stops.
+  return schedule === 'none' ? 0 : schedule === 'scale' ? 6 : clusterSize
+}
+
 
 /** Derives a run's options from its seed. */
 export function optionsForSeed (seed: number): SimOptions {
@@ -66,7 +104,7 @@ export function optionsForSeed (seed: number): SimOptions {
   const calm = r.chance(0.15)
   const maxDriftRatio = r.pick([0, 0.01, 0.01, 0.05])
   const diskMs = r.pick([0.05, 0.5, 2])
-  return {
+  const o: SimOptions = {
     driver: r.chance(0.5) ? 'runner' : 'node',
     clusterSize,
     leaseMs,
@@ -93,8 +131,25 @@ export function optionsForSeed (seed: number): SimOptions {
     wire: r.chance(0.1),
     spares: r.pick([0, 0, 1, 2]),
     observers: r.pick([0, 0, 1]),
-    leaveRate: calm ? 0 : r.pick([0, 0.1, 0.3]) * 1000 / leaseMs
+    leaveRate: calm ? 0 : r.pick([0, 0.1, 0.3]) * 1000 / leaseMs,
+    schedule: 'none',
+    scaleTargets: false
   }
+  return withSchedule(o, r)
+}
+
+/**
+ * Drawn last, so that the options drawn before are those of the seed without
+ * a schedule. Scaling starts from 3 nodes, as the issue's 3 → 5 → 7 → 3 does;
+ * a rolling update keeps the seed's size.
+ */
+function withSchedule (o: SimOptions, r: Rng): SimOptions {
+  const schedule = r.pick<Schedule>(['none', 'none', 'none', 'none', 'roll-surge', 'roll-no-surge', 'scale'])
+  const scaleTargets = r.chance(0.5)
+  if (schedule === 'none') return o
+  const clusterSize = schedule === 'scale' ? 3 : o.clusterSize
+  const faultMs = o.faultMs + scheduleSteps(schedule, clusterSize) * LEASES_PER_STEP * o.leaseMs
+  return { ...o, schedule, clusterSize, faultMs, scaleTargets: schedule === 'scale' && scaleTargets }
 }
 
 /** The node configuration the run's nodes resolve to (every default filled in). */

@@ -1,6 +1,8 @@
 /**
  * L1, liveness: once faults stop, every node knows the same live leader within
  * a bound derived from the configuration (see livenessBoundMs in options.ts).
+ * Every node: all but those absent (not started by the schedule, or stopped by
+ * it for good).
  */
 import type { LeaderRecord } from '../../../src/paxos/proposal.js'
 import type { ClusterView, PropertyChecker, Report } from '../checker.js'
@@ -36,6 +38,7 @@ export class LivenessChecker implements PropertyChecker {
 function converged (view: ClusterView): boolean {
   let agreed: LeaderRecord | null = null
   for (const r of view.replicas) {
+    if (r.absent) continue
     const l = r.node?.leader ?? null
     if (l === null) return false
     if (agreed === null) agreed = l
@@ -46,7 +49,7 @@ function converged (view: ClusterView): boolean {
 }
 
 function describeViews (view: ClusterView): string {
-  return view.replicas.map(r => {
+  return view.replicas.filter(r => !r.absent).map(r => {
     const n = r.node
     const l = n?.leader
     return `${r.id}=${n === null ? 'down' : l == null ? 'none' : `${l.leaderId}@${l.epoch}`}${n?.isLeader === true ? '*' : ''}`
