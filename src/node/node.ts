@@ -27,7 +27,7 @@ import {
   assertOneChange, bootstrapElectorate, configurationEquals, electorateOf, memberOf, oneChange, SHARED_SETTINGS,
   type Configuration, type Electorate
 } from '../paxos/configuration.js'
-import type { PersistentState } from '../storage/storage.js'
+import { remembersNothing, type PersistentState } from '../storage/storage.js'
 import { resolveConfig, type NodeConfig, type ResolvedConfig } from './config.js'
 import type { Clock } from './clock.js'
 import { Candidacy } from './candidacy.js'
@@ -110,7 +110,8 @@ export class Node {
     this.#leaderLeaseMs = this.config.leaseMs * (1 - rho) / (1 + rho)
     this.#quarantineMs = this.config.leaseMs * (1 + rho) / (1 - rho)
     const state = deps.state
-    this.#startedEmpty = state === null
+    // An empty file (a new or wiped directory) is no memory either: rule 11 applies to it too.
+    this.#startedEmpty = state === null || remembersNothing(state)
     this.#joinedAt = state?.joinedAt ?? null
     // Observers and voters alike: broadcasts go to every connected node.
     this.#out = new Outbox(this.id)
@@ -125,7 +126,7 @@ export class Node {
     this.#relay = new Relay(this.config.presenceMs)
     this.#upstream = new Upstream(this.id, this.config.heartbeatMs)
     const acceptor = deps.makeAcceptor?.(state?.acceptor ?? []) ?? new Acceptor(state?.acceptor ?? [])
-    this.#voter = new Voter(this.id, this.#out, acceptor, state?.grant ?? null, deps.durableStorage, this.config.leaseMs)
+    this.#voter = this.makeVoter(this.#out, acceptor, state?.grant ?? null, deps.durableStorage)
     this.#learner = deps.makeLearner?.(this.config.clusterSize, state?.learned ?? null) ??
       new Learner(this.config.clusterSize, state?.learned ?? null)
     this.#candidacy = new Candidacy(this.config, deps.random, state, {
@@ -294,6 +295,15 @@ export class Node {
     this.#demote('resigned')
     this.#flushLoopback()
     return true
+  }
+
+  /**
+   * The voter role. Protected so that a deliberately broken variant can plant
+   * a voter that forgets its grants (called from the constructor: an override
+   * must not read its own fields there).
+   */
+  protected makeVoter (out: Outbox, acceptor: Acceptor, storedGrant: PersistentState['grant'], durable: boolean): Voter {
+    return new Voter(this.id, out, acceptor, storedGrant, durable, this.config.leaseMs)
   }
 
   /**

@@ -44,6 +44,17 @@ export interface PersistentState {
   readonly joinedAt: number | null
 }
 
+/**
+ * Whether `state` remembers nothing: no vote, no ballot, no candidacy, no
+ * grant, no record. A node that loads such a state started without state
+ * (rule 11), whatever wrote it: FileStorage writes one when it opens a new
+ * or wiped directory.
+ */
+export function remembersNothing (state: PersistentState): boolean {
+  return state.acceptor.length === 0 && state.learned === null && state.highestRound === 0 && state.fastEpoch === 0 &&
+    state.candidateEpoch === 0 && state.grant === null && state.joinedAt === null
+}
+
 /** Where a node keeps its {@link PersistentState}. */
 export interface Storage {
   /**

@@ -247,6 +247,21 @@ describe('a silent voter', () => {
 })
 
 describe('forgotten state (rule 11)', () => {
+  it('a stored state that remembers nothing (a wiped directory FileStorage opened anew) counts as no state', () => {
+    const { c, leader } = settled(['a', 'b', 'c'])
+    const f = ['a', 'b', 'c'].find(x => x !== leader)!
+    const version = c.node(leader).configuration!.version
+    c.crash(f)
+    c.stored.set(f, { acceptor: [], learned: null, highestRound: 0, fastEpoch: 0, candidateEpoch: 0, grant: null, joinedAt: null })
+    const n = c.add(f)
+    n.start()
+    c.pump()
+    expect(n.configuration!.version).toBe(version)
+    expect(c.eventsOf('forgotten', f)).toEqual([{ type: 'forgotten', version }])
+    expect(n.voting).toBe(false)
+    expect(n.joinedAt).toBe(version)
+  })
+
   it('a voter restarted without its state votes nothing, asks to rejoin, is removed and added again, then votes', () => {
     const { c, leader } = settled(['a', 'b', 'c'])
     const f = ['a', 'b', 'c'].find(x => x !== leader)!

@@ -7,7 +7,10 @@
  */
 import { Acceptor, type AcceptorStep } from '../../src/paxos/acceptor.js'
 import { Learner } from '../../src/paxos/learner.js'
-import { bootstrapElectorate, electorateOf, withoutVoter, type Configuration, type Electorate } from '../../src/paxos/configuration.js'
+import { bootstrapElectorate, electorateOf, memberOf, withoutVoter, type Configuration, type Electorate } from '../../src/paxos/configuration.js'
+import { Voter, type GrantResult } from '../../src/node/voter.js'
+import type { Outbox } from '../../src/node/io.js'
+import type { PersistentState } from '../../src/storage/storage.js'
 import type { Membership } from '../../src/node/membership.js'
 import type { LeaderRecord } from '../../src/paxos/proposal.js'
 import { majority } from '../../src/paxos/proposal.js'
@@ -58,6 +61,40 @@ class UnagreedRemovalNode extends Node {
     const others = record.config.voters.filter(m => m.id !== this.id)
     if (others.length === 0) return electorateOf(record.config)
     return electorateOf(withoutVoter(record.config, others[others.length - 1]!.id))
+  }
+}
+
+/**
+ * A voter that takes itself to be bound by no lease while it is the newest
+ * configuration's new voter: it grants a lease to, and votes for, a rival of
+ * the leader it granted. Rule 9 counts on every voter of the new
+ * configuration keeping the old leader's lease.
+ */
+class UnboundVoter extends Voter {
+  readonly #fresh: () => boolean
+
+  constructor (selfId: string, out: Outbox, acceptor: Acceptor, storedGrant: PersistentState['grant'], durable: boolean, leaseMs: number, fresh: () => boolean) {
+    super(selfId, out, acceptor, storedGrant, durable, leaseMs)
+    this.#fresh = fresh
+  }
+
+  override boundAgainst (from: string, epoch: number, now: number): boolean {
+    return this.#fresh() ? false : super.boundAgainst(from, epoch, now)
+  }
+
+  override grantLease (epoch: number, leaderId: string, now: number): GrantResult {
+    const grant = this.grant
+    if (this.#fresh() && grant !== null && grant.leaderId !== leaderId) this.release(grant.leaderId, grant.epoch)
+    return super.grantLease(epoch, leaderId, now)
+  }
+}
+
+class NewVoterUnboundNode extends Node {
+  protected override makeVoter (out: Outbox, acceptor: Acceptor, storedGrant: PersistentState['grant'], durable: boolean): Voter {
+    return new UnboundVoter(this.id, out, acceptor, storedGrant, durable, this.config.leaseMs, () => {
+      const config = this.configuration
+      return config !== null && config.version > 1 && memberOf(config, this.id)?.since === config.version
+    })
   }
 }
 
@@ -165,7 +202,7 @@ function dropGrant (s: Storage): Storage {
 export type VariantName =
   | 'forgetful-acceptor' | 'minority-learner' | 'lease-ignoring-leader' | 'drift-unaware' | 'forgets-candidacy'
   | 'lease-from-ack-arrival' | 'releases-before-save' | 'storage-drops-highest-round' | 'storage-drops-grant'
-  | 'two-voters-at-once' | 'unagreed-removal' | 'observer-counted'
+  | 'two-voters-at-once' | 'unagreed-removal' | 'observer-counted' | 'new-voter-unbound'
 
 export interface Variant {
   readonly makeNode?: NodeFactory
@@ -235,6 +272,11 @@ export const VARIANTS: Record<VariantName, Variant> = {
   },
   'observer-counted': {
     makeNode: (c, d) => new ObserverCountedNode(c, d),
+    catches: 'S6'
+  },
+  /** S6 sees the leader's lease outlive the grant the new voter gave up for its rival. */
+  'new-voter-unbound': {
+    makeNode: (c, d) => new NewVoterUnboundNode(c, d),
     catches: 'S6'
   },
   /** S6 sees the restarted voter vote again while the grant it crashed with still runs. */
