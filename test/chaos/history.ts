@@ -33,7 +33,8 @@ export type HistoryEvent =
   | { readonly ev: 'spawn', readonly t: Ms, readonly node: string, readonly inc: number, readonly pid: number }
   | { readonly ev: 'exit', readonly t: Ms, readonly node: string, readonly inc: number, readonly code: number | null, readonly signal: string | null }
   | { readonly ev: 'fault', readonly t: Ms, readonly id: number, readonly kind: FaultKind, readonly nodes: readonly string[], readonly detail?: string }
-  | { readonly ev: 'heal', readonly t: Ms, readonly id: number }
+  /** `note`: what did not go as planned (a roll step given up, a stop that had to be killed). */
+  | { readonly ev: 'heal', readonly t: Ms, readonly id: number, readonly note?: string }
   | { readonly ev: 'quiet', readonly t: Ms } // the last fault healed; the run ends after a quiet period
   | { readonly ev: 'write', readonly t: Ms, readonly register: 'fenced' | 'unfenced', readonly node: string, readonly epoch: number, readonly seq: number, readonly accepted: boolean }
   | { readonly ev: 'end', readonly t: Ms }
@@ -51,6 +52,10 @@ export type HistoryEvent =
   | { readonly ev: 'demoted', readonly t: Ms, readonly node: string, readonly inc: number, readonly epoch: number, readonly reason: string }
   | { readonly ev: 'peer:join' | 'peer:leave', readonly t: Ms, readonly node: string, readonly inc: number, readonly peerId: string }
   | { readonly ev: 'error', readonly t: Ms, readonly node: string, readonly inc: number, readonly message: string, readonly code?: string }
+  /** A 'warning' event (not a violation: e.g. a ForgottenStateWarning). */
+  | { readonly ev: 'warning', readonly t: Ms, readonly node: string, readonly inc: number, readonly message: string, readonly code?: string }
+  /** A 'configuration' event: the configuration this node learned (voters are peer IDs). */
+  | { readonly ev: 'configuration', readonly t: Ms, readonly node: string, readonly inc: number, readonly version: number, readonly voters: readonly string[], readonly target: number }
   /** The transport's counters and connected peers, every second while they change (for reading a run, not checked). */
   | { readonly ev: 'stats', readonly t: Ms, readonly node: string, readonly inc: number, readonly wire: Readonly<Record<string, number>>, readonly peers: readonly string[] }
 
