@@ -5,10 +5,13 @@
  * stdout (test/chaos/node.ts); the harness adds the faults, the process
  * lifecycle and the registers' writes, and merges everything in time order.
  *
- * Nodes are named by their host, `n1`…`nN`; `inc` counts a node's
- * incarnations (1 for its first process, +1 at each restart). A node keeps
- * its peer ID across restarts (it has a data directory), and `ready` maps
- * peer IDs to node names.
+ * Nodes are named by their host, `n1`…`nN` (and the spare hosts after them,
+ * idle until a 'roll' or 'scale' starts a node there); `inc` counts a host's
+ * incarnations (1 for its first process, +1 at each start). A node keeps its
+ * peer ID across restarts on its data directory; a start on a wiped one
+ * ('replace', or a spare host put to use) is a new node under a new ID. So a
+ * host name may stand for several IDs over a run: `ready` maps each
+ * incarnation (node, inc) to its peer ID.
  */
 
 /** Milliseconds on the shared monotonic clock. */
@@ -25,6 +28,8 @@ export type FaultKind =
   | 'resign' // the leader resigns (SIGUSR2); instantaneous
   | 'term' // SIGTERM (graceful stop, resigning), then a restart
   | 'replace' // SIGTERM (it leaves the configuration), then a new node under a new identity in its place (a rolling update)
+  | 'roll' // a rolling update with surge 1 of 1-2 members: a new node on a spare host, present, then an old member SIGTERMed for good (its host a spare)
+  | 'scale' // N -> N+2 -> N: two new nodes on spare hosts, a few leases, then two old members SIGTERMed for good (the leader half the time)
 
 /** One record of the history. Every record has `t`; node records have `node` and `inc`. */
 export type HistoryEvent =
