@@ -6,12 +6,13 @@ import { describe, expect, it } from 'vitest'
 import { History } from './builder.js'
 import {
   CHECKERS, checkAll, convergenceMs, convergesAfterHeal, epochsIncrease, fencedRegister, leaderships, learnedInOrder,
-  noDeafFollower, noOverlap, noSpuriousErrors, oneLeaderPerEpoch, pairsConnected, staleWrites, unconnectedPairs, unfencedAnomalies, wakeReadsFalse
+  finalConfiguration, leaderlessMs, noDeafFollower, noOverlap, noSpuriousErrors, oneLeaderPerEpoch, pairsConnected, staleWrites, unconnectedPairs, unfencedAnomalies,
+  votersAtTarget, wakeReadsFalse
 } from './checkers.js'
 import type { Checker, HistoryEvent } from './history.js'
 
-/** Three nodes booted at 0, quiet at 50, n1 leads epoch 1 from 100 and all follow it from 110 (lease 1000 ms). */
-const healthy = (): History => new History().boot(0).quiet(50).elect(100, 'n1', 1)
+/** Three nodes booted at 0, quiet at 50, n1 leads epoch 1 from 100 and all follow it from 110, all three voters (lease 1000 ms). */
+const healthy = (): History => new History().boot(0).quiet(50).elect(100, 'n1', 1).config(110, 'n2', 1, ['n1', 'n2', 'n3'])
 
 const messages = (c: Checker, h: readonly HistoryEvent[]): string[] => c(h).map(v => v.message)
 
@@ -182,6 +183,103 @@ describe('noDeafFollower', () => {
   it('does not count the time the follower is disconnected from the leader', () => {
     const h = deafN3().leave(50, 'n3', 'n1').join(3000, 'n3', 'n1').view(4900, 'n3', 'n1', 1).end(5000).done
     expect(noDeafFollower(h)).toEqual([])
+  })
+})
+
+describe('nodes that come and go (replace, roll, scale)', () => {
+  /**
+   * Hosts n1-n3 in service and a spare n4 (idle until 3000). n1 leads epoch 1;
+   * a roll starts a new node on n4 at 3000 and stops n1 for good at 4000; n2 leads
+   * epoch 2 from 4100. Then n1's host is put to use again at 6000 under a new ID
+   * (peer-n1b), a scale's new node, and n3 is stopped for good at 7000.
+   */
+  const rolled = (): History => {
+    const h = new History(['n1', 'n2', 'n3', 'n4'])
+    for (const n of ['n1', 'n2', 'n3']) h.spawn(0, n)
+    for (const a of ['n1', 'n2', 'n3']) for (const b of ['n1', 'n2', 'n3']) if (a !== b) h.join(0, a, b)
+    h.elect(100, 'n1', 1, ['n1', 'n2', 'n3']).config(110, 'n1', 1, ['n1', 'n2', 'n3'])
+      .fault(3000, 1, 'roll', ['n1', 'n4']).spawn(3000, 'n4', 'peer-n4')
+    for (const n of ['n1', 'n2', 'n3']) h.join(3100, 'n4', n).join(3100, n, 'n4')
+    h.chosen(3200, 'n4', 1, 'n1').view(3200, 'n4', 'n1', 1)
+      .lead(4000, 'n1', false, 1).exit(4000, 'n1')
+    for (const n of ['n2', 'n3', 'n4']) h.leave(4001, n, 'n1')
+    h.elect(4100, 'n2', 2, ['n2', 'n3', 'n4']).config(4110, 'n2', 2, ['n2', 'n3', 'n4']).heal(4200, 1)
+      .fault(6000, 2, 'scale', ['n1', 'n3']).spawn(6000, 'n1', 'peer-n1b')
+    for (const n of ['n2', 'n3', 'n4']) h.join(6100, 'n1', n).join(6100, n, 'n1')
+    h.chosen(6200, 'n1', 2, 'n2').view(6200, 'n1', 'n2', 2).exit(7000, 'n3')
+    for (const n of ['n1', 'n2', 'n4']) h.leave(7001, n, 'n3')
+    return h.config(7100, 'n2', 4, ['n1', 'n2', 'n4']).heal(7200, 2).quiet(7300)
+  }
+
+  it('passes every checker: IDs are per incarnation, and a node not running is never blamed', () => {
+    const h = rolled().end(20_000).done
+    expect(checkAll(h)).toEqual([])
+    expect(convergenceMs(h)).toBe(0)
+    expect(unconnectedPairs(h)).toEqual([])
+  })
+
+  it('leaderlessMs counts the time within a window that nobody led', () => {
+    const h = rolled().end(20_000).done
+    // n1 led from 100 to 4000, n2 from 4100 on: the roll (3000-4200) was leaderless for 100 ms.
+    expect(leaderlessMs(h, 3000, 4200)).toBe(100)
+    expect(leaderlessMs(h, 0, 200)).toBe(100)
+  })
+
+  it('tells an old ID\'s leadership from its host\'s new ID', () => {
+    // n1's host led epoch 1 as peer-n1; its later ID leading epoch 1 would be a second leader.
+    const h = rolled().elected(8000, 'n1', 1).end(20_000).done
+    expect(messages(oneLeaderPerEpoch, h)).toEqual(['epoch 1 has two leaders: peer-n1 (n1 was elected) and peer-n1b (n1 was elected)'])
+  })
+
+  it('noDeafFollower knows the leader by its current ID, and blames a follower deaf to it', () => {
+    // n3's host is deaf from 4100 (it never views n2 in epoch 2) while calm after the heal at 4200.
+    const h = new History(['n1', 'n2', 'n3']).boot(0).elect(100, 'n1', 1).exit(1000, 'n1').spawn(1000, 'n1', 'peer-n1b')
+      .join(1100, 'n2', 'n1').join(1100, 'n3', 'n1').join(1100, 'n1', 'n2').join(1100, 'n1', 'n3')
+      .elect(1200, 'n1', 2, ['n1', 'n2']).end(4000).done
+    expect(messages(noDeafFollower, h)).toEqual(['n3 was deaf to leader n1 (epoch 2) for 2800 ms from 1200 ms'])
+  })
+
+  it('learnedInOrder starts a new ID on a host afresh, but not the same ID', () => {
+    const fresh = healthy().chosen(2000, 'n2', 4, 'n1').exit(2500, 'n2').spawn(3000, 'n2', 'peer-n2b').chosen(3100, 'n2', 3, 'n1').end(5000).done
+    expect(learnedInOrder(fresh)).toEqual([])
+    const kept = healthy().chosen(2000, 'n2', 4, 'n1').exit(2500, 'n2').spawn(3000, 'n2').chosen(3100, 'n2', 3, 'n1').end(5000).done
+    expect(messages(learnedInOrder, kept)).toEqual(['n2 (inc 2) learned epoch 3 below epoch 4 of an earlier incarnation'])
+  })
+
+  it('convergence wants the leader\'s live ID, not an ID its host ran before', () => {
+    // Everyone views peer-n1 (gone); n1's host now runs peer-n1b, which leads epoch 1 by its own report.
+    const views = (h: History): History => { for (const n of ['n1', 'n2', 'n3']) h.view(1100, n, 'peer:peer-n1', 1); return h }
+    const h = views(new History().boot(0).elect(100, 'n1', 1).exit(1000, 'n1').spawn(1000, 'n1', 'peer-n1b').lead(1100, 'n1', true, 1)).quiet(1200).end(20_000).done
+    expect(convergenceMs(h)).toBe(null)
+    // Kept its ID (a restart on its data directory): converged.
+    const kept = views(new History().boot(0).elect(100, 'n1', 1).exit(1000, 'n1').spawn(1000, 'n1').lead(1100, 'n1', true, 1)).quiet(1200).end(20_000).done
+    expect(convergenceMs(kept)).toBe(0)
+  })
+})
+
+describe('votersAtTarget', () => {
+  it('passes when the newest configuration names the live nodes, as many as its target', () => {
+    expect(votersAtTarget(healthy().end(5000).done)).toEqual([])
+    expect(finalConfiguration(healthy().end(5000).done)?.voters.map(v => v.node)).toEqual(['n1', 'n2', 'n3'])
+  })
+
+  it('flags an ID that no live node runs, a live node that is no voter, and a count off target', () => {
+    const h = healthy().exit(1000, 'n3').spawn(1500, 'n3', 'peer-n3b').end(5000).done
+    expect(messages(votersAtTarget, h)).toEqual([
+      'configuration 1 still names 1 voter(s) no live node runs: peer-n3',
+      'at the end, n3 is not a voter of configuration 1'
+    ])
+    const short = healthy().config(2000, 'n1', 2, ['n1', 'n2'], 3).end(5000).done
+    expect(messages(votersAtTarget, short)).toEqual([
+      'configuration 2 has 2 voters at the end, target 3',
+      'at the end, n3 is not a voter of configuration 1'.replace('1', '2')
+    ])
+  })
+
+  it('takes the highest version any node reported, and flags a run without one', () => {
+    const h = healthy().config(2000, 'n3', 2, ['n1', 'n2', 'peer:peer-x']).config(2500, 'n1', 1, ['n1', 'n2', 'n3']).end(5000).done
+    expect(finalConfiguration(h)?.version).toBe(2)
+    expect(messages(votersAtTarget, new History().boot(0).elect(100, 'n1', 1).end(5000).done)).toEqual(['no node reported a configuration'])
   })
 })
 

@@ -12,7 +12,12 @@
  * noDeafFollower      while no fault is active, no connected follower misses the leader for over 2 leases.
  * noSpuriousErrors    no node reports an error (the run injects no disk faults).
  * pairsConnected      at the end, every live pair is connected, unless it lost its link or started in the last 5 leases.
+ * votersAtTarget      at the end, the newest configuration's voters are the live nodes, as many as its target.
  * fencedRegister      the fenced register accepts no lower epoch, and one writer per epoch.
+ *
+ * Nodes come and go ('replace', 'roll', 'scale'): a host name may stand for
+ * several peer IDs over a run, so IDs are looked up per incarnation (node,
+ * inc), and a node counts only while its process runs (spawn to exit).
  */
 import type { Checker, EventOf, HistoryEvent, Ms, Violation } from './history.js'
 
@@ -39,12 +44,21 @@ function inOrder (history: readonly HistoryEvent[]): HistoryEvent[] {
   return [...history].sort((a, b) => a.t - b.t)
 }
 
-/** Peer IDs by node name and back, from every 'ready' record (a node keeps its ID across restarts). */
-export function peerIds (history: readonly HistoryEvent[]): { idOf: (node: string) => string, nodeOf: (id: string | null) => string | undefined } {
-  const ids = new Map<string, string>()
+/**
+ * Peer IDs by node name and back, from every 'ready' record. A node keeps its
+ * ID across restarts on its data directory, but a host whose directory was
+ * wiped runs a new ID: `idOf(node, inc)` is that incarnation's ID (without
+ * `inc`, or if it never said, the host's newest), and `nodeOf` the host an ID ran on.
+ */
+export function peerIds (history: readonly HistoryEvent[]): { idOf: (node: string, inc?: number) => string, nodeOf: (id: string | null) => string | undefined } {
+  const byInc = new Map<string, string>()
+  const newest = new Map<string, string>()
   const nodes = new Map<string, string>()
-  for (const e of history) if (e.ev === 'ready') { ids.set(e.node, e.id); nodes.set(e.id, e.node) }
-  return { idOf: node => ids.get(node) ?? node, nodeOf: id => id === null ? undefined : nodes.get(id) }
+  for (const e of inOrder(history)) if (e.ev === 'ready') { byInc.set(`${e.node}#${e.inc}`, e.id); newest.set(e.node, e.id); nodes.set(e.id, e.node) }
+  return {
+    idOf: (node, inc) => (inc === undefined ? undefined : byInc.get(`${node}#${inc}`)) ?? newest.get(node) ?? node,
+    nodeOf: id => id === null ? undefined : nodes.get(id)
+  }
 }
 
 /** One node's leadership: [from, to) in ms. */
@@ -81,6 +95,18 @@ export function leaderships (history: readonly HistoryEvent[]): Leadership[] {
   return out.sort((a, b) => a.from - b.from)
 }
 
+/** How long within [from, to) no node led (by the sampled leaderships): the leaderless time of, say, a roll. */
+export function leaderlessMs (history: readonly HistoryEvent[], from: Ms, to: Ms): number {
+  let covered = 0
+  let reach = from
+  for (const l of leaderships(history)) {
+    const a = Math.max(l.from, reach)
+    const b = Math.min(l.to, to)
+    if (b > a) { covered += b - a; reach = b }
+  }
+  return Math.max(0, to - from - covered)
+}
+
 /** A fault in force over [from, to); a 'resign' has from === to. */
 export interface FaultWindow { readonly id: number, readonly kind: EventOf<'fault'>['kind'], readonly nodes: readonly string[], readonly from: Ms, readonly to: Ms }
 
@@ -110,6 +136,8 @@ export function faultWindows (history: readonly HistoryEvent[]): FaultWindow[] {
 /** What is known of one node at a moment of the sweep. */
 interface NodeState {
   alive: boolean
+  /** This incarnation's peer ID, once it said ('ready'). */
+  id: string | null
   view: { leader: string | null, epoch: number } | null
   leading: Leadership | null
   /** Latest peer:join and peer:leave time per peer ID, this incarnation. */
@@ -140,7 +168,7 @@ function * sweep (history: readonly HistoryEvent[]): Generator<Moment> {
   for (const l of leads) byNode.set(l.node, [...byNode.get(l.node) ?? [], l])
   const cursor = new Map<string, number>()
   const nodes = new Map<string, NodeState>()
-  const fresh = (alive: boolean): NodeState => ({ alive, view: null, leading: null, joined: new Map(), left: new Map() })
+  const fresh = (alive: boolean): NodeState => ({ alive, id: null, view: null, leading: null, joined: new Map(), left: new Map() })
   for (const n of runOf(history).nodes) nodes.set(n, fresh(false))
   let i = 0
   for (const t of points) {
@@ -150,6 +178,7 @@ function * sweep (history: readonly HistoryEvent[]): Generator<Moment> {
       const s = nodes.get(e.node) ?? fresh(false)
       nodes.set(e.node, s)
       if (e.ev === 'spawn' || e.ev === 'exit') nodes.set(e.node, fresh(e.ev === 'spawn'))
+      else if (e.ev === 'ready') s.id = e.id
       else if (e.ev === 'view') s.view = { leader: e.leader, epoch: e.epoch }
       else if (e.ev === 'peer:join') s.joined.set(e.peerId, e.t)
       else if (e.ev === 'peer:leave') s.left.set(e.peerId, e.t)
@@ -201,7 +230,7 @@ export const oneLeaderPerEpoch: Checker = history => {
   for (const e of inOrder(history)) {
     const claim = e.ev === 'leaderChosen'
       ? { id: e.leaderId, by: `${e.node} learned` }
-      : e.ev === 'elected' || (e.ev === 'lead' && e.on) ? { id: idOf(e.node), by: `${e.node} ${e.ev === 'elected' ? 'was elected' : 'led'}` } : null
+      : e.ev === 'elected' || (e.ev === 'lead' && e.on) ? { id: idOf(e.node, e.inc), by: `${e.node} ${e.ev === 'elected' ? 'was elected' : 'led'}` } : null
     if (claim === null || !('epoch' in e)) continue
     const prev = first.get(e.epoch)
     if (prev === undefined) first.set(e.epoch, claim)
@@ -231,18 +260,23 @@ export const epochsIncrease: Checker = history => {
 
 /**
  * Per node, 'leaderChosen' epochs strictly increase within an incarnation and
- * never fall below an earlier incarnation's (equal is allowed: a restarted
- * node may announce the record it stored again).
+ * never fall below an earlier incarnation's of the same ID (equal is allowed: a
+ * restarted node may announce the record it stored again). A new ID on the host
+ * (a wiped data directory) remembers nothing, so it starts afresh.
  */
 export const learnedInOrder: Checker = history => {
   const v = reporter('learnedInOrder')
+  const { idOf } = peerIds(history)
   const seen = new Map<string, { inc: number, last: number, floor: number, lost: number | null }>()
   const out: Violation[] = []
   for (const e of inOrder(history)) {
     if (e.ev === 'leaderLost') { const s = seen.get(e.node); if (s?.inc === e.inc) s.lost = e.epoch; continue }
     if (e.ev !== 'leaderChosen') continue
     let s = seen.get(e.node) ?? { inc: e.inc, last: -Infinity, floor: -Infinity, lost: null }
-    if (s.inc !== e.inc) s = { inc: e.inc, last: -Infinity, floor: Math.max(s.floor, s.last), lost: null }
+    if (s.inc !== e.inc) {
+      const same = idOf(e.node, e.inc) === idOf(e.node, s.inc)
+      s = { inc: e.inc, last: -Infinity, floor: same ? Math.max(s.floor, s.last) : -Infinity, lost: null }
+    }
     // The one repeat allowed: a leader reported lost and then heard from again is reported again.
     const refound = e.epoch === s.last && s.lost === e.epoch
     if (e.epoch <= s.last && !refound) out.push(v(e.t, `${e.node} (inc ${e.inc}) learned epoch ${e.epoch} after epoch ${s.last}`))
@@ -274,37 +308,38 @@ export const convergenceBoundMs = (history: readonly HistoryEvent[]): number => 
 export function convergenceMs (history: readonly HistoryEvent[]): number | null {
   const quiet = history.find(e => e.ev === 'quiet')
   if (quiet === undefined) return null
-  const { nodeOf } = peerIds(history)
   for (const m of sweep(history)) {
     // The moment at quiet.t exists (it is a record's time): the state as the faults stop.
-    if (m.t >= quiet.t && converged(m, nodeOf)) return m.t - quiet.t
+    if (m.t >= quiet.t && converged(m)) return m.t - quiet.t
   }
   return null
 }
 
-function converged (m: Moment, nodeOf: (id: string | null) => string | undefined): boolean {
+function converged (m: Moment): boolean {
   const alive = [...m.nodes.values()].filter(s => s.alive)
   const view = alive[0]?.view
   if (view == null || view.leader === null) return false
   if (!alive.every(s => s.view?.leader === view.leader && s.view.epoch === view.epoch)) return false
-  const leader = m.nodes.get(nodeOf(view.leader) ?? '')
-  return leader?.alive === true && leader.leading?.epoch === view.epoch
+  // The leader is the live incarnation running that ID (a host may have run another ID before).
+  const leader = alive.find(s => s.id === view.leader)
+  return leader !== undefined && leader.leading?.epoch === view.epoch
 }
 
 /** An ordered pair of live nodes without an election connection at the end, and since when (a's last loss of b, or the later start of the two). */
 interface Apart { readonly a: string, readonly b: string, readonly since: Ms }
 
 function pairsApart (history: readonly HistoryEvent[]): Apart[] {
-  const { idOf } = peerIds(history)
   const spawned = new Map<string, Ms>()
   for (const e of history) if (e.ev === 'spawn') spawned.set(e.node, Math.max(spawned.get(e.node) ?? -Infinity, e.t))
   let last: Moment | undefined
   for (const m of sweep(history)) last = m
   if (last === undefined) return []
   const alive = [...last.nodes].filter(([, s]) => s.alive)
-  return alive.flatMap(([a, s]) => alive.flatMap(([b]) => {
-    const left = s.left.get(idOf(b)) ?? -Infinity
-    if (b === a || (s.joined.get(idOf(b)) ?? -Infinity) > left) return []
+  return alive.flatMap(([a, s]) => alive.flatMap(([b, sb]) => {
+    // b's ID this incarnation (a started process that never said its ID goes by its name: apart).
+    const id = sb.id ?? b
+    const left = s.left.get(id) ?? -Infinity
+    if (b === a || (s.joined.get(id) ?? -Infinity) > left) return []
     return [{ a, b, since: Math.max(left, spawned.get(a) ?? -Infinity, spawned.get(b) ?? -Infinity) }]
   }))
 }
@@ -334,6 +369,49 @@ export const pairsConnected: Checker = history => {
     .map(p => v(p.since, `${p.a} had no election connection to ${p.b} for the last ${ms(end - p.since)} of the run`))
 }
 
+/** A voter of the final configuration: its peer ID, and the host running it at the end (undefined if none does). */
+export interface FinalVoter { readonly id: string, readonly node: string | undefined }
+
+/**
+ * The newest configuration any node reported (the highest version), with its
+ * voters matched to the nodes alive at the end; null if none was reported.
+ */
+export function finalConfiguration (history: readonly HistoryEvent[]): { version: number, target: number, voters: FinalVoter[], live: Array<{ node: string, id: string | null }> } | null {
+  let newest: EventOf<'configuration'> | null = null
+  for (const e of history) if (e.ev === 'configuration' && (newest === null || e.version > newest.version)) newest = e
+  if (newest === null) return null
+  let last: Moment | undefined
+  for (const m of sweep(history)) last = m
+  const live = [...last?.nodes ?? []].filter(([, s]) => s.alive).map(([node, s]) => ({ node, id: s.id }))
+  return {
+    version: newest.version,
+    target: newest.target,
+    voters: [...newest.voters].map(id => ({ id, node: live.find(l => l.id === id)?.node })).sort((a, b) => (a.node ?? '~') < (b.node ?? '~') ? -1 : 1),
+    live
+  }
+}
+
+/**
+ * At the end, the newest configuration has as many voters as its target, and
+ * they are the live nodes: every ID of a node stopped for good or replaced has
+ * been taken out, and every node that came in has been made a voter. (The
+ * run ends 12 leases after the last heal: promotion takes stabilizationMs, 2
+ * leases; removing a silent voter memberTimeoutMs, 5.)
+ */
+export const votersAtTarget: Checker = history => {
+  const v = reporter('votersAtTarget')
+  const end = endOf(history)
+  const fc = finalConfiguration(history)
+  if (fc === null) return [v(end, 'no node reported a configuration')]
+  const out: Violation[] = []
+  const gone = fc.voters.filter(m => m.node === undefined)
+  const outside = fc.live.filter(l => !fc.voters.some(m => m.id === l.id))
+  if (fc.voters.length !== fc.target) out.push(v(end, `configuration ${fc.version} has ${fc.voters.length} voters at the end, target ${fc.target}`))
+  if (gone.length > 0) out.push(v(end, `configuration ${fc.version} still names ${gone.length} voter(s) no live node runs: ${gone.map(m => m.id).join(', ')}`))
+  if (outside.length > 0) out.push(v(end, `at the end, ${outside.map(l => l.node).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not a voter of configuration ${fc.version}`))
+  return out
+}
+
 /** After 'quiet', convergence (see convergenceMs) within 10 leases, and before the end. */
 export const convergesAfterHeal: Checker = history => {
   const v = reporter('convergesAfterHeal')
@@ -352,11 +430,12 @@ export const convergesAfterHeal: Checker = history => {
  * (peer:join after its last peer:leave) views L with L's epoch within
  * 2 leases: each longer "deaf" stretch is a violation. A stretch starts when
  * all that holds (so at the latest of the last heal, L's leadership start,
- * F's connection) and restarts with each leadership of L.
+ * F's connection) and restarts with each leadership of L. L is known by the
+ * ID its current process runs under; a node that is not running (stopped for
+ * good, or not yet started) is neither leader nor follower.
  */
 export const noDeafFollower: Checker = history => {
   const v = reporter('noDeafFollower')
-  const { idOf } = peerIds(history)
   const limit = 2 * runOf(history).leaseMs
   const open = new Map<string, { from: Ms, lead: Leadership }>()
   const out: Violation[] = []
@@ -373,7 +452,7 @@ export const noDeafFollower: Checker = history => {
       for (const [l, ls] of m.nodes) {
         const key = `${f} ${l}`
         const lead = ls.leading
-        const id = idOf(l)
+        const id = ls.id ?? l
         const deaf = m.calm && f !== l && fs.alive && ls.alive && lead !== null && fs.leading === null &&
           (fs.joined.get(id) ?? -Infinity) > (fs.left.get(id) ?? -Infinity) &&
           !(fs.view?.leader === id && fs.view.epoch === lead.epoch)
@@ -433,6 +512,7 @@ export const CHECKERS: Record<string, Checker> = {
   noDeafFollower,
   noSpuriousErrors,
   pairsConnected,
+  votersAtTarget,
   fencedRegister
 }
 

@@ -1,7 +1,10 @@
 /**
  * The cluster of a chaos run: N node processes (test/chaos/node.ts), each in
  * its own network namespace on a VirtualLan, each with its own data
- * directory; and the history they and the harness write. Faults are applied
+ * directory; and the history they and the harness write. The LAN may have
+ * spare hosts besides, idle until a 'roll' or 'scale' starts a new node on
+ * one (enlist); a node stopped for good leaves its host a spare (retire).
+ * Faults are applied
  * here (signals, iptables rules inside a node's namespace, its link), chosen
  * by nemesis.ts. destroy() kills every process and deletes every namespace,
  * also on SIGINT, SIGTERM and exit.
@@ -20,7 +23,10 @@ const NODE = fileURLToPath(new URL('./node.ts', import.meta.url))
 export const now = (): Ms => Number(process.hrtime.bigint()) / 1e6
 
 export interface ClusterOptions {
+  /** The nodes in service (and every node's clusterSize). */
   readonly nodes: number
+  /** Spare hosts on the LAN besides, named after the others (default 0). */
+  readonly spares?: number
   readonly leaseMs: number
   /** Directory for the data directories, the logs and the history. */
   readonly dir: string
@@ -35,8 +41,14 @@ interface Member {
   readonly host: Host
   inc: number
   child: ChildProcess | null
-  /** The peer ID (stable across restarts: the key is in the data directory). */
+  /** The peer ID (stable across restarts on one data directory; a new one after a wipe). */
   id: string | null
+  /** An idle host: no process, and none is started here but by enlist(). */
+  spare: boolean
+  /** When it last entered service or became a spare (harness time). */
+  since: Ms
+  /** Started with --join (a node added to the running cluster), and so restarted. */
+  join: boolean
   leading: boolean
   epoch: number
   view: string | null
@@ -64,9 +76,11 @@ export class ChaosCluster {
     // Streamed as it arrives (for a run that is interrupted), and written in time order at close().
     this.#out = createWriteStream(join(opts.dir, 'history.partial.jsonl'))
     this.#logs = createWriteStream(join(opts.dir, 'stderr.log'))
-    this.#lan = new VirtualLan(opts.nodes, `c${process.pid % 1000}`)
+    this.#lan = new VirtualLan(opts.nodes + (opts.spares ?? 0), `c${process.pid % 1000}`)
     live.add(this)
-    this.members = this.#lan.hosts.map((host, i) => ({ name: `n${i + 1}`, host, inc: 0, child: null, id: null, leading: false, epoch: 0, view: null, paused: false, exited: [] }))
+    this.members = this.#lan.hosts.map((host, i) => ({
+      name: `n${i + 1}`, host, inc: 0, child: null, id: null, spare: i >= opts.nodes, since: -Infinity, join: false, leading: false, epoch: 0, view: null, paused: false, exited: []
+    }))
   }
 
   get historyPath (): string { return join(this.#opts.dir, 'history.jsonl') }
@@ -78,6 +92,10 @@ export class ChaosCluster {
 
   member (name: string): Member { return this.members.find(m => m.name === name)! }
   get alive (): Member[] { return this.members.filter(m => m.child !== null) }
+  /** The hosts in service: running, or down for a while (killed, stopped to restart). */
+  get inService (): Member[] { return this.members.filter(m => !m.spare) }
+  /** The idle hosts, the longest idle first. */
+  get spares (): Member[] { return this.members.filter(m => m.spare).sort((a, b) => a.since - b.since) }
   /** The node that reports itself leader now, if exactly one does. */
   get leader (): Member | null {
     const leaders = this.alive.filter(m => m.leading && !m.paused)
@@ -96,11 +114,13 @@ export class ChaosCluster {
   spawn (name: string): void {
     const m = this.member(name)
     if (m.child !== null) throw new Error(`${name} is running`)
+    if (m.spare) throw new Error(`${name} is a spare host (enlist it)`)
     m.inc++
     const inc = m.inc
     const args = [process.execPath, '--import', 'tsx', NODE, '--name', name, '--inc', String(inc), '--size', String(this.#opts.nodes),
       '--lease', String(this.#opts.leaseMs), '--listen', `/ip4/${m.host.address}/tcp/4100`, '--data-dir', join(this.#opts.dir, name)]
     if (this.#opts.registers !== undefined) args.push('--registers', this.#opts.registers)
+    if (m.join) args.push('--join')
     const child = this.#lan.spawn(m.host, args, this.#opts.broken === undefined ? {} : { QUORUM_CHAOS_BROKEN: this.#opts.broken })
     m.child = child
     m.paused = false
@@ -123,6 +143,42 @@ export class ChaosCluster {
     if (e.ev === 'lead') { m.leading = e.on; m.epoch = e.epoch }
     if (e.ev === 'gap' && !e.after) m.leading = false
     if (e.ev === 'view') m.view = e.leader === null ? null : `${e.leader}@${e.epoch}`
+  }
+
+  /** Puts spare host `name` in service: a new node (empty data directory, a new ID) that joins the running cluster. */
+  enlist (name: string): void {
+    const m = this.member(name)
+    if (!m.spare) throw new Error(`${name} is not a spare host`)
+    this.wipe(name)
+    m.spare = false
+    m.join = true
+    m.since = now()
+    m.id = null
+    this.spawn(name)
+  }
+
+  /** Makes host `name`, whose node has exited, a spare: nothing restarts it (its data directory is wiped when it is enlisted again). */
+  retire (name: string): void {
+    const m = this.member(name)
+    if (m.child !== null) throw new Error(`${name} is running`)
+    m.spare = true
+    m.since = now()
+  }
+
+  /** Whether `name` runs and its current process knows a leader (it is present: a readiness probe). */
+  present (name: string): boolean {
+    const m = this.member(name)
+    return m.child !== null && m.view !== null
+  }
+
+  /** Resolves true once `pred` holds (polled every 20 ms), false after `timeoutMs`. */
+  async until (pred: () => boolean, timeoutMs: number): Promise<boolean> {
+    const by = now() + timeoutMs
+    for (;;) {
+      if (pred()) return true
+      if (now() >= by) return false
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
   }
 
   /** Deletes a stopped node's data directory: its next spawn is a new node under a new identity. */

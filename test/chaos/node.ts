@@ -5,7 +5,8 @@
  * one JSON object per line, to stdout:
  * - `isLeader` and `leader`, sampled every millisecond, when they change;
  * - a `gap` when the sampler itself ran late (the process was stalled);
- * - every election event, peer event and error.
+ * - every election event, peer event, error, warning and configuration learned.
+ * With --join it never founds a cluster, only joins one (a node a roll or scale adds).
  * With --registers <socket>, it runs the fenced-resource workload: while it
  * leads, every WRITE_EVERY_MS it takes its epoch, works for HOLD_MS (a stall
  * there is what makes a write stale), and then writes to both registers.
@@ -34,7 +35,8 @@ const { values } = parseArgs({
     lease: { type: 'string', default: '1000' },
     listen: { type: 'string' },
     'data-dir': { type: 'string' },
-    registers: { type: 'string' }
+    registers: { type: 'string' },
+    join: { type: 'boolean', default: false }
   }
 })
 
@@ -68,7 +70,8 @@ const election = await createElection({
   clusterSize: Number(values.size),
   leaseMs: Number(values.lease),
   listen: [values.listen!],
-  dataDir: values['data-dir']!
+  dataDir: values['data-dir']!,
+  join: values.join
 })
 out({ ev: 'ready', id: election.nodeId })
 
@@ -80,6 +83,8 @@ election.on('elected', ({ epoch }) => { sticky = true; out({ ev: 'elected', epoc
 election.on('demoted', ({ epoch, reason }) => { sticky = false; out({ ev: 'demoted', epoch, reason }) })
 for (const ev of ['peer:join', 'peer:leave'] as const) election.on(ev, ({ peerId }) => { out({ ev, peerId }) })
 election.on('error', err => { out({ ev: 'error', message: err.message, code: (err as { code?: string }).code }) })
+election.on('warning', err => { out({ ev: 'warning', message: err.message, code: err.code }) })
+election.on('configuration', c => { out({ ev: 'configuration', version: c.version, voters: c.voters, target: c.target }) })
 
 const isLeader = (): boolean => broken === 'sticky-leader' ? sticky : election.isLeader
 

@@ -16,8 +16,12 @@ export interface Recovery {
   readonly detail?: string
   readonly start: Ms
   readonly heal: Ms | null
-  /** Whether the fault took the leader away (then `ms` counts from its start, else from its heal). */
+  /** The heal's note: what did not go as planned. */
+  readonly note?: string
+  /** Whether the fault took the leader away (then `ms` counts from its start, or for a roll or scale from the leader's stop, else from its heal). */
   readonly leaderAffected: boolean
+  /** What `ms` counts from. */
+  readonly from: 'fault' | 'stop' | 'heal'
   /** Null when not recovered before the next fault (or the end). */
   readonly ms: Ms | null
 }
@@ -59,7 +63,8 @@ function knownBy (states: ReadonlyMap<string, State>, leader: { epoch: number, i
 
 export function recoveries (history: readonly HistoryEvent[]): Recovery[] {
   const faults = history.filter((e): e is Extract<HistoryEvent, { ev: 'fault' }> => e.ev === 'fault')
-  const heals = new Map(history.filter((e): e is Extract<HistoryEvent, { ev: 'heal' }> => e.ev === 'heal').map(e => [e.id, e.t]))
+  const healRecords = new Map(history.filter((e): e is Extract<HistoryEvent, { ev: 'heal' }> => e.ev === 'heal').map(e => [e.id, e]))
+  const heals = new Map([...healRecords].map(([id, e]) => [id, e.t]))
   const result: Recovery[] = []
   for (const [i, f] of faults.entries()) {
     const until = faults[i + 1]?.t ?? Infinity
@@ -67,6 +72,9 @@ export function recoveries (history: readonly HistoryEvent[]): Recovery[] {
     let before: ReturnType<typeof leaderOf> = null
     let affected = false
     let ms: Ms | null = null
+    // For a roll or scale: when the leader it stops stopped leading (or exited).
+    const late = f.kind === 'roll' || f.kind === 'scale'
+    let stoppedAt: Ms | null = null
     replay(history, (e, states) => {
       if (ms !== null || e.t > until) return
       if (e === f) {
@@ -77,16 +85,24 @@ export function recoveries (history: readonly HistoryEvent[]): Recovery[] {
       if (e.t < f.t) return
       const healed = heal !== null && e.t >= heal
       if (affected) {
+        if (late && stoppedAt === null) {
+          const s = states.get(before!.name)
+          if (s?.running === true && s.leading) return
+          stoppedAt = e.t
+        }
         // The touched nodes' claims are stale while the fault lasts (a stopped leader cannot
-        // report its lease's end); the survivors are the nodes it did not touch.
-        const now = leaderOf(states, healed ? [] : f.nodes)
-        if (now !== null && (now.epoch > before!.epoch || (healed && f.kind !== 'resign')) && knownBy(states, now, f.nodes)) ms = e.t - f.t
+        // report its lease's end); the survivors are the nodes it did not touch. A roll or scale
+        // stops its nodes gracefully and makes no claim stale: every running node counts.
+        const touched = healed || late ? [] : f.nodes
+        const now = leaderOf(states, touched)
+        if (now !== null && (now.epoch > before!.epoch || (healed && f.kind !== 'resign')) && knownBy(states, now, touched)) ms = e.t - (stoppedAt ?? f.t)
       } else if (healed) {
         const now = leaderOf(states)
         if (now !== null && knownBy(states, now, [])) ms = Math.max(0, e.t - heal)
       }
     })
-    result.push({ id: f.id, kind: f.kind, nodes: f.nodes, ...(f.detail === undefined ? {} : { detail: f.detail }), start: f.t, heal, leaderAffected: affected, ms })
+    const note = healRecords.get(f.id)?.note
+    result.push({ id: f.id, kind: f.kind, nodes: f.nodes, ...(f.detail === undefined ? {} : { detail: f.detail }), start: f.t, heal, ...(note === undefined ? {} : { note }), leaderAffected: affected, from: !affected ? 'heal' : late ? 'stop' : 'fault', ms })
   }
   return result
 }

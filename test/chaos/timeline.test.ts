@@ -105,6 +105,16 @@ describe('renderTimeline', () => {
     expect(els.some(e => e.attrs.class === 'legend')).toBe(true)
   })
 
+  it('shades a spare host\'s idle time before its first start, and draws roll and scale', () => {
+    const h = new History(['n1', 'n2', 'n3', 'n4']).boot(0).elect(100, 'n1', 1)
+    const done = h.fault(1000, 1, 'scale', ['n1']).heal(1500, 1).fault(3000, 2, 'roll', ['n2', 'n4']).end(6000).done
+    // boot() spawned n4 at 0: drop that, so that n4 is a spare until the roll starts it at 4000.
+    const spare = done.filter(e => !('node' in e && e.node === 'n4' && e.t === 0)).concat([{ ev: 'spawn', t: 4000, node: 'n4', inc: 1, pid: 1 }])
+    const els = parseXml(renderTimeline(spare))
+    expect(els.filter(e => e.attrs.class === 'idle').map(e => e.parent?.attrs['data-node'])).toEqual(['n4'])
+    expect(els.filter(e => e.attrs.class === 'fault').map(e => e.attrs['data-kind'])).toEqual(['scale', 'roll'])
+  })
+
   it('escapes text that comes from the history', () => {
     const h = sample().done.map(e => e.ev === 'fault' && e.id === 2 ? { ...e, detail: 'a<b & "c"' } : e)
     const svg = renderTimeline(h)

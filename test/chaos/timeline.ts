@@ -1,7 +1,7 @@
 /**
  * A chaos run's history drawn as a standalone SVG timeline: one row per node,
  * each leadership a rect coloured by its epoch (its number on it), process
- * downtime hatched, stalls ('gap') outlined in red, faults as translucent
+ * downtime hatched, a spare host's idle time before its first start shaded, stalls ('gap') outlined in red, faults as translucent
  * bands on their nodes' rows (across all rows if they name none) labelled
  * with their kind, 'quiet' as a dashed line, a time axis in seconds and a
  * legend. Hovering an element shows its details (<title>).
@@ -26,7 +26,9 @@ const FAULT_COLOURS: Record<FaultKind, string> = {
   'link-down': '#7f7f7f',
   loss: '#bcbd22',
   resign: '#17becf',
-  term: '#1f77b4'
+  term: '#1f77b4',
+  roll: '#2ca02c',
+  scale: '#393b79'
 }
 
 export function escapeXml (s: string): string {
@@ -71,6 +73,14 @@ function downtimes (history: readonly HistoryEvent[], end: Ms): Array<{ node: st
   return out
 }
 
+/** A spare host's idle time from the run's start to its first spawn (or the end), when that is over a second. */
+function idleTimes (history: readonly HistoryEvent[], nodes: readonly string[], from: Ms, end: Ms): Array<{ node: string, from: Ms, to: Ms }> {
+  return nodes.flatMap(node => {
+    const first = history.filter(e => e.ev === 'spawn' && e.node === node).reduce((m, e) => Math.min(m, e.t), end)
+    return first - from > 1000 ? [{ node, from, to: first }] : []
+  })
+}
+
 export function renderTimeline (history: readonly HistoryEvent[]): string {
   const run = runOf(history)
   const t0 = run.t
@@ -94,12 +104,16 @@ export function renderTimeline (history: readonly HistoryEvent[]): string {
 
   // Rows: a background, the downtime, the leaderships, the stalls.
   const down = downtimes(history, end)
+  const idle = idleTimes(history, run.nodes, t0, end)
   const leads = leaderships(history)
   for (const node of run.nodes) {
     const y = rowY.get(node)!
     out.push(`<g${attrs({ class: 'row', 'data-node': node })}>`)
     out.push(rect({ x: LEFT, y, width: plotW, height: ROW, fill: '#f6f6f6' }))
     out.push(text(LEFT - 8, y + ROW / 2 + 4, node, { 'text-anchor': 'end', 'font-weight': 'bold' }))
+    for (const d of idle.filter(d => d.node === node)) {
+      out.push(rect({ class: 'idle', x: x(d.from), y, width: x(d.to) - x(d.from), height: ROW, fill: '#e4e4ee' }, `${node} spare, idle ${s(d.from)} – ${s(d.to)}`))
+    }
     for (const d of down.filter(d => d.node === node)) {
       out.push(rect({ class: 'down', x: x(d.from), y, width: x(d.to) - x(d.from), height: ROW, fill: 'url(#down)' }, `${node} down ${s(d.from)} – ${s(d.to)}`))
     }
@@ -151,6 +165,7 @@ export function renderTimeline (history: readonly HistoryEvent[]): string {
   const items: Array<[string, string]> = [
     [rect({ width: 18, height: 12, fill: epochColour(1), stroke: '#333', 'stroke-width': 0.5 }), 'leadership (colour and number: epoch)'],
     [rect({ width: 18, height: 12, fill: 'url(#down)' }), 'process down'],
+    [rect({ width: 18, height: 12, fill: '#e4e4ee' }), 'spare host, idle'],
     [rect({ width: 18, height: 12, fill: 'none', stroke: 'red', 'stroke-width': 1.5 }), 'stall (gap)'],
     [rect({ width: 18, height: 12, fill: FAULT_COLOURS.isolate, 'fill-opacity': 0.22, stroke: FAULT_COLOURS.isolate }), 'fault (label: kind)'],
     [`<line x1="9" y1="-2" x2="9" y2="14" stroke="green" stroke-width="2" stroke-dasharray="6 3"/>`, 'quiet']

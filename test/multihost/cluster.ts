@@ -28,6 +28,14 @@ export function leaseEdges (procs: readonly NodeProc[]): Array<{ t: number, d: n
   return edges.sort((a, b) => a.t - b.t || a.d - b.d)
 }
 
+/** The most processes that held the lease at one instant, by their own reports. */
+export function mostLeadersAtOnce (procs: readonly NodeProc[]): number {
+  let now = 0
+  let most = 0
+  for (const { d } of leaseEdges(procs)) { now += d; most = Math.max(most, now) }
+  return most
+}
+
 /** How long, between `from` and `to` (wall-clock ms), no live process held the lease: the leaderless time of a change. */
 export function leaderlessMs (procs: readonly NodeProc[], from: number, to: number): number {
   let leaders = 0
@@ -115,6 +123,10 @@ export interface StartOptions {
   bootstrap?: string[]
   listenPort?: number
   dataDir?: string
+  /** A directory for the node's key only (node.key): a fixed identity, on memory storage unless dataDir is set. */
+  keyDir?: string
+  /** The leader removes a voter silent this long (the library's default: 5 leases). */
+  memberTimeoutMs?: number
   role?: 'voter' | 'observer'
   /** Never found a cluster, only join one (nodes added to a running cluster). */
   join?: boolean
@@ -131,6 +143,8 @@ export function startNode (lan: VirtualLan, host: Host, o: StartOptions): NodePr
   for (const b of o.bootstrap ?? []) args.push('--bootstrap', b)
   if (o.heartbeatMs !== undefined) args.push('--heartbeat', String(o.heartbeatMs))
   if (o.dataDir !== undefined) args.push('--data-dir', o.dataDir)
+  if (o.keyDir !== undefined) args.push('--key-dir', o.keyDir)
+  if (o.memberTimeoutMs !== undefined) args.push('--member-timeout', String(o.memberTimeoutMs))
   if (o.role !== undefined) args.push('--role', o.role)
   if (o.join === true) args.push('--join')
   if (o.priority !== undefined) args.push('--priority', String(o.priority))

@@ -11,18 +11,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { canCreateNamespaces, VirtualLan } from './netns.js'
-import { agreement, leaderlessMs, leaseEdges, startNode, type NodeProc, type ProcEvent } from './cluster.js'
+import { agreement, leaderlessMs, mostLeadersAtOnce, startNode, type NodeProc, type ProcEvent } from './cluster.js'
 
 const LEASE = 1000
 const CAN = canCreateNamespaces()
-
-/** The most processes that held the lease at one instant, by their own reports. */
-function mostLeadersAtOnce (procs: readonly NodeProc[]): number {
-  let now = 0
-  let most = 0
-  for (const { d } of leaseEdges(procs)) { now += d; most = Math.max(most, now) }
-  return most
-}
 
 const errorsOf = (procs: readonly NodeProc[]): ProcEvent[] => procs.flatMap(p => p.events.filter(e => e.ev === 'error'))
 

@@ -7,9 +7,18 @@
  *   {"ev":"usage","cpuUserUs","cpuSystemUs","rss","wire","t"} on SIGUSR1,
  *   {"ev":"stopping","t"} as SIGTERM calls stop(), {"ev":"stopped","t"} once it left gracefully, {"ev":"resigned","done"} after SIGUSR2.
  * `t` is wall-clock ms with sub-ms precision, comparable across processes on one machine.
+ * 'configuration' and 'warning' are reported from the election's emit, so also those it
+ * emits while createElection is still starting it (before any listener could be added).
+ * --key-dir <dir>: the node's key from <dir>/node.key (made on first use) as `privateKey`,
+ * a fixed identity without a data directory (memory storage).
+ * QUORUM_TRACE_VOTES=1: every vote it sends, {"ev":"vote","type","epoch","to","t"} (promise,
+ * accepted, heartbeatAck), for tests of who may vote (rule 11).
  */
 import { parseArgs } from 'node:util'
 import { createElection, FileStorage, type Storage } from '../../src/index.js'
+import { Election } from '../../src/election.js'
+import { loadOrCreateIdentity } from '../../src/storage/identity.js'
+import { Libp2pTransport } from '../../src/transport/libp2p.js'
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +32,8 @@ const { values } = parseArgs({
     priority: { type: 'string', default: '0' },
     'mdns-interval': { type: 'string' },
     'data-dir': { type: 'string' },
+    'key-dir': { type: 'string' },
+    'member-timeout': { type: 'string' },
     role: { type: 'string', default: 'voter' },
     join: { type: 'boolean', default: false }
   }
@@ -52,6 +63,33 @@ if (process.env.QUORUM_TRACE === '1') {
 }
 const out = (o: Record<string, unknown>): void => { process.stdout.write(JSON.stringify({ ...o, t: now() }) + '\n') }
 
+if (process.env.QUORUM_TRACE_VOTES === '1') {
+  const votes = new Set(['promise', 'accepted', 'heartbeatAck'])
+  const { send, broadcast } = Libp2pTransport.prototype
+  Libp2pTransport.prototype.send = function (this: Libp2pTransport, to, msg) {
+    if (votes.has(msg.type)) out({ ev: 'vote', type: msg.type, epoch: (msg as { epoch: number }).epoch, to })
+    send.call(this, to, msg)
+  }
+  Libp2pTransport.prototype.broadcast = function (this: Libp2pTransport, msg, first, fanout) {
+    if (votes.has(msg.type)) out({ ev: 'vote', type: msg.type, epoch: (msg as { epoch: number }).epoch, to: null })
+    broadcast.call(this, msg, first, fanout)
+  }
+}
+
+// From the emit itself: a configuration or warning emitted during start comes before any listener.
+const emit = Election.prototype.emit
+Election.prototype.emit = function (this: Election, name: string | symbol, ...args: unknown[]): boolean {
+  if (name === 'configuration') {
+    const c = args[0] as { version: number, voters: readonly string[], target: number }
+    out({ ev: 'configuration', version: c.version, voters: c.voters, target: c.target })
+  }
+  if (name === 'warning') {
+    const err = args[0] as { code: string, message: string }
+    out({ ev: 'warning', code: err.code, message: err.message })
+  }
+  return (emit as (this: Election, name: string | symbol, ...args: unknown[]) => boolean).call(this, name, ...args)
+} as typeof emit
+
 // QUORUM_LAZY_DISK=<ms>: a deliberately broken disk that acknowledges a save at
 // once and writes it that many ms later, so a SIGKILL loses what was acknowledged.
 let storage: Storage | undefined
@@ -79,6 +117,8 @@ const election = await createElection({
   metadata: { pid: String(process.pid) },
   role: values.role as 'voter' | 'observer',
   join: values.join,
+  ...(values['member-timeout'] === undefined ? {} : { memberTimeoutMs: Number(values['member-timeout']) }),
+  ...(values['key-dir'] === undefined ? {} : { privateKey: await loadOrCreateIdentity(values['key-dir']) }),
   ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
   ...(storage === undefined ? {} : { storage })
 })
@@ -88,8 +128,7 @@ for (const ev of ['elected', 'demoted', 'leaderChosen', 'leaderLost', 'peer:join
   election.on(ev, (info: object) => { out({ ev, ...info }) })
 }
 election.on('error', err => { out({ ev: 'error', code: err.code, message: err.message }) })
-election.on('warning', err => { out({ ev: 'warning', code: err.code, message: err.message }) })
-election.on('configuration', c => { out({ ev: 'configuration', version: c.version, voters: c.voters, target: c.target }) })
+// 'configuration' and 'warning': reported from the emit (above).
 
 // The view a host application would read: reported whenever it changes.
 let last = ''
