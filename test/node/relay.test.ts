@@ -94,6 +94,11 @@ describe('Relay', () => {
     expect(r.digestAt).toBe(LEASE / 2)
     r.subscribe('o1', presence(1, { metadata: { a: '1' } }), 20)
     expect(r.digestAt).toBe(20)
+    r.digests(1, 20)
+    r.subscribe('o1', presence(1, { metadata: { a: '1', c: '3' } }), 30)
+    expect(r.digestAt).toBe(30)
+    // With nothing heard since the last, a digest has nothing to say.
+    expect(new Relay(LEASE).digests(1, 0)).toEqual([])
   })
 
   it('reports a presence as the observer sent it, and presenceOf gives it back', () => {
