@@ -283,7 +283,9 @@ export class Node {
     if (this.#leaving || !this.#started) return
     this.#leaving = true
     this.resign()
-    this.#sendPresence(this.#clock.now())
+    const now = this.#clock.now()
+    this.#sendPresence(now)
+    this.#armAskAgain(now)
     this.#flushLoopback()
   }
 
@@ -774,7 +776,9 @@ export class Node {
    * through a relay, or from an epoch's first heartbeat. One that hears no
    * leader (it missed that heartbeat, its record names a leader long gone or
    * voters that are, or it knows no record and founds nothing) asks everyone
-   * for the newest record every presenceMs, until it hears one.
+   * for the newest record every presenceMs, until it hears one. So does a
+   * voter that stands for nothing (leaving, or unable to vote): removed
+   * while cut off, it would otherwise never hear of it.
    */
   #askAgain (now: number): void {
     this.#askAgainAt = now + this.config.presenceMs
@@ -783,9 +787,10 @@ export class Node {
     this.#armAskAgain(now)
   }
 
-  /** Keeps #askAgain on a timer for a node the configuration does not name, and off for the others. */
+  /** Keeps #askAgain on a timer for a node the configuration does not name or that stands for nothing, and off for the others. */
   #armAskAgain (now: number): void {
-    const outside = this.#learner.newest === null ? this.config.role === 'observer' || this.config.join : !this.#inConfig
+    // A voter that stands learns a newer epoch from the Nacks its Prepare gets; one that never stands must ask.
+    const outside = this.#learner.newest === null ? this.config.role === 'observer' || this.config.join : !this.#inConfig || this.#leaving || !this.#mayVote()
     if (!outside) this.#askAgainAt = Infinity
     else if (this.#askAgainAt === Infinity) this.#askAgainAt = now + this.config.presenceMs
   }

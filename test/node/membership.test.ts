@@ -214,6 +214,25 @@ describe('leave()', () => {
     // It never stood again after leave().
     expect(c.events.slice(mark).filter(x => x.node === leader && x.e.type === 'candidate')).toEqual([])
   })
+
+  it('a voter removed while it was cut off asks for the status, since it stands for nothing, and learns it left', () => {
+    const { c, leader } = settled(['a', 'b', 'c'])
+    const f = ['a', 'b', 'c'].find(x => x !== leader)!
+    c.node(f).leave()
+    c.pump()
+    // Its presence reached the leader; then it hears nothing, not the removal nor the new epoch's first heartbeat.
+    c.link = (from, to) => from !== f && to !== f
+    c.advance(3 * LEASE)
+    expect(c.votersOf(leader)).not.toContain(f)
+    expect(c.node(f).leader).toBeNull()
+    expect(c.node(f).left).toBe(false)
+    c.link = () => true
+    c.advance(2 * PRESENCE)
+    // Found by the simulator: it never stood, so no Nack taught it the newer epoch, and it waited for nothing.
+    expect(c.node(f).left).toBe(true)
+    expect(c.node(f).leader?.leaderId).toBe(leader)
+    expect(c.leaders()).toEqual([leader])
+  })
 })
 
 describe('a silent voter', () => {
