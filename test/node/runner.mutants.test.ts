@@ -556,6 +556,8 @@ describe('NodeRunner stop({ leaveMs }), on fake timers', () => {
     const cases: Array<[Configuration | null, number | undefined, number]> = [
       [testConfig(['a', 'b', 'c']), 0, 0],
       [testConfig(['b', 'c']), undefined, 1],
+      // Beside a lone voter too: else that leader may promote it as it stops (found by the simulator).
+      [testConfig(['b']), undefined, 1],
       [testConfig(['a']), undefined, 0],
       [null, undefined, 0]
     ]
