@@ -751,14 +751,18 @@ export class Cluster implements ClusterView {
   /**
    * The schedule asks `r` to leave, once per incarnation (not while a random
    * graceful stop runs: that one ends in a restart); true once `r` is no
-   * voter of the configuration it knows, and that is the newest.
+   * voter of the configuration it knows, and that is the newest. A node that
+   * is no voter is asked all the same, and is out at once: it says it leaves,
+   * as stop() has it do (NodeRunner.leave), so that the leader does not
+   * promote it as it stops (seeds 2174, 2313, 3396, 4100, 4427, 4516 stopped
+   * observers without a word, and each was made a voter after it stopped).
    */
   #askToLeave (r: Replica): boolean {
     const n = r.node
     const config = n?.configuration ?? null
     if (n === null || config === null || !this.#knowsNewest(r) || (r.leavingUntil !== -Infinity && r.leavingUntil !== Infinity)) return false
-    if (memberOf(config, n.id) === undefined) return true
-    if (r.leavingUntil === Infinity) return false
+    const voter = memberOf(config, n.id) !== undefined
+    if (r.leavingUntil === Infinity) return !voter
     r.leavingUntil = Infinity
     if (r.bare !== null) {
       r.bare.leave()
@@ -767,7 +771,7 @@ export class Cluster implements ClusterView {
       // The runner asks, and watches for the removal for a while; the schedule watches on.
       void r.runner?.leave(resolvedConfig(this.options).stabilizationMs + 2 * this.options.leaseMs)
     }
-    return false
+    return !voter
   }
 
   /** The schedule stops `r`: it resigns if leading, saves and stops; for good, or to be started again. */
