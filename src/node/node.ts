@@ -75,6 +75,8 @@ export class Node {
   #mismatch: string | null = null
   /** stop(): this node asks to leave the configuration and stands for nothing. */
   #leaving = false
+  /** A non-voter beside a lone voter leaves no earlier than this local time (see `left`). */
+  #leftNotBefore = -Infinity
   /**
    * Who is there, from the presence every node sends the leader it knows. Kept
    * across this node's leaderships: a leader demoted by a stall and elected
@@ -196,10 +198,14 @@ export class Node {
   /** Whether this node may vote in the next epoch's election: a voter of the configuration, able to. */
   get voting (): boolean { return this.#mayVote() }
 
-  /** After `leave()`: true once the newest configuration no longer names this node as a voter. */
+  /**
+   * After `leave()`: true once the newest configuration no longer names this
+   * node as a voter; for a node that was no voter beside a lone one, not before
+   * the leader can no longer be promoting it (see leave()).
+   */
   get left (): boolean {
     const config = this.configuration
-    return this.#leaving && (config === null || memberOf(config, this.id) === undefined)
+    return this.#leaving && (config === null || memberOf(config, this.id) === undefined) && this.#clock.now() >= this.#leftNotBefore
   }
 
   /** @internal For diagnostics: rule 11's version at which this node's memory begins (null before it learned a record). */
@@ -284,6 +290,14 @@ export class Node {
     this.#leaving = true
     this.resign()
     const now = this.#clock.now()
+    const config = this.#learner.newest?.config ?? null
+    const promotable = this.config.role === 'voter' && this.#mismatch === null
+    if (promotable && config !== null && config.voters.length === 1 && memberOf(config, this.id) === undefined) {
+      // A lone voter may promote this node on a presence sent before this one (lost, or overtaken):
+      // the second voter is in every majority, and gone, it could never be removed. So it stays
+      // (and a voter after all, it waits to be taken out) while the leader still takes it as present.
+      this.#leftNotBefore = now + 2 * this.config.presenceMs + this.config.leaseMs
+    }
     this.#sendPresence(now)
     this.#armAskAgain(now)
     this.#flushLoopback()

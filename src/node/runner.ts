@@ -178,8 +178,9 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
    * Asks to leave the configuration (see Node.leave): resolves true once the
    * leader took this voter out, false after `timeoutMs` (or at once if this
    * node is the one voter of its configuration). A node that is no voter says
-   * it is leaving all the same, and returns at once: the leader must not
-   * promote a node that is about to stop.
+   * it is leaving all the same, and returns (false) at once, or beside a lone
+   * voter once `node.left`: the leader must not promote a node that is about
+   * to stop.
    */
   async leave (timeoutMs: number): Promise<boolean> {
     if (!this.#running) return false
@@ -191,9 +192,8 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
     if (voter && config.voters.length <= 1) return false
     try { node.leave() } catch (err) { this.#broke(err); return false }
     this.#flush()
-    if (!voter) return false
     await this.#until(() => node.left || !this.#running, timeoutMs)
-    return node.left
+    return voter && node.left
   }
 
   /** The node's clock, in ms. */

@@ -215,6 +215,38 @@ describe('leave()', () => {
     expect(c.events.slice(mark).filter(x => x.node === leader && x.e.type === 'candidate')).toEqual([])
   })
 
+  it('a non-voter beside a lone voter has not left until the leader can no longer be promoting it; promoted, it is taken out', () => {
+    // Found by the simulator: a lone voter promoted an observer as it stopped (its leaving presence
+    // lost), and the two voters could never commit again.
+    const c = new Cluster(['a', 'b'], { leaseMs: LEASE, clusterSize: 3 })
+    c.startAll()
+    const leader = c.settle()
+    const other = leader === 'a' ? 'b' : 'a'
+    c.node(other).leave()
+    c.settle([leader])
+    const d = c.add('d', { clusterSize: 3, join: true })
+    d.start()
+    c.pump()
+    c.advance(HEARTBEAT)
+    const since = c.node(leader).presence.get('d')!.firstAt
+    // d stops just before it is promoted; the leader does not hear it say so.
+    c.advanceTo(since + STABILIZATION - HEARTBEAT)
+    let dropped = 0
+    c.link = (from, _to, msg) => !(from === 'd' && msg.type === 'presence' && msg.leaving && dropped++ === 0)
+    d.leave()
+    c.pump()
+    expect(dropped).toBe(1)
+    expect(d.left).toBe(false)
+    c.advance(2 * HEARTBEAT)
+    // Promoted all the same: a voter now, it says it leaves, and the leader takes it out again.
+    expect(c.events.filter(x => x.node === 'd' && x.e.type === 'configuration' && x.e.config.voters.some(m => m.id === 'd'))).toHaveLength(1)
+    expect(d.left).toBe(false)
+    c.advance(2 * PRESENCE + LEASE)
+    expect(c.votersOf(leader)).toEqual([leader])
+    expect(d.left).toBe(true)
+    expect(c.leaders()).toEqual([leader])
+  })
+
   it('a voter removed while it was cut off asks for the status, since it stands for nothing, and learns it left', () => {
     const { c, leader } = settled(['a', 'b', 'c'])
     const f = ['a', 'b', 'c'].find(x => x !== leader)!

@@ -563,10 +563,28 @@ describe('NodeRunner stop({ leaveMs }), on fake timers', () => {
     ]
     for (const [configuration, leaveMs, leaves] of cases) {
       const { r, time, ctl, stopped } = setup(configuration)
+      // A real node that is no voter has left once it asked (beside a lone voter, later: the next test).
+      ctl.left = configuration !== null && !configuration.voters.some(m => m.id === 'a')
       await r.start()
       await r.stop(leaveMs === undefined ? {} : { leaveMs })
       expect(ctl.leaves).toBe(leaves)
       expect(time.armed).toEqual([])
+      expect(stopped()).toBe(1)
+    }
+  })
+
+  it('a non-voter that has not left once it asked (beside a lone voter, Node.left) waits until it has, or leaveMs', async () => {
+    for (const leftAfter of [50, Infinity]) {
+      const { r, time, ctl, stopped } = setup(testConfig(['b']))
+      await r.start()
+      const stopping = track(r.stop({ leaveMs: 100 }))
+      await settle()
+      expect(ctl.leaves).toBe(1)
+      await pass(time, Math.min(leftAfter, 100) - 10)
+      expect(stopping.done).toBe(false)
+      if (leftAfter !== Infinity) ctl.left = true
+      await pass(time, 10)
+      expect(stopping.done).toBe(true)
       expect(stopped()).toBe(1)
     }
   })
