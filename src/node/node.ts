@@ -134,7 +134,7 @@ export class Node {
       out: this.#out,
       nextEpoch: () => this.#learner.newestEpoch + 1,
       promised: epoch => this.#voter.acceptor.state(epoch).promised,
-      mayStand: now => this.#catchUp.synced && !this.#voter.quarantined(now) && this.#mayVote() && !this.#leaving &&
+      mayStand: now => this.#catchUp.synced && !this.#voter.quarantined(now) && this.#mayVote() && !this.#departing &&
         (this.#learner.newest !== null || this.#mayFound(now)),
       // Rule 12: a node that knows no cluster listens one round for one before founding it.
       notBefore: () => Math.max(this.#voter.quarantineUntil, this.#learner.newest === null ? this.#bootstrapAt : 0),
@@ -194,6 +194,17 @@ export class Node {
 
   /** The configuration of the newest chosen record, or null before the first election. */
   get configuration (): Configuration | null { return this.#learner.newest?.config ?? null }
+
+  /**
+   * Leaving, and able to: the one voter of the newest configuration cannot be
+   * removed, so it stands, leads and keeps the membership as if it stayed, until
+   * another voter is there (left the only voter by a removal that raced its leave).
+   */
+  get #departing (): boolean {
+    if (!this.#leaving) return false
+    const voters = this.#learner.newest?.config.voters ?? []
+    return !(voters.length === 1 && voters[0]!.id === this.id)
+  }
 
   /** Whether this node may vote in the next epoch's election: a voter of the configuration, able to. */
   get voting (): boolean { return this.#mayVote() }
@@ -276,6 +287,8 @@ export class Node {
     if (now >= this.#presenceAt) this.#sendPresence(now)
     if (this.#reporting) this.#tickRelay(now)
     if (now >= this.#askAgainAt) this.#askAgain(now)
+    // A leaver that led on as the one voter hands over once the configuration names another (rule 10).
+    if (this.#leadership?.elected === true && this.#departing) this.resign()
     if (this.#leadership?.elected === true) this.#manageMembers(now)
     this.#flushLoopback()
   }
@@ -283,12 +296,13 @@ export class Node {
   /**
    * Asks to leave the configuration (stop()): resigns first if leading, then
    * tells the leader, which removes this voter when a majority can commit it;
-   * meanwhile this node still votes but stands for nothing. See `left`.
+   * meanwhile this node still votes but stands for nothing. See `left`. The
+   * one voter of the configuration stays (see #departing), then hands over.
    */
   leave (): void {
     if (this.#leaving || !this.#started) return
     this.#leaving = true
-    this.resign()
+    if (this.#departing) this.resign()
     const now = this.#clock.now()
     const config = this.#learner.newest?.config ?? null
     const promotable = this.config.role === 'voter' && this.#mismatch === null
@@ -768,7 +782,7 @@ export class Node {
   #manageMembers (now: number): void {
     const leadership = this.#leadership!
     const membership = this.#membership
-    if (this.#candidacy.changing || this.#leaving) return
+    if (this.#candidacy.changing || this.#departing) return
     // A change commits and its own lease is counted before the next one starts.
     if (leadership.epoch !== this.#learner.newestEpoch || !leadership.leads(now)) return
     const next = this.planChange(membership, leadership.record.config, leadership.epoch, now)
@@ -804,7 +818,7 @@ export class Node {
   /** Keeps #askAgain on a timer for a node the configuration does not name or that stands for nothing, and off for the others. */
   #armAskAgain (now: number): void {
     // A voter that stands learns a newer epoch from the Nacks its Prepare gets; one that never stands must ask.
-    const outside = this.#learner.newest === null ? this.config.role === 'observer' || this.config.join : !this.#inConfig || this.#leaving || !this.#mayVote()
+    const outside = this.#learner.newest === null ? this.config.role === 'observer' || this.config.join : !this.#inConfig || this.#departing || !this.#mayVote()
     if (!outside) this.#askAgainAt = Infinity
     else if (this.#askAgainAt === Infinity) this.#askAgainAt = now + this.config.presenceMs
   }

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import type { PromiseMsg } from '../../src/paxos/message.js'
 import type { NodeId } from '../../src/paxos/proposal.js'
+import type { Node } from '../../src/node/node.js'
 import { Cluster, type Sent } from './cluster.js'
 import { testConfig, record } from '../support/records.js'
 
@@ -25,6 +26,19 @@ function sentBy (c: Cluster, from: NodeId, mark = 0): Sent[] {
 /** The configuration versions `node` reported, in order. */
 function versions (c: Cluster, node: NodeId): number[] {
   return c.eventsOf('configuration', node).map(e => (e as { config: { version: number } }).config.version)
+}
+
+/** A cluster of target 3 down to one voter, its leader (the other voter left), and a fresh observer d. */
+function loneVoterAndObserver (): { c: Cluster, leader: NodeId, d: Node } {
+  const c = new Cluster(['a', 'b'], { leaseMs: LEASE, clusterSize: 3 })
+  c.startAll()
+  const leader = c.settle()
+  c.node(leader === 'a' ? 'b' : 'a').leave()
+  c.settle([leader])
+  const d = c.add('d', { clusterSize: 3, join: true })
+  d.start()
+  c.pump()
+  return { c, leader, d }
 }
 
 /** A settled cluster of `ids` (every one a voter), and its leader. */
@@ -215,18 +229,25 @@ describe('leave()', () => {
     expect(c.events.slice(mark).filter(x => x.node === leader && x.e.type === 'candidate')).toEqual([])
   })
 
+  it('the one voter asked to leave leads on, promotes an observer, then hands over and is taken out', () => {
+    // Found by the simulator: a voter asked to leave was left the only voter by a removal that raced
+    // its request; leaving, it stood for nothing, and nobody led again.
+    const { c, leader, d } = loneVoterAndObserver()
+    const mark = c.events.length
+    c.node(leader).leave()
+    c.pump()
+    expect(c.leaders()).toEqual([leader])
+    c.settle(['d'], 10 * STABILIZATION)
+    expect(c.leaders()).toEqual(['d'])
+    expect(c.node(leader).left).toBe(true)
+    // It led throughout until it handed over: one resignation, then d's election.
+    expect(c.events.slice(mark).filter(x => x.e.type === 'demoted').map(x => [x.node, (x.e as { reason: string }).reason])).toEqual([[leader, 'resigned']])
+  })
+
   it('a non-voter beside a lone voter has not left until the leader can no longer be promoting it; promoted, it is taken out', () => {
     // Found by the simulator: a lone voter promoted an observer as it stopped (its leaving presence
     // lost), and the two voters could never commit again.
-    const c = new Cluster(['a', 'b'], { leaseMs: LEASE, clusterSize: 3 })
-    c.startAll()
-    const leader = c.settle()
-    const other = leader === 'a' ? 'b' : 'a'
-    c.node(other).leave()
-    c.settle([leader])
-    const d = c.add('d', { clusterSize: 3, join: true })
-    d.start()
-    c.pump()
+    const { c, leader, d } = loneVoterAndObserver()
     c.advance(HEARTBEAT)
     const since = c.node(leader).presence.get('d')!.firstAt
     // d stops just before it is promoted; the leader does not hear it say so.
