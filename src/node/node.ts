@@ -75,7 +75,7 @@ export class Node {
   #mismatch: string | null = null
   /** stop(): this node asks to leave the configuration and stands for nothing. */
   #leaving = false
-  /** A non-voter beside a lone voter leaves no earlier than this local time (see `left`). */
+  /** A non-voter of a configuration below its target leaves no earlier than this local time (see `left`). */
   #leftNotBefore = -Infinity
   /**
    * Who is there, from the presence every node sends the leader it knows. Kept
@@ -211,8 +211,8 @@ export class Node {
 
   /**
    * After `leave()`: true once the newest configuration no longer names this
-   * node as a voter; for a node that was no voter beside a lone one, not before
-   * the leader can no longer be promoting it (see leave()).
+   * node as a voter; for a node that was no voter of a configuration below its
+   * target, not before the leader can no longer be promoting it (see leave()).
    */
   get left (): boolean {
     const config = this.configuration
@@ -306,10 +306,11 @@ export class Node {
     const now = this.#clock.now()
     const config = this.#learner.newest?.config ?? null
     const promotable = this.config.role === 'voter' && this.#mismatch === null
-    if (promotable && config !== null && config.voters.length === 1 && memberOf(config, this.id) === undefined) {
-      // A lone voter may promote this node on a presence sent before this one (lost, or overtaken):
-      // the second voter is in every majority, and gone, it could never be removed. So it stays
-      // (and a voter after all, it waits to be taken out) while the leader still takes it as present.
+    if (promotable && config !== null && config.voters.length < config.target && memberOf(config, this.id) === undefined) {
+      // Below the target, the leader may be promoting this node, on a presence sent before this one
+      // (lost, or overtaken) or by a change already under way; gone, a voter can be removed only if the
+      // others are a majority without it (never beside a lone voter). So it stays (a voter after all,
+      // it waits to be taken out) while the leader still takes it as present and such a change lands.
       this.#leftNotBefore = now + 2 * this.config.presenceMs + this.config.leaseMs
     }
     this.#sendPresence(now)

@@ -178,9 +178,9 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
    * Asks to leave the configuration (see Node.leave): resolves true once the
    * leader took this voter out, false after `timeoutMs` (or at once if this
    * node is the one voter of its configuration). A node that is no voter says
-   * it is leaving all the same, and returns (false) at once, or beside a lone
-   * voter once `node.left`: the leader must not promote a node that is about
-   * to stop.
+   * it is leaving all the same, and returns (false) at once, or, in a
+   * configuration below its target, once `node.left`: the leader must not
+   * promote a node that is about to stop.
    */
   async leave (timeoutMs: number): Promise<boolean> {
     if (!this.#running) return false

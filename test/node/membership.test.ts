@@ -244,7 +244,7 @@ describe('leave()', () => {
     expect(c.events.slice(mark).filter(x => x.e.type === 'demoted').map(x => [x.node, (x.e as { reason: string }).reason])).toEqual([[leader, 'resigned']])
   })
 
-  it('a non-voter beside a lone voter has not left until the leader can no longer be promoting it; promoted, it is taken out', () => {
+  it('a non-voter below the target (here beside a lone voter) has not left while it may be promoted; promoted, it is taken out', () => {
     // Found by the simulator: a lone voter promoted an observer as it stopped (its leaving presence
     // lost), and the two voters could never commit again.
     const { c, leader, d } = loneVoterAndObserver()

@@ -563,7 +563,7 @@ describe('NodeRunner stop({ leaveMs }), on fake timers', () => {
     ]
     for (const [configuration, leaveMs, leaves] of cases) {
       const { r, time, ctl, stopped } = setup(configuration)
-      // A real node that is no voter has left once it asked (beside a lone voter, later: the next test).
+      // A real node that is no voter has left once it asked (below the target, later: the next test).
       ctl.left = configuration !== null && !configuration.voters.some(m => m.id === 'a')
       await r.start()
       await r.stop(leaveMs === undefined ? {} : { leaveMs })
@@ -573,7 +573,7 @@ describe('NodeRunner stop({ leaveMs }), on fake timers', () => {
     }
   })
 
-  it('a non-voter that has not left once it asked (beside a lone voter, Node.left) waits until it has, or leaveMs', async () => {
+  it('a non-voter that has not left once it asked (below the target, Node.left) waits until it has, or leaveMs', async () => {
     for (const leftAfter of [50, Infinity]) {
       const { r, time, ctl, stopped } = setup(testConfig(['b']))
       await r.start()

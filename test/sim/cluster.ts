@@ -751,8 +751,8 @@ export class Cluster implements ClusterView {
    * The schedule asks `r` to leave, once per incarnation (not while a random
    * graceful stop runs: that one ends in a restart); true once `r` is no
    * voter of the configuration it knows, and that is the newest (Node.left).
-   * A node that is no voter is asked all the same, and is out at once (beside
-   * a lone voter, once the leader can no longer be promoting it): it says it
+   * A node that is no voter is asked all the same, and is out at once (below
+   * the target, once the leader can no longer be promoting it): it says it
    * leaves, as stop() has it do (NodeRunner.leave), so that the leader does
    * not promote it as it stops (seeds 2174, 2313, 3396, 4100, 4427, 4516
    * stopped observers without a word, and each was made a voter after it
