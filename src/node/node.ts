@@ -77,6 +77,8 @@ export class Node {
   #leaving = false
   /** A non-voter of a configuration below its target leaves no earlier than this local time (see `left`). */
   #leftNotBefore = -Infinity
+  /** The newest epoch for which an Accept proposed a configuration naming this node while it was no voter. */
+  #promotedIn: Epoch = 0
   /**
    * Who is there, from the presence every node sends the leader it knows. Kept
    * across this node's leaderships: a leader demoted by a stall and elected
@@ -212,11 +214,13 @@ export class Node {
   /**
    * After `leave()`: true once the newest configuration no longer names this
    * node as a voter; for a node that was no voter of a configuration below its
-   * target, not before the leader can no longer be promoting it (see leave()).
+   * target, not before the leader can no longer be promoting it (see leave()),
+   * and never while a change that would make it a voter is undecided.
    */
   get left (): boolean {
     const config = this.configuration
-    return this.#leaving && (config === null || memberOf(config, this.id) === undefined) && this.#clock.now() >= this.#leftNotBefore
+    return this.#leaving && (config === null || memberOf(config, this.id) === undefined) && this.#clock.now() >= this.#leftNotBefore &&
+      this.#promotedIn <= this.#learner.newestEpoch
   }
 
   /** @internal For diagnostics: rule 11's version at which this node's memory begins (null before it learned a record). */
@@ -454,6 +458,11 @@ export class Node {
 
   #onAccept (from: NodeId, m: Accept, now: number): void {
     if (m.value.epoch !== m.epoch) return
+    // A change under way that makes this non-voter a voter: `left` waits until its epoch is decided.
+    const newest = this.#learner.newest?.config
+    if (newest !== undefined && memberOf(newest, this.id) === undefined && memberOf(m.value.config, this.id) !== undefined) {
+      this.#promotedIn = Math.max(this.#promotedIn, m.epoch)
+    }
     const overtaken = this.#voter.overtakenResign(from, m, now)
     if (overtaken !== null) this.#onResign(overtaken.leaderId, overtaken.epoch, from, now)
     // Accepted goes to the proposer only: it learns, then tells everyone (Chosen or its heartbeat).
