@@ -14,7 +14,7 @@
 import type { Configuration } from '../paxos/configuration.js'
 import { isVoter, withoutVoter, withTarget, withVoter } from '../paxos/configuration.js'
 import type { Presence } from '../paxos/message.js'
-import type { Epoch, NodeId } from '../paxos/proposal.js'
+import { majority, type Epoch, type NodeId } from '../paxos/proposal.js'
 
 /** What the leader knows of one node from its presence. */
 export interface Seen {
@@ -104,22 +104,24 @@ export class Membership {
       return p !== undefined && this.#fresh(m.id, now) && (p.leaving || p.rejoin || p.observer)
     })
     if (asked !== undefined) {
+      const without = withoutVoter(config, asked.id)
+      const leaving = this.#seen.get(asked.id)!.presence.leaving
+      if (!leaving) return without
       // A voter leaving hands its seat over: an observer ready to take it is added first (one
       // change), so that a rolling update never runs below its target number of voters.
-      const leaving = this.#seen.get(asked.id)!.presence.leaving
-      if (!leaving || config.voters.length > target) return withoutVoter(config, asked.id)
-      const successor = this.#readyObserver(config, epoch, now)
-      if (successor !== null) return withVoter(config, successor)
+      if (config.voters.length <= target) {
+        const successor = this.#readyObserver(config, epoch, now)
+        if (successor !== null) return withVoter(config, successor)
+      }
+      // A leaver votes until it stops: it goes only while the voters heard from are a majority
+      // without it, else a silent voter goes first (a crashed one, or one promoted as it stopped).
+      if (!this.#heardMajority(without, now)) return this.#silentVoter(config, target, now, id => !this.#fresh(id, now))
       // An observer that will be ready within the stabilization time is worth waiting for: the
       // leaving node waits that long too (stop()), and the voters never drop below the target.
-      return this.#pendingObserver(config, epoch, now) ? null : withoutVoter(config, asked.id)
+      return config.voters.length <= target && this.#pendingObserver(config, epoch, now) ? null : without
     }
-    // Consul's min_quorum: a silent voter is removed only while a majority of the target remains.
-    const floor = Math.floor(target / 2) + 1
-    if (config.voters.length - 1 >= floor) {
-      const silent = others.find(m => this.#silentFor(m.id, now) >= this.#timing.memberTimeoutMs)
-      if (silent !== undefined) return withoutVoter(config, silent.id)
-    }
+    const silent = this.#silentVoter(config, target, now)
+    if (silent !== null) return silent
     if (config.voters.length > target && others.length > 0) {
       const quietest = [...others].sort((a, b) => this.#silentFor(b.id, now) - this.#silentFor(a.id, now) || (a.id < b.id ? -1 : 1))[0]!
       return withoutVoter(config, quietest.id)
@@ -129,6 +131,22 @@ export class Membership {
       if (ready !== null) return withVoter(config, ready)
     }
     return null
+  }
+
+  /**
+   * Consul's min_quorum: a voter silent (or unable to vote) for memberTimeoutMs, one of `among`, is
+   * removed only while a majority of the target remains.
+   */
+  #silentVoter (config: Configuration, target: number, now: number, among = (_id: NodeId) => true): Configuration | null {
+    if (config.voters.length - 1 < majority(target)) return null
+    const silent = config.voters.find(m => m.id !== this.#selfId && among(m.id) && this.#silentFor(m.id, now) >= this.#timing.memberTimeoutMs)
+    return silent === undefined ? null : withoutVoter(config, silent.id)
+  }
+
+  /** Whether the voters of `config` this leader hears from (itself, and those present lately) are a majority of it. */
+  #heardMajority (config: Configuration, now: number): boolean {
+    const heard = config.voters.filter(m => m.id === this.#selfId || this.#fresh(m.id, now)).length
+    return heard >= majority(config.voters.length)
   }
 
   /** Whether an observer is present, able and caught up, but not yet there for stabilizationMs. */

@@ -75,6 +75,10 @@ export class Node {
   #mismatch: string | null = null
   /** stop(): this node asks to leave the configuration and stands for nothing. */
   #leaving = false
+  /** A non-voter of a configuration below its target leaves no earlier than this local time (see `left`). */
+  #leftNotBefore = -Infinity
+  /** The newest epoch for which an Accept proposed a configuration naming this node while it was no voter. */
+  #promotedIn: Epoch = 0
   /**
    * Who is there, from the presence every node sends the leader it knows. Kept
    * across this node's leaderships: a leader demoted by a stall and elected
@@ -133,7 +137,7 @@ export class Node {
       out: this.#out,
       nextEpoch: () => this.#learner.newestEpoch + 1,
       promised: epoch => this.#voter.acceptor.state(epoch).promised,
-      mayStand: now => this.#catchUp.synced && !this.#voter.quarantined(now) && this.#mayVote() && !this.#leaving &&
+      mayStand: now => this.#catchUp.synced && !this.#voter.quarantined(now) && this.#mayVote() && !this.#departing &&
         (this.#learner.newest !== null || this.#mayFound(now)),
       // Rule 12: a node that knows no cluster listens one round for one before founding it.
       notBefore: () => Math.max(this.#voter.quarantineUntil, this.#learner.newest === null ? this.#bootstrapAt : 0),
@@ -194,13 +198,30 @@ export class Node {
   /** The configuration of the newest chosen record, or null before the first election. */
   get configuration (): Configuration | null { return this.#learner.newest?.config ?? null }
 
+  /**
+   * Leaving, and able to: the one voter of the newest configuration cannot be
+   * removed, so it stands, leads and keeps the membership as if it stayed, until
+   * another voter is there (left the only voter by a removal that raced its leave).
+   */
+  get #departing (): boolean {
+    if (!this.#leaving) return false
+    const voters = this.#learner.newest?.config.voters ?? []
+    return !(voters.length === 1 && voters[0]!.id === this.id)
+  }
+
   /** Whether this node may vote in the next epoch's election: a voter of the configuration, able to. */
   get voting (): boolean { return this.#mayVote() }
 
-  /** After `leave()`: true once the newest configuration no longer names this node as a voter. */
+  /**
+   * After `leave()`: true once the newest configuration no longer names this
+   * node as a voter; for a node that was no voter of a configuration below its
+   * target, not before the leader can no longer be promoting it (see leave()),
+   * and never while a change that would make it a voter is undecided.
+   */
   get left (): boolean {
     const config = this.configuration
-    return this.#leaving && (config === null || memberOf(config, this.id) === undefined)
+    return this.#leaving && (config === null || memberOf(config, this.id) === undefined) && this.#clock.now() >= this.#leftNotBefore &&
+      this.#promotedIn <= this.#learner.newestEpoch
   }
 
   /** @internal For diagnostics: rule 11's version at which this node's memory begins (null before it learned a record). */
@@ -271,6 +292,8 @@ export class Node {
     if (now >= this.#presenceAt) this.#sendPresence(now)
     if (this.#reporting) this.#tickRelay(now)
     if (now >= this.#askAgainAt) this.#askAgain(now)
+    // A leaver that led on as the one voter hands over once the configuration names another (rule 10).
+    if (this.#leadership?.elected === true && this.#departing) this.resign()
     if (this.#leadership?.elected === true) this.#manageMembers(now)
     this.#flushLoopback()
   }
@@ -278,13 +301,25 @@ export class Node {
   /**
    * Asks to leave the configuration (stop()): resigns first if leading, then
    * tells the leader, which removes this voter when a majority can commit it;
-   * meanwhile this node still votes but stands for nothing. See `left`.
+   * meanwhile this node still votes but stands for nothing. See `left`. The
+   * one voter of the configuration stays (see #departing), then hands over.
    */
   leave (): void {
     if (this.#leaving || !this.#started) return
     this.#leaving = true
-    this.resign()
-    this.#sendPresence(this.#clock.now())
+    if (this.#departing) this.resign()
+    const now = this.#clock.now()
+    const config = this.#learner.newest?.config ?? null
+    const promotable = this.config.role === 'voter' && this.#mismatch === null
+    if (promotable && config !== null && config.voters.length < config.target && memberOf(config, this.id) === undefined) {
+      // Below the target, the leader may be promoting this node, on a presence sent before this one
+      // (lost, or overtaken) or by a change already under way; gone, a voter can be removed only if the
+      // others are a majority without it (never beside a lone voter). So it stays (a voter after all,
+      // it waits to be taken out) while the leader still takes it as present and such a change lands.
+      this.#leftNotBefore = now + 2 * this.config.presenceMs + this.config.leaseMs
+    }
+    this.#sendPresence(now)
+    this.#armAskAgain(now)
     this.#flushLoopback()
   }
 
@@ -433,6 +468,11 @@ export class Node {
 
   #onAccept (from: NodeId, m: Accept, now: number): void {
     if (m.value.epoch !== m.epoch) return
+    // A change under way that makes this non-voter a voter: `left` waits until its epoch is decided.
+    const newest = this.#learner.newest?.config
+    if (newest !== undefined && memberOf(newest, this.id) === undefined && memberOf(m.value.config, this.id) !== undefined) {
+      this.#promotedIn = Math.max(this.#promotedIn, m.epoch)
+    }
     const overtaken = this.#voter.overtakenResign(from, m, now)
     if (overtaken !== null) this.#onResign(overtaken.leaderId, overtaken.epoch, from, now)
     // Accepted goes to the proposer only: it learns, then tells everyone (Chosen or its heartbeat).
@@ -762,7 +802,7 @@ export class Node {
   #manageMembers (now: number): void {
     const leadership = this.#leadership!
     const membership = this.#membership
-    if (this.#candidacy.changing || this.#leaving) return
+    if (this.#candidacy.changing || this.#departing) return
     // A change commits and its own lease is counted before the next one starts.
     if (leadership.epoch !== this.#learner.newestEpoch || !leadership.leads(now)) return
     const next = this.planChange(membership, leadership.record.config, leadership.epoch, now)
@@ -784,7 +824,9 @@ export class Node {
    * through a relay, or from an epoch's first heartbeat. One that hears no
    * leader (it missed that heartbeat, its record names a leader long gone or
    * voters that are, or it knows no record and founds nothing) asks everyone
-   * for the newest record every presenceMs, until it hears one.
+   * for the newest record every presenceMs, until it hears one. So does a
+   * voter that stands for nothing (leaving, or unable to vote): removed
+   * while cut off, it would otherwise never hear of it.
    */
   #askAgain (now: number): void {
     this.#askAgainAt = now + this.config.presenceMs
@@ -793,9 +835,10 @@ export class Node {
     this.#armAskAgain(now)
   }
 
-  /** Keeps #askAgain on a timer for a node the configuration does not name, and off for the others. */
+  /** Keeps #askAgain on a timer for a node the configuration does not name or that stands for nothing, and off for the others. */
   #armAskAgain (now: number): void {
-    const outside = this.#learner.newest === null ? this.config.role === 'observer' || this.config.join : !this.#inConfig
+    // A voter that stands learns a newer epoch from the Nacks its Prepare gets; one that never stands must ask.
+    const outside = this.#learner.newest === null ? this.config.role === 'observer' || this.config.join : !this.#inConfig || this.#departing || !this.#mayVote()
     if (!outside) this.#askAgainAt = Infinity
     else if (this.#askAgainAt === Infinity) this.#askAgainAt = now + this.config.presenceMs
   }

@@ -177,21 +177,23 @@ export class NodeRunner extends EventEmitter<RunnerEvents> {
   /**
    * Asks to leave the configuration (see Node.leave): resolves true once the
    * leader took this voter out, false after `timeoutMs` (or at once if this
-   * node is no voter of a configuration with others in it). A node that is no
-   * voter says it is leaving all the same, and returns at once: the leader
-   * must not promote a node that is about to stop.
+   * node is the one voter of its configuration). A node that is no voter says
+   * it is leaving all the same, and returns (false) at once, or, in a
+   * configuration below its target, once `node.left`: the leader must not
+   * promote a node that is about to stop.
    */
   async leave (timeoutMs: number): Promise<boolean> {
     if (!this.#running) return false
     const node = this.#node!
     const config = node.configuration
-    if (config === null || config.voters.length <= 1) return false
+    if (config === null) return false
     const voter = memberOf(config, node.id) !== undefined
+    // Only the one voter cannot leave; a non-voter beside a lone leader must say it goes, or be promoted as it stops.
+    if (voter && config.voters.length <= 1) return false
     try { node.leave() } catch (err) { this.#broke(err); return false }
     this.#flush()
-    if (!voter) return false
     await this.#until(() => node.left || !this.#running, timeoutMs)
-    return node.left
+    return voter && node.left
   }
 
   /** The node's clock, in ms. */

@@ -128,6 +128,28 @@ describe('Membership.nextChange', () => {
     expect(ids(alone.nextChange(config, 3, EPOCH, 1000))).toEqual(['a', 'b'])
   })
 
+  it('lets a leaving voter go only while the voters heard from are a majority without it; a silent voter goes first', () => {
+    // Found by the simulator: c promoted as it stopped for good, then b let go, left a alone with c's vote missing.
+    const config = testConfig(['a', 'b', 'c'])
+    const m = membership()
+    const leaving = (now: number, of = config): Configuration | null => {
+      m.onPresence('b', presence({ leaving: true, ready: false }), now)
+      return m.nextChange(of, 3, EPOCH, now)
+    }
+    // c was never heard: without b, a would be the only voter of two that answers.
+    expect(leaving(TIMEOUT - 1)).toBeNull()
+    // Then c, silent, goes first; not b, which has not said it may vote for as long, but is heard.
+    const first = leaving(TIMEOUT)
+    expect(ids(first)).toEqual(['a', 'b'])
+    // Then b goes: a alone is a majority of [a].
+    expect(ids(leaving(TIMEOUT, first!))).toEqual(['a'])
+    // Another leaver counts as heard: two voters leaving at once still go one after the other.
+    const both = membership()
+    both.onPresence('b', presence({ leaving: true, ready: false }), 0)
+    both.onPresence('c', presence({ leaving: true, ready: false }), 0)
+    expect(ids(both.nextChange(config, 3, EPOCH, 0))).toEqual(['a', 'c'])
+  })
+
   it('waits for an observer to take a leaving voter\'s seat only while it is caught up and still heard from', () => {
     const config = testConfig(['a', 'b', 'c'])
     // An observer behind the leader's epoch is not worth waiting for: the leaving voter goes at once.

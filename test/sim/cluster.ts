@@ -13,7 +13,6 @@ import { NodeRunner, type Timers } from '../../src/node/runner.js'
 import type { NodeConfig } from '../../src/node/config.js'
 import type { Message } from '../../src/paxos/message.js'
 import { majority, type NodeId } from '../../src/paxos/proposal.js'
-import { memberOf } from '../../src/paxos/configuration.js'
 import type { PersistentState, Storage } from '../../src/storage/storage.js'
 import type { Transport, TransportHandlers } from '../../src/transport/transport.js'
 import { Checker, type ClusterView, type Ghost, type Property, type ReplicaView, type Violation } from './checker.js'
@@ -751,14 +750,19 @@ export class Cluster implements ClusterView {
   /**
    * The schedule asks `r` to leave, once per incarnation (not while a random
    * graceful stop runs: that one ends in a restart); true once `r` is no
-   * voter of the configuration it knows, and that is the newest.
+   * voter of the configuration it knows, and that is the newest (Node.left).
+   * A node that is no voter is asked all the same, and is out at once (below
+   * the target, once the leader can no longer be promoting it): it says it
+   * leaves, as stop() has it do (NodeRunner.leave), so that the leader does
+   * not promote it as it stops (seeds 2174, 2313, 3396, 4100, 4427, 4516
+   * stopped observers without a word, and each was made a voter after it
+   * stopped).
    */
   #askToLeave (r: Replica): boolean {
     const n = r.node
     const config = n?.configuration ?? null
     if (n === null || config === null || !this.#knowsNewest(r) || (r.leavingUntil !== -Infinity && r.leavingUntil !== Infinity)) return false
-    if (memberOf(config, n.id) === undefined) return true
-    if (r.leavingUntil === Infinity) return false
+    if (r.leavingUntil === Infinity) return n.left
     r.leavingUntil = Infinity
     if (r.bare !== null) {
       r.bare.leave()
@@ -767,7 +771,7 @@ export class Cluster implements ClusterView {
       // The runner asks, and watches for the removal for a while; the schedule watches on.
       void r.runner?.leave(resolvedConfig(this.options).stabilizationMs + 2 * this.options.leaseMs)
     }
-    return false
+    return n.left
   }
 
   /** The schedule stops `r`: it resigns if leading, saves and stops; for good, or to be started again. */
