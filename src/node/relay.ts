@@ -131,16 +131,7 @@ export class Relay {
       return s === undefined ? [] : [[id, s] as const]
     })
     this.#unreported.clear()
-    const reports: PresenceReport[] = heard.map(([id, s]) => ({
-      id,
-      epoch: s.presence.epoch,
-      observer: s.presence.observer,
-      ready: s.presence.ready,
-      leaving: s.presence.leaving,
-      rejoin: s.presence.rejoin,
-      metadata: s.presence.metadata,
-      ageMs: Math.max(0, Math.round(now - s.at))
-    }))
+    const reports: PresenceReport[] = heard.map(([id, { presence: { type: _, ...p }, at }]) => ({ id, ...p, ageMs: Math.max(0, Math.round(now - at)) }))
     const out: PresenceDigest[] = []
     let batch: PresenceReport[] = []
     let bytes = 0
@@ -165,7 +156,8 @@ export class Relay {
 
 /** A report as the Presence its observer sent. */
 export function presenceOf (r: PresenceReport): Presence {
-  return { type: 'presence', epoch: r.epoch, observer: r.observer, ready: r.ready, leaving: r.leaving, rejoin: r.rejoin, metadata: r.metadata }
+  const { id: _, ageMs: __, ...p } = r
+  return { type: 'presence', ...p }
 }
 
 function samePresence (a: Presence, b: Presence): boolean {

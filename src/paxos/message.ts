@@ -118,15 +118,9 @@ export interface Presence {
   readonly metadata: Readonly<Record<string, string>>
 }
 
-/** One node's presence as a relay heard it `ageMs` before sending the digest (rule 13). */
-export interface PresenceReport {
+/** Node `id`'s presence as a relay heard it `ageMs` before sending the digest (rule 13). */
+export interface PresenceReport extends Omit<Presence, 'type'> {
   readonly id: NodeId
-  readonly epoch: Epoch
-  readonly observer: boolean
-  readonly ready: boolean
-  readonly leaving: boolean
-  readonly rejoin: boolean
-  readonly metadata: Readonly<Record<string, string>>
   readonly ageMs: number
 }
 
