@@ -33,6 +33,12 @@ export interface LeadershipConfig {
    * connected node does.
    */
   readonly audience?: (record: LeaderRecord, now: number) => readonly NodeId[]
+  /**
+   * How fit voter `id` is to succeed this leader (rule 4): its `priority` if
+   * it told this leader lately that it may vote, else −∞. Without it, every
+   * voter ranks alike and the quickest is named.
+   */
+  readonly successorPriority?: (id: NodeId) => number
 }
 
 /** The lease a leader held under its previous epoch, carried into a configuration change (rule 9). */
@@ -143,7 +149,8 @@ export class Leadership {
   end (reason: DemotionReason): void {
     if (this.#elected) this.#out.event({ type: 'demoted', epoch: this.record.epoch, reason })
     // The successor's answer is on the critical path of the handover: it hears first.
-    const successor = this.#tracker.quickest
+    const rank = this.#config.successorPriority
+    const successor = rank === undefined ? this.#tracker.quickest : this.#tracker.successor(rank)
     if (reason === 'resigned') this.#out.broadcast({ type: 'resign', epoch: this.record.epoch, successor }, successor ?? undefined)
   }
 

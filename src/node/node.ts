@@ -125,7 +125,8 @@ export class Node {
       heartbeatMs: this.config.heartbeatMs,
       leaderLeaseMs: this.#leaderLeaseMs,
       leaseHeld: (leaseUntil, at) => this.leaseHeld(leaseUntil, at),
-      audience: (record, at) => [...new Set([this.id, ...record.config.voters.map(m => m.id), ...this.#relay.audience(at)])]
+      audience: (record, at) => [...new Set([this.id, ...record.config.voters.map(m => m.id), ...this.#relay.audience(at)])],
+      successorPriority: id => this.#successorPriority(id)
     }
     this.#relay = new Relay(this.config.presenceMs)
     this.#upstream = new Upstream(this.id, this.config.heartbeatMs)
@@ -768,8 +769,16 @@ export class Node {
       ready: this.#mayReady(now, config),
       leaving: this.#leaving,
       rejoin: member !== undefined && this.#joinedAt !== null && member.since <= this.#joinedAt,
-      metadata: this.config.metadata
+      metadata: this.config.metadata,
+      priority: this.config.priority
     })
+  }
+
+  /** Rule 4: a voter's priority as successor, if its presence within the last two presenceMs said it may vote; else −∞. */
+  #successorPriority (id: NodeId): number {
+    const seen = this.#membership.seen.get(id)
+    const fresh = seen !== undefined && seen.presence.ready && this.#clock.now() - seen.lastAt <= 2 * this.config.presenceMs
+    return fresh ? seen.presence.priority : -Infinity
   }
 
   /** Whether this node could vote now if it were (or is) a voter. */

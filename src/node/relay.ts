@@ -161,7 +161,7 @@ export function presenceOf (r: PresenceReport): Presence {
 }
 
 function samePresence (a: Presence, b: Presence): boolean {
-  return a.epoch === b.epoch && a.observer === b.observer && a.ready === b.ready && a.leaving === b.leaving && a.rejoin === b.rejoin &&
+  return a.epoch === b.epoch && a.observer === b.observer && a.ready === b.ready && a.leaving === b.leaving && a.rejoin === b.rejoin && a.priority === b.priority &&
     sameMetadata(a.metadata, b.metadata)
 }
 

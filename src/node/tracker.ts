@@ -42,8 +42,24 @@ export class AskTracker {
     this.#config = config
   }
 
-  /** The voter to name as successor: the one that answered the newest beat first. */
+  /** The voter that answered the newest beat first. */
   get quickest (): NodeId | null { return this.#quickest?.id ?? null }
+
+  /**
+   * The voter to name as successor on resigning (rule 4): of those that
+   * answered the last ask they got, the highest `priorityOf`; ties go to the
+   * quickest. A voter ranked −∞ (not heard able to vote lately) is named only
+   * if it answered the newest beat first and nobody ranks higher.
+   */
+  successor (priorityOf: (id: NodeId) => number): NodeId | null {
+    let best = this.quickest
+    let bestPriority = best === null ? -Infinity : priorityOf(best)
+    for (const [id] of [...this.#answerMs].sort(byDelay)) {
+      const p = priorityOf(id)
+      if (p > bestPriority) { best = id; bestPriority = p }
+    }
+    return best
+  }
 
   /** Records another voter's answer to beat `seq`, `delayMs` after the beat left. */
   onAnswer (from: NodeId, seq: number, delayMs: number): void {
@@ -73,10 +89,15 @@ export class AskTracker {
       this.#carefulUntil = now + CAREFUL_LEASES * leaseMs
     } else if (!careful && quorum - 1 <= MAX_ACK_FROM) {
       const need = quorum - 1
-      const quickest = [...this.#answerMs].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, need).map(([id]) => id)
+      const quickest = [...this.#answerMs].sort(byDelay).slice(0, need).map(([id]) => id)
       if (quickest.length === need) asked = quickest
     }
     this.#lastAsk = { seq, asked }
     return asked
   }
+}
+
+/** Quickest answer first; ties by ID, so that every run orders alike. */
+function byDelay (a: readonly [NodeId, number], b: readonly [NodeId, number]): number {
+  return a[1] - b[1] || (a[0] < b[0] ? -1 : 1)
 }

@@ -116,6 +116,8 @@ export interface Presence {
   readonly leaving: boolean
   readonly rejoin: boolean
   readonly metadata: Readonly<Record<string, string>>
+  /** The sender's `priority` option: a resigning leader names the highest-priority voter that answers as successor (rule 4). */
+  readonly priority: number
 }
 
 /** Node `id`'s presence as a relay heard it `ageMs` before sending the digest (rule 13). */

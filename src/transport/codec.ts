@@ -87,7 +87,7 @@ const recordOut = (r: LeaderRecord): PbRecord => ({ epoch: count('value.epoch', 
 
 const reportOut = (r: PresenceReport): PbReport => {
   if (!(Number.isSafeInteger(r.ageMs) && r.ageMs >= 0 && r.ageMs <= LIMITS.maxAgeMs)) throw new CodecError(`reports[].ageMs ${r.ageMs} cannot be sent: ages go from 0 to ${LIMITS.maxAgeMs}`)
-  return { id: r.id, epoch: count('reports[].epoch', r.epoch), observer: r.observer, ready: r.ready, leaving: r.leaving, rejoin: r.rejoin, metadata: new Map(Object.entries(r.metadata)), ageMs: r.ageMs }
+  return { id: r.id, epoch: count('reports[].epoch', r.epoch), observer: r.observer, ready: r.ready, leaving: r.leaving, rejoin: r.rejoin, metadata: new Map(Object.entries(r.metadata)), ageMs: r.ageMs, priority: r.priority }
 }
 
 /** Encodes a message as a protobuf frame (without the length prefix). */
@@ -107,7 +107,8 @@ export function encodeMessage (m: Message): Uint8Array {
     leaving: false,
     rejoin: false,
     reports: [],
-    metadata: new Map()
+    metadata: new Map(),
+    priority: 0
   }
   switch (m.type) {
     case 'prepare': f.ballot = ballotOut(m.ballot); break
@@ -136,6 +137,7 @@ export function encodeMessage (m: Message): Uint8Array {
     case 'presence':
       f.observer = m.observer; f.ready = m.ready; f.leaving = m.leaving; f.rejoin = m.rejoin
       f.metadata = new Map(Object.entries(m.metadata))
+      f.priority = m.priority
       break
     case 'presenceDigest': f.reports = m.reports.map(reportOut); break
   }
@@ -223,6 +225,12 @@ function metadataIn (field: string, m: Map<string, string>): Record<string, stri
   return metadata
 }
 
+/** A priority is what the option allows: a finite number of at least 0. */
+function priorityIn (field: string, p: number): number {
+  if (!(Number.isFinite(p) && p >= 0)) throw new CodecError(`${field} must be a finite number of at least 0, got ${p}`)
+  return p
+}
+
 function reportIn (field: string, r: PbReport): PresenceReport {
   return {
     id: id(`${field}.id`, r.id),
@@ -232,6 +240,7 @@ function reportIn (field: string, r: PbReport): PresenceReport {
     leaving: r.leaving,
     rejoin: r.rejoin,
     metadata: metadataIn(`${field}.metadata`, r.metadata),
+    priority: priorityIn(`${field}.priority`, r.priority),
     ageMs: r.ageMs
   }
 }
@@ -286,7 +295,7 @@ export function decodeMessage (bytes: Uint8Array): Message {
     case Frame.Type.RESIGN: return { type: 'resign', epoch, successor: f.successor === '' ? null : id('successor', f.successor) }
     case Frame.Type.STATUS_REQUEST: return { type: 'statusRequest', epoch }
     case Frame.Type.STATUS_REPLY: return { type: 'statusReply', epoch, value: f.value === undefined ? null : recordIn(f.value, epoch) }
-    case Frame.Type.PRESENCE: return { type: 'presence', epoch, observer: f.observer, ready: f.ready, leaving: f.leaving, rejoin: f.rejoin, metadata: metadataIn('metadata', f.metadata) }
+    case Frame.Type.PRESENCE: return { type: 'presence', epoch, observer: f.observer, ready: f.ready, leaving: f.leaving, rejoin: f.rejoin, metadata: metadataIn('metadata', f.metadata), priority: priorityIn('priority', f.priority) }
     case Frame.Type.PRESENCE_DIGEST: return { type: 'presenceDigest', epoch, reports: f.reports.map((r, i) => reportIn(`reports[${i}]`, r)) }
     default: throw new CodecError(`unknown frame type ${String(type)}`)
   }

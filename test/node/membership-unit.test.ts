@@ -19,7 +19,7 @@ const EPOCH = 4
 
 /** A presence of a node that may vote and knows the leader's epoch; `patch` changes it. */
 function presence (patch: Partial<Presence> = {}): Presence {
-  return { type: 'presence', epoch: EPOCH, observer: false, ready: true, leaving: false, rejoin: false, metadata: {}, ...patch }
+  return { type: 'presence', epoch: EPOCH, observer: false, ready: true, leaving: false, rejoin: false, metadata: {}, priority: 0, ...patch }
 }
 
 /** Leader a's view, tracking from time 0. */

@@ -346,7 +346,7 @@ describe('Node: who votes (rules 8–12)', () => {
     expect(s.node.grant).toBeNull()
     expect(s.node.voting).toBe(false)
     s.runTo(s.node.nextDeadline()!)
-    expect(s.sent('presence').map(o => o.msg)).toContainEqual({ type: 'presence', epoch: 1, observer: false, ready: false, leaving: false, rejoin: true, metadata: {} })
+    expect(s.sent('presence').map(o => o.msg)).toContainEqual({ type: 'presence', epoch: 1, observer: false, ready: false, leaving: false, rejoin: true, metadata: {}, priority: 0 })
   })
 })
 

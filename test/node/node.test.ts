@@ -391,6 +391,37 @@ describe('restarts and late joiners', () => {
 })
 
 describe('handover', () => {
+  it('a resigning leader names the highest-priority voter that answers, and the quickest when it does not', () => {
+    const c = new Cluster(ids, { leaseMs: LEASE })
+    for (const id of ids) c.add(id, id === 'd' ? { priority: 10 } : id === 'b' ? { priority: 3 } : {})
+    for (const n of c.nodes.values()) n.start()
+    c.pump()
+    c.advance(2 * LEASE)
+    const named: Array<string | null> = []
+    const leaders: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const leader = c.settle(ids)
+      leaders.push(leader)
+      const before = c.log.length
+      c.node(leader).resign()
+      c.advance(2 * LEASE)
+      named.push((c.log.slice(before).find(s => s.msg.type === 'resign')!.msg as { successor: string | null }).successor)
+    }
+    // d whenever it is not the one resigning; b (the next priority) when it is.
+    for (const [i, leader] of leaders.entries()) expect(named[i]).toBe(leader === 'd' ? 'b' : 'd')
+    expect(leaders.filter(l => l === 'd').length).toBeGreaterThanOrEqual(2)
+    // d cut off: it neither answers nor tells its presence, so it is not named; the handover still happens.
+    c.link = (from, to) => from !== 'd' && to !== 'd'
+    c.advance(3 * LEASE)
+    const current = c.leaders().find(l => l !== 'd')!
+    const before = c.log.length
+    c.node(current).resign()
+    c.advance(2 * LEASE)
+    const successor = (c.log.slice(before).find(s => s.msg.type === 'resign')!.msg as { successor: string | null }).successor
+    expect(successor).toBe(current === 'b' ? c.log.slice(before).find(s => s.msg.type === 'resign')!.to : 'b')
+    expect(c.node(successor!).isLeader).toBe(true)
+  })
+
   it('the named successor skips phase 1 at round 0 and its Accept doubles as the first lease round', () => {
     const c = new Cluster(ids, { leaseMs: LEASE })
     c.startAll()

@@ -15,7 +15,7 @@ import { Cluster } from './cluster.js'
 const LEASE = 2000
 const HEARTBEAT = LEASE / 4
 const presence = (epoch: number, flags: Partial<Presence> = {}): Presence =>
-  ({ type: 'presence', epoch, observer: false, ready: true, leaving: false, rejoin: false, metadata: {}, ...flags })
+  ({ type: 'presence', epoch, observer: false, ready: true, leaving: false, rejoin: false, metadata: {}, priority: 0, ...flags })
 
 describe('relayOrder', () => {
   it('puts every voter but the observer and the leader first, the leader last, the same way in every process', () => {
@@ -64,7 +64,7 @@ describe('Relay', () => {
     expect(r.digestAt).toBe(Infinity)
     r.subscribe('o1', presence(1), 100)
     expect(r.digestAt).toBe(100)
-    expect(r.digests(1, 100)).toEqual([{ type: 'presenceDigest', epoch: 1, reports: [{ id: 'o1', epoch: 1, observer: false, ready: true, leaving: false, rejoin: false, metadata: {}, ageMs: 0 }] }])
+    expect(r.digests(1, 100)).toEqual([{ type: 'presenceDigest', epoch: 1, reports: [{ id: 'o1', epoch: 1, observer: false, ready: true, leaving: false, rejoin: false, metadata: {}, priority: 0, ageMs: 0 }] }])
     // Nothing heard since: nothing to send.
     expect(r.digestAt).toBe(Infinity)
     r.subscribe('o1', presence(1), 200)
@@ -76,7 +76,7 @@ describe('Relay', () => {
   })
 
   it('takes any change of a presence (epoch, each flag, metadata) as news, and the same presence as none', () => {
-    const changes: Array<Partial<Presence>> = [{ epoch: 2 }, { observer: true }, { ready: false }, { leaving: true }, { rejoin: true }, { metadata: { url: 'u' } }]
+    const changes: Array<Partial<Presence>> = [{ epoch: 2 }, { observer: true }, { ready: false }, { leaving: true }, { rejoin: true }, { metadata: { url: 'u' } }, { priority: 2 }]
     for (const change of changes) {
       const r = new Relay(LEASE)
       r.subscribe('o1', presence(1, { metadata: { url: 'v' } }), 0)
@@ -103,10 +103,10 @@ describe('Relay', () => {
 
   it('reports a presence as the observer sent it, and presenceOf gives it back', () => {
     const r = new Relay(LEASE)
-    const p = presence(3, { observer: true, ready: false, leaving: true, rejoin: true, metadata: { url: 'u' } })
+    const p = presence(3, { observer: true, ready: false, leaving: true, rejoin: true, metadata: { url: 'u' }, priority: 4 })
     r.subscribe('o1', p, 0)
     const [d] = r.digests(3, 40)
-    expect(d!.reports).toEqual([{ id: 'o1', epoch: 3, observer: true, ready: false, leaving: true, rejoin: true, metadata: { url: 'u' }, ageMs: 40 }])
+    expect(d!.reports).toEqual([{ id: 'o1', epoch: 3, observer: true, ready: false, leaving: true, rejoin: true, metadata: { url: 'u' }, priority: 4, ageMs: 40 }])
     expect(presenceOf(d!.reports[0]!)).toEqual(p)
   })
 

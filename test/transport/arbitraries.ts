@@ -23,6 +23,9 @@ export const configurationArb: fc.Arbitrary<Configuration> = fc.integer({ min: 1
 }))
 const recordFor = (e: number): fc.Arbitrary<LeaderRecord> => fc.record({ epoch: fc.constant(e), leaderId: nodeId, metadata, config: configurationArb })
 
+/** Priorities as the option allows them: finite, at least 0 (−0 would not round-trip as itself). */
+const priority = fc.double({ min: 0, max: 1e6, noNaN: true, noDefaultInfinity: true }).map(p => p === 0 ? 0 : p)
+
 export const messageArb: fc.Arbitrary<Message> = epoch.chain(e => fc.oneof(
   fc.record({ type: fc.constant('prepare' as const), epoch: fc.constant(e), ballot }),
   fc.record({ type: fc.constant('promise' as const), epoch: fc.constant(e), ballot, accepted: fc.option(fc.record({ ballot, value: recordFor(e) }), { nil: null }) }),
@@ -35,11 +38,11 @@ export const messageArb: fc.Arbitrary<Message> = epoch.chain(e => fc.oneof(
   fc.record({ type: fc.constant('resign' as const), epoch: fc.constant(e), successor: fc.option(nodeId, { nil: null }) }),
   fc.record({ type: fc.constant('statusRequest' as const), epoch: fc.constant(e) }),
   fc.record({ type: fc.constant('statusReply' as const), epoch: fc.constant(e), value: fc.option(recordFor(e), { nil: null }) }),
-  fc.record({ type: fc.constant('presence' as const), epoch: fc.constant(e), observer: fc.boolean(), ready: fc.boolean(), leaving: fc.boolean(), rejoin: fc.boolean(), metadata }),
+  fc.record({ type: fc.constant('presence' as const), epoch: fc.constant(e), observer: fc.boolean(), ready: fc.boolean(), leaving: fc.boolean(), rejoin: fc.boolean(), metadata, priority }),
   fc.record({
     type: fc.constant('presenceDigest' as const),
     epoch: fc.constant(e),
-    reports: fc.array(fc.record({ id: nodeId, epoch: fc.nat({ max: 2 ** 31 - 1 }), observer: fc.boolean(), ready: fc.boolean(), leaving: fc.boolean(), rejoin: fc.boolean(), metadata, ageMs: fc.nat({ max: 2 ** 31 - 1 }) }), { maxLength: 4 })
+    reports: fc.array(fc.record({ id: nodeId, epoch: fc.nat({ max: 2 ** 31 - 1 }), observer: fc.boolean(), ready: fc.boolean(), leaving: fc.boolean(), rejoin: fc.boolean(), metadata, priority, ageMs: fc.nat({ max: 2 ** 31 - 1 }) }), { maxLength: 4 })
   })
 ))
 

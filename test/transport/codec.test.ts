@@ -62,21 +62,23 @@ describe('wire codec', () => {
   it('round-trips a hand-built record with its configuration, and presence from a node that knows no epoch', () => {
     const m: Message = { type: 'heartbeat', epoch: 4, seq: 2, value: { epoch: 4, leaderId: 'b', metadata: {}, config: testConfig(['c', 'a', 'b']) }, ackFrom: 'all' }
     expect(decodeMessage(encodeMessage(m))).toEqual(m)
-    const p: Message = { type: 'presence', epoch: 0, observer: true, ready: false, leaving: false, rejoin: true, metadata: { url: 'http://10.0.0.7:8080' } }
+    const p: Message = { type: 'presence', epoch: 0, observer: true, ready: false, leaving: false, rejoin: true, metadata: { url: 'http://10.0.0.7:8080' }, priority: 2.5 }
     expect(decodeMessage(encodeMessage(p))).toEqual(p)
     expect(decodeMessage(Frame.encode({ type: Frame.Type.NACK, epoch: 1n, ballot: { round: 1n, nodeId: 'a' }, reason: Frame.NackReason.CONFIG }))).toMatchObject({ reason: 'config' })
   })
 
   it('checks a presence digest: ids, the number of reports, ages it cannot carry', () => {
-    const report = { id: 'o1', epoch: 3n, observer: true, ready: false, leaving: false, rejoin: false, ageMs: 12, metadata: new Map([['url', 'u']]) }
+    const report = { id: 'o1', epoch: 3n, observer: true, ready: false, leaving: false, rejoin: false, ageMs: 12, metadata: new Map([['url', 'u']]), priority: 3 }
     expect(decodeMessage(Frame.encode({ type: Frame.Type.PRESENCE_DIGEST, epoch: 0n, reports: [report] } as Frame)))
-      .toEqual({ type: 'presenceDigest', epoch: 0, reports: [{ id: 'o1', epoch: 3, observer: true, ready: false, leaving: false, rejoin: false, metadata: { url: 'u' }, ageMs: 12 }] })
+      .toEqual({ type: 'presenceDigest', epoch: 0, reports: [{ id: 'o1', epoch: 3, observer: true, ready: false, leaving: false, rejoin: false, metadata: { url: 'u' }, priority: 3, ageMs: 12 }] })
     expect(bad({ type: Frame.Type.PRESENCE_DIGEST, reports: [{ ...report, metadata: new Map([['__proto__', 'x']]) }] })).toMatch(/reports\[0\]\.metadata has a forbidden key/)
     expect(bad({ type: Frame.Type.PRESENCE, metadata: new Map(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])) })).toMatch(/metadata/)
     expect(bad({ type: Frame.Type.PRESENCE_DIGEST, reports: [{ ...report, id: '' }] })).toMatch(/reports\[0\]\.id is empty/)
+    expect(bad({ type: Frame.Type.PRESENCE_DIGEST, reports: [{ ...report, priority: -1 }] })).toMatch(/reports\[0\]\.priority must be a finite number/)
+    expect(bad({ type: Frame.Type.PRESENCE, priority: Number.NaN })).toMatch(/priority must be a finite number of at least 0, got NaN/)
     expect(bad({ type: Frame.Type.PRESENCE_DIGEST, reports: [{ ...report, epoch: 2n ** 40n }] })).toMatch(/reports\[0\]\.epoch/)
     expect(bad({ type: Frame.Type.PRESENCE_DIGEST, reports: Array.from({ length: LIMITS.reports + 1 }, () => report) })).toMatch(/reports/)
-    const digest = (ageMs: number): Message => ({ type: 'presenceDigest', epoch: 1, reports: [{ id: 'o1', epoch: 1, observer: false, ready: true, leaving: false, rejoin: false, metadata: {}, ageMs }] })
+    const digest = (ageMs: number): Message => ({ type: 'presenceDigest', epoch: 1, reports: [{ id: 'o1', epoch: 1, observer: false, ready: true, leaving: false, rejoin: false, metadata: {}, priority: 0, ageMs }] })
     expect(() => encodeMessage(digest(-1))).toThrow(CodecError)
     expect(() => encodeMessage(digest(0.5))).toThrow(/ageMs/)
     expect(() => encodeMessage(digest(2 ** 31))).toThrow(/ageMs/)

@@ -835,6 +835,7 @@ export interface Frame {
   rejoin: boolean
   reports: PresenceReport[]
   metadata: Map<string, string>
+  priority: number
 }
 
 export namespace Frame {
@@ -1124,6 +1125,11 @@ export namespace Frame {
           }
         }
 
+        if ((obj.priority != null && obj.priority !== 0)) {
+          w.uint32(161)
+          w.double(obj.priority)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1143,7 +1149,8 @@ export namespace Frame {
           leaving: false,
           rejoin: false,
           reports: [],
-          metadata: new Map<string, string>()
+          metadata: new Map<string, string>(),
+          priority: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1253,6 +1260,10 @@ export namespace Frame {
                 }
               })
               obj.metadata.set(entry.key, entry.value)
+              break
+            }
+            case 20: {
+              obj.priority = reader.double()
               break
             }
             default: {
@@ -1434,6 +1445,13 @@ export namespace Frame {
 
               obj.metadata++
 
+              break
+            }
+            case 20: {
+              yield {
+                field: `${prefix}.priority`,
+                value: reader.double()
+              }
               break
             }
             default: {
@@ -1651,10 +1669,21 @@ export namespace Frame {
     index: number
   }
 
+  export interface FrameReportsPriorityFieldEvent {
+    field: '$.reports[].priority'
+    value: number
+    index: number
+  }
+
   export interface FrameMetadataFieldEvent {
     field: '$.metadata{}'
     key: string
     value: string
+  }
+
+  export interface FramePriorityFieldEvent {
+    field: '$.priority'
+    value: number
   }
 
   export function encode (obj: Partial<Frame>): Uint8Array<ArrayBuffer> {
@@ -1665,7 +1694,7 @@ export namespace Frame {
     return decodeMessage(buf, Frame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FrameValueConfigVersionFieldEvent | FrameValueConfigClusterIdFieldEvent | FrameValueConfigVotersIdFieldEvent | FrameValueConfigVotersSinceFieldEvent | FrameValueConfigTargetFieldEvent | FrameValueConfigLeaseMsFieldEvent | FrameValueConfigHeartbeatMsFieldEvent | FrameValueConfigMaxDriftRatioFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent | FrameLeaseFieldEvent | FrameAckListedFieldEvent | FrameAckFromFieldEvent | FrameObserverFieldEvent | FrameReadyFieldEvent | FrameLeavingFieldEvent | FrameRejoinFieldEvent | FrameReportsIdFieldEvent | FrameReportsEpochFieldEvent | FrameReportsObserverFieldEvent | FrameReportsReadyFieldEvent | FrameReportsLeavingFieldEvent | FrameReportsRejoinFieldEvent | FrameReportsAgeMsFieldEvent | FrameReportsMetadataFieldEvent | FrameMetadataFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameTypeFieldEvent | FrameEpochFieldEvent | FrameBallotRoundFieldEvent | FrameBallotNodeIdFieldEvent | FrameAcceptedBallotRoundFieldEvent | FrameAcceptedBallotNodeIdFieldEvent | FrameValueEpochFieldEvent | FrameValueLeaderIdFieldEvent | FrameValueMetadataFieldEvent | FrameValueConfigVersionFieldEvent | FrameValueConfigClusterIdFieldEvent | FrameValueConfigVotersIdFieldEvent | FrameValueConfigVotersSinceFieldEvent | FrameValueConfigTargetFieldEvent | FrameValueConfigLeaseMsFieldEvent | FrameValueConfigHeartbeatMsFieldEvent | FrameValueConfigMaxDriftRatioFieldEvent | FramePromisedRoundFieldEvent | FramePromisedNodeIdFieldEvent | FrameChosenEpochFieldEvent | FrameReasonFieldEvent | FrameSeqFieldEvent | FrameSuccessorFieldEvent | FrameLeaseFieldEvent | FrameAckListedFieldEvent | FrameAckFromFieldEvent | FrameObserverFieldEvent | FrameReadyFieldEvent | FrameLeavingFieldEvent | FrameRejoinFieldEvent | FrameReportsIdFieldEvent | FrameReportsEpochFieldEvent | FrameReportsObserverFieldEvent | FrameReportsReadyFieldEvent | FrameReportsLeavingFieldEvent | FrameReportsRejoinFieldEvent | FrameReportsAgeMsFieldEvent | FrameReportsMetadataFieldEvent | FrameReportsPriorityFieldEvent | FrameMetadataFieldEvent | FramePriorityFieldEvent> {
     return streamMessage(buf, Frame.codec(), opts)
   }
 }
@@ -1679,6 +1708,7 @@ export interface PresenceReport {
   rejoin: boolean
   ageMs: number
   metadata: Map<string, string>
+  priority: number
 }
 
 export namespace PresenceReport {
@@ -1845,6 +1875,11 @@ export namespace PresenceReport {
           }
         }
 
+        if ((obj.priority != null && obj.priority !== 0)) {
+          w.uint32(73)
+          w.double(obj.priority)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1857,7 +1892,8 @@ export namespace PresenceReport {
           leaving: false,
           rejoin: false,
           ageMs: 0,
-          metadata: new Map<string, string>()
+          metadata: new Map<string, string>(),
+          priority: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1905,6 +1941,10 @@ export namespace PresenceReport {
                 }
               })
               obj.metadata.set(entry.key, entry.value)
+              break
+            }
+            case 9: {
+              obj.priority = reader.double()
               break
             }
             default: {
@@ -1990,6 +2030,13 @@ export namespace PresenceReport {
 
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.priority`,
+                value: reader.double()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2043,6 +2090,11 @@ export namespace PresenceReport {
     value: string
   }
 
+  export interface PresenceReportPriorityFieldEvent {
+    field: '$.priority'
+    value: number
+  }
+
   export function encode (obj: Partial<PresenceReport>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PresenceReport.codec())
   }
@@ -2051,7 +2103,7 @@ export namespace PresenceReport {
     return decodeMessage(buf, PresenceReport.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PresenceReport>): Generator<PresenceReportIdFieldEvent | PresenceReportEpochFieldEvent | PresenceReportObserverFieldEvent | PresenceReportReadyFieldEvent | PresenceReportLeavingFieldEvent | PresenceReportRejoinFieldEvent | PresenceReportAgeMsFieldEvent | PresenceReportMetadataFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PresenceReport>): Generator<PresenceReportIdFieldEvent | PresenceReportEpochFieldEvent | PresenceReportObserverFieldEvent | PresenceReportReadyFieldEvent | PresenceReportLeavingFieldEvent | PresenceReportRejoinFieldEvent | PresenceReportAgeMsFieldEvent | PresenceReportMetadataFieldEvent | PresenceReportPriorityFieldEvent> {
     return streamMessage(buf, PresenceReport.codec(), opts)
   }
 }
