@@ -18,6 +18,10 @@ export class LeaderView {
   #record: LeaderRecord | null = null
   #until = Infinity
   #lost = false
+  /** Whether the watched leader was heard from (a heartbeat, or its election seen) since it was watched. */
+  #heard = false
+  /** Whether losing the watched leader was reported (leaderLost), so that hearing it again is reported too. */
+  #lossReported = false
   /** The newest epoch whose leader was announced (leaderChosen) to the host. */
   #announcedThrough: Epoch
   /** The record announced last in this incarnation. */
@@ -32,16 +36,24 @@ export class LeaderView {
 
   /** The leader watched, given up on or not, or null. */
   get watched (): LeaderRecord | null { return this.#record }
-  /** The leader watched and not given up on, or null. */
+  /** The leader watched and not given up on, or null: nobody stands against it. */
   get live (): LeaderRecord | null { return this.#lost ? null : this.#record }
+  /**
+   * The live leader, if it was heard from since it was watched: what the host
+   * is told. A record from disk or from another node's memory may name a
+   * leader long dead (rule 7).
+   */
+  get confirmed (): LeaderRecord | null { return this.#heard ? this.live : null }
   /** When the watched leader is given up on if not heard from (∞ when none is watched). */
   get expiresAt (): number { return this.live === null ? Infinity : this.#until }
 
-  /** Watches `record` from `now`, for one lease. */
-  watch (record: LeaderRecord, now: number): void {
+  /** Watches `record` from `now`, for one lease; `heard`: its leader was heard from (or seen elected) just now. */
+  watch (record: LeaderRecord, now: number, heard: boolean): void {
     this.#record = record
     this.#until = now + this.#leaseMs
     this.#lost = false
+    this.#heard = heard
+    this.#lossReported = false
   }
 
   /** Tells the host of `record`'s leader, once per epoch and in order. */
@@ -66,15 +78,16 @@ export class LeaderView {
    * one more lease. Returns true when that leader had been given up on.
    */
   hear (newest: LeaderRecord, epoch: Epoch, now: number): boolean {
-    const announcedBefore = this.#announcedThrough
     this.announce(newest)
     const watched = this.#record
     if (watched === null || watched.epoch !== epoch) return false
     this.#until = now + this.#leaseMs
+    this.#heard = true
     if (!this.#lost) return false
     this.#lost = false
-    // Said unless the announcement just made said it: a restarted node announces its first leader now.
-    if (watched.leaderId !== this.#selfId && watched.epoch <= announcedBefore) this.#out.event({ type: 'leaderFound', record: watched })
+    // Said only after a leaderLost: otherwise the announcement just made (or none due) says it.
+    if (this.#lossReported) this.#out.event({ type: 'leaderFound', record: watched })
+    this.#lossReported = false
     return true
   }
 
@@ -82,8 +95,9 @@ export class LeaderView {
   lose (): void {
     const record = this.#record!
     this.#lost = true
-    // Only a leader the host was told of: a restarted node knows its last leader from disk,
-    // but announces it only once that leader is heard from (rule 7).
-    if (record.leaderId !== this.#selfId && record.epoch <= this.#announcedThrough) this.#out.event({ type: 'leaderLost', record })
+    // Only a leader the host was told of in this incarnation and heard from: a restarted node
+    // knows its last leader from disk, but announces it only once that leader is heard (rule 7).
+    this.#lossReported = this.#heard && record.leaderId !== this.#selfId && this.#announced?.epoch === record.epoch
+    if (this.#lossReported) this.#out.event({ type: 'leaderLost', record })
   }
 }

@@ -170,9 +170,10 @@ export class Node {
 
   /** The leader this node currently believes in, or null (none known, or its lease expired here). */
   get leader (): LeaderRecord | null {
-    const record = this.#view.live
-    if (record === null || record.epoch <= 0) return null
-    return record.leaderId !== this.id || this.isLeader ? record : null
+    if (this.isLeader) return this.#leadership!.record
+    // Another node, once heard from since its record was learned (rule 7); this node's own record only while it leads.
+    const record = this.#view.confirmed
+    return record === null || record.epoch <= 0 || record.leaderId === this.id ? null : record
   }
 
   /** The newest epoch known to be chosen (the fencing token of its leader). */
@@ -265,7 +266,7 @@ export class Node {
       this.#lastConfig = newest.config
       this.#inConfig = memberOf(newest.config, this.id) !== undefined
       this.#out.event({ type: 'configuration', config: newest.config })
-      this.#view.watch(newest, now)
+      this.#view.watch(newest, now, false)
       this.#upstream.heard(now)
     }
     this.#armAskAgain(now)
@@ -415,7 +416,8 @@ export class Node {
       case 'nack': return this.#onNack(from, m, now)
       case 'chosen':
         if (m.value.epoch !== m.epoch) return
-        return this.#onLearn(this.#learner.onChosen(m.value), now)
+        // A decision heard second-hand (it may be an old one): its leader is announced once heard from.
+        return this.#onLearn(this.#learner.onChosen(m.value), now, false)
       case 'heartbeat': return this.#onHeartbeat(from, m, now)
       case 'heartbeatAck':
         if (this.#leadership?.epoch === m.epoch) this.#leadership.onAck(from, m.seq, now)
@@ -507,7 +509,7 @@ export class Node {
     // Grants that arrive after the value was learned still count towards the first lease.
     if (this.#candidacy.onGrant(from, m) && this.#leadership?.epoch === m.epoch) this.#leadership.onLateGrant(from, now)
     const learned = this.#learner.onAccepted(from, m)
-    this.#onLearn(learned, now)
+    this.#onLearn(learned, now, true)
     // The new leader's first heartbeat teaches everyone; otherwise say it outright.
     if (learned.kind === 'learned' && this.#leadership?.epoch !== learned.value.epoch) {
       this.#out.broadcast({ type: 'chosen', epoch: learned.value.epoch, value: learned.value })
@@ -526,7 +528,7 @@ export class Node {
     if (m.value.epoch !== m.epoch) return
     if (m.value.leaderId !== from) return this.#onRelayedHeartbeat(from, m, now)
     // Only the chosen leader of an epoch heartbeats, so the record is chosen.
-    this.#onLearn(this.#learner.onChosen(m.value), now)
+    this.#onLearn(this.#learner.onChosen(m.value), now, true)
     const newest = this.#learner.newest
     if (newest === null) return
     // A leader given up on is alive after all: stop competing with it.
@@ -547,7 +549,7 @@ export class Node {
    */
   #onRelayedHeartbeat (from: NodeId, m: Heartbeat, now: number): void {
     if (this.#inConfig || memberOf(m.value.config, from) === undefined) return
-    this.#onLearn(this.#learner.onChosen(m.value), now)
+    this.#onLearn(this.#learner.onChosen(m.value), now, true)
     const newest = this.#learner.newest
     if (newest === null || m.epoch !== newest.epoch) return
     this.#view.hear(newest, m.epoch, now)
@@ -584,13 +586,19 @@ export class Node {
   }
 
   #onStatusReply (from: NodeId, m: StatusReply, now: number): void {
-    if (m.value !== null && m.value.epoch === m.epoch) this.#onLearn(this.#learner.onChosen(m.value), now)
+    if (m.value !== null && m.value.epoch === m.epoch) this.#onLearn(this.#learner.onChosen(m.value), now, false)
     if (this.#catchUp.answer(from, this.#electorate())) this.#onSynced(now)
   }
 
   // ---- learning, catching up, losing the leader -----------------------------
 
-  #onLearn (result: LearnResult, now: number): void {
+  /**
+   * `live`: the record comes from its leader's heartbeat or from the election
+   * seen here, so its leader is alive now; one from another node's memory (a
+   * status reply, a Chosen) is learned and watched, but announced to the host
+   * only once its leader is heard from (rule 7).
+   */
+  #onLearn (result: LearnResult, now: number, live: boolean): void {
     if (result.kind === 'conflict') return this.#out.event({ type: 'conflict', known: result.known, reported: result.reported })
     if (result.kind !== 'learned') return
     const record = result.value
@@ -606,7 +614,7 @@ export class Node {
     this.#out.store(mine && sameConfig && this.#out.mayStoreLazily ? 'lazy' : 'sync')
     this.#onConfiguration(record)
     this.#armAskAgain(now)
-    this.#view.announce(record)
+    if (live) this.#view.announce(record)
     this.#candidacy.onDecided(record.epoch)
     const leadership = this.#leadership
     if (mine && leadership !== null && leadership.epoch < record.epoch && record.epoch > this.#retiredThrough) {
@@ -614,7 +622,7 @@ export class Node {
     } else if (leadership !== null && leadership.epoch < record.epoch) {
       this.#demote('newer-epoch')
     }
-    this.#view.watch(record, now)
+    this.#view.watch(record, now, live)
     if (mine && record.epoch <= this.#retiredThrough && this.#leadership === null) {
       // Chosen for an epoch it will not lead (it stood in it before a restart, rule 7): step
       // down at once, as a resigning leader would, so that nobody waits out the lease.

@@ -299,7 +299,10 @@ describe('restarts and late joiners', () => {
     const late = c.add('e')
     late.start()
     c.pump()
-    // It learns the newest chosen epoch from the others' answers at once.
+    // It learns the newest chosen epoch from the others' answers at once, and reports its leader once it hears it (rule 7).
+    expect(late.epoch).toBe(epoch)
+    expect(late.leader).toBeNull()
+    c.advance(LEASE / 2)
     expect(late.leader).toMatchObject({ epoch, leaderId: current })
     const learned = late.leader
     c.advance(3 * LEASE)

@@ -166,14 +166,14 @@ describe('NodeRunner over the memory transport', () => {
     r.on('leaderChosen', rec => { chosen.push({ epoch: rec.epoch, saved: saved.length }) })
     await r.start()
     await new Promise(resolve => setTimeout(resolve, 5))
-    // A Chosen of its own record changes only what the node learned: announced before its save is done.
-    deliver('y', { type: 'chosen', epoch: 1, value: rec(1, 'x') })
+    // Its own election decided (its own Accepted and y's: a majority of the three founders): announced before its save is done.
+    for (const from of ['x', 'y']) deliver(from, { type: 'accepted', epoch: 1, ballot: { round: 1, nodeId: 'x' }, value: rec(1, 'x'), lease: true })
     await until(() => chosen.length === 1, 5000)
     expect(chosen[0]!.saved).toBe(0)
     await until(() => saved.length === 1, 5000)
     expect(saved[0]!.learned?.epoch).toBe(1)
-    // Another node's record must wait for its save.
-    deliver('z', { type: 'chosen', epoch: 2, value: rec(2, 'z') })
+    // Another node's record (from its heartbeat) must wait for its save.
+    deliver('z', beat(rec(2, 'z')))
     await until(() => chosen.length === 2, 5000)
     expect(saved.at(-1)!.learned?.epoch).toBe(2)
     expect(chosen[1]!.saved).toBe(saved.length)
@@ -249,10 +249,10 @@ describe('NodeRunner over the memory transport', () => {
     const errors: QuorumError[] = []
     r.on('error', e => errors.push(e))
     await r.start()
-    deliver('y', { type: 'chosen', epoch: 1, value: rec(1, 'y') })
+    deliver('y', beat(rec(1, 'y')))
     await until(() => saved.length >= 1, 5000)
     const before = { sent: sent.length, saved: saved.length }
-    expect(() => { deliver('z', { type: 'chosen', epoch: 1, value: rec(1, 'z') }) }).not.toThrow()
+    expect(() => { deliver('z', beat(rec(1, 'z'))) }).not.toThrow()
     expect(errors).toHaveLength(1)
     expect(errors[0]).toBeInstanceOf(SafetyViolationError)
     expect(errors[0]!.code).toBe('ERR_SAFETY_VIOLATION')
@@ -273,8 +273,8 @@ describe('NodeRunner over the memory transport', () => {
     r.on('leaderChosen', rec => { heard.push(rec.epoch); throw new Error(`listener broke on ${rec.epoch}`) })
     r.on('error', e => errors.push(e))
     await r.start()
-    deliver('y', { type: 'chosen', epoch: 1, value: rec(1, 'y') })
-    deliver('z', { type: 'chosen', epoch: 2, value: rec(2, 'z') })
+    deliver('y', beat(rec(1, 'y')))
+    deliver('z', beat(rec(2, 'z')))
     await until(() => heard.length === 2, 5000)
     expect(errors.map(e => e.message)).toEqual([
       "a 'leaderChosen' listener threw: listener broke on 1",
@@ -380,6 +380,11 @@ async function reporting (tweak: (t: Transport) => void = () => {}): Promise<{ r
  * A transport that records what is sent (with how many saves had completed by then) and a
  * disk that takes `delayMs` per save and fails the test if two saves ever overlap.
  */
+/** A heartbeat of `value`'s leader, asking no acknowledgement: it makes the leader known (heard from). */
+function beat (value: LeaderRecord): Message {
+  return { type: 'heartbeat', epoch: value.epoch, seq: 1, value, ackFrom: [] }
+}
+
 function slowDisk (delayMs: number, initial: PersistentState | null = null): {
   sent: Array<{ msg: Message, saved: number }>
   saved: PersistentState[]
