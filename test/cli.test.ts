@@ -3,16 +3,20 @@
  * the built dist/cli.js would run): its help, its usage errors (exit 2, never a
  * stack), and what keygen and id write and print.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseSwarmKey, readSwarmKeyFile } from '../src/security/swarm-key.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const CLI = join(ROOT, 'src', 'cli.ts')
+// tsx's loader by absolute URL, so the CLI can run in a scratch directory: whatever
+// a broken CLI writes to a relative path lands there, not in the project.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 const PEER_ID = /^12D3KooW[1-9A-HJ-NP-Za-km-z]+\n$/
 const KEY = /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n$/
 // A line of a stack trace, which no mistake of the user's may print.
@@ -20,10 +24,14 @@ const STACK = /^\s+at /m
 
 interface Result { code: number, stdout: string, stderr: string }
 
+let cwd = ''
+beforeAll(async () => { cwd = await mkdtemp(join(tmpdir(), 'quorum-cli-cwd-')) })
+afterAll(async () => { if (cwd !== '') await rm(cwd, { recursive: true, force: true }) })
+
 /** Runs `quorum ...args` with the project's Node; resolves with the exit status and output, whatever the status. */
 async function quorum (...args: string[]): Promise<Result> {
   return await new Promise(resolve => {
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', TSX, CLI, ...args], { cwd }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1
       resolve({ code, stdout, stderr })
     })
