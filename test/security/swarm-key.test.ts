@@ -1,15 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { ConfigError } from '../../src/node/config.js'
 import { newSwarmKey, parseSwarmKey, readSwarmKeyFile, resolveSwarmKey } from '../../src/security/swarm-key.js'
 
-const run = promisify(execFile)
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
 const dirs: string[] = []
 async function dir (): Promise<string> { const d = await mkdtemp(join(tmpdir(), 'quorum-key-')); dirs.push(d); return d }
 afterEach(async () => { await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) })) })
@@ -19,21 +14,13 @@ function fieldOf (f: () => unknown): string {
   return 'no error'
 }
 
-describe('quorum id', () => {
-  it('prints the peer ID kept in a data directory, the same every time', async () => {
-    const d = await dir()
-    const a = (await run(process.execPath, ['--import', 'tsx', CLI, 'id', '--data-dir', d])).stdout.trim()
-    const b = (await run(process.execPath, ['--import', 'tsx', CLI, 'id', '--data-dir', d])).stdout.trim()
-    expect(a).toMatch(/^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/)
-    expect(b).toBe(a)
-  })
-})
-
 describe('cluster (swarm) key', () => {
   it('makes keys in the pnet format, and accepts them', () => {
     const k = newSwarmKey()
     expect(k).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/)
     expect(parseSwarmKey(k).length).toBe(95)
+    // A key file ends with a newline (quorum keygen writes one); the key libp2p gets does not.
+    expect(parseSwarmKey(`${k}\n`)).toEqual(parseSwarmKey(k))
     expect(newSwarmKey()).not.toBe(k)
   })
 
@@ -65,18 +52,5 @@ describe('cluster (swarm) key', () => {
     expect(text(await resolveSwarmKey({}, { QUORUM_SWARM_KEY_FILE: f }))).toBe(k)
     await expect(resolveSwarmKey({}, { QUORUM_SWARM_KEY: 'nonsense' })).rejects.toMatchObject({ field: 'QUORUM_SWARM_KEY' })
     await expect(resolveSwarmKey({ swarmKey: k, swarmKeyFile: f }, {})).rejects.toMatchObject({ field: 'swarmKey' })
-  })
-
-  it('quorum keygen writes a new key with mode 0600 and never overwrites one', async () => {
-    const d = await dir()
-    const f = join(d, 'swarm.key')
-    await run(process.execPath, ['--import', 'tsx', CLI, 'keygen', '--out', f])
-    expect((await stat(f)).mode & 0o777).toBe(0o600)
-    const first = await readFile(f, 'utf8')
-    expect(parseSwarmKey(first).length).toBe(95)
-    await expect(run(process.execPath, ['--import', 'tsx', CLI, 'keygen', '--out', f])).rejects.toMatchObject({ code: 1 })
-    expect(await readFile(f, 'utf8')).toBe(first)
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'keygen'])
-    expect(parseSwarmKey(stdout).length).toBe(95)
   })
 })
