@@ -17,7 +17,12 @@
  *   npm run bench -- --json          one JSON object
  *   npm run bench -- --trials 10 --lease 2000
  *   npm run bench -- --heartbeat 1000   heartbeats every 1000 ms instead of leaseMs/4
- *   npm run bench -- --phases handover   only some of cold, idle, failover, handover, roll, replace
+ *   npm run bench -- --phases handover   only some of cold, idle, failover, handover, rejoin, roll, replace
+ *   rejoin (only when named): SIGKILL a node (a follower, then the leader, --trials times each) and
+ *         restart it on its data directory (the same peer ID) after --restart-delay ms: from the new
+ *         process's spawn and from its createElection resolving until it is connected to every peer
+ *         (its 'peer:join' of each, and each one's of it), and until it knows a leader.
+ *   npm run bench -- --phases rejoin --nodes 3 --trials 8
  *   roll: a rolling update with surge of every node (new node under a new identity, wait until it
  *         knows the leader, SIGTERM an old one), --roll-trials times: the leaderless time.
  *   replace: SIGKILL a voter while an observer waits: until the leader has put the observer in its
@@ -48,11 +53,12 @@ const { values } = parseArgs({
     settle: { type: 'string', default: '5000' },
     memory: { type: 'boolean', default: false },
     phases: { type: 'string', default: 'cold,idle,failover,handover,roll,replace' },
-    'roll-trials': { type: 'string', default: '3' }
+    'roll-trials': { type: 'string', default: '3' },
+    'restart-delay': { type: 'string', default: '0' }
   }
 })
 /** A numeric option (a whole one for counts), or exit naming the bad one. */
-function numberOption (name: 'trials' | 'lease' | 'heartbeat' | 'nodes' | 'idle' | 'settle', min: number, whole = false): number {
+function numberOption (name: 'trials' | 'lease' | 'heartbeat' | 'nodes' | 'idle' | 'settle' | 'restart-delay', min: number, whole = false): number {
   const v = Number(values[name])
   if (!(whole ? Number.isSafeInteger(v) : Number.isFinite(v)) || v < min) {
     console.error(`bench: --${name} must be a ${whole ? 'whole ' : ''}number of at least ${min}, got ${JSON.stringify(values[name])}`)
@@ -62,7 +68,7 @@ function numberOption (name: 'trials' | 'lease' | 'heartbeat' | 'nodes' | 'idle'
 }
 const TRIALS = numberOption('trials', 1, true)
 // --phases handover: measure only some of the phases.
-const KNOWN_PHASES = ['cold', 'idle', 'failover', 'handover', 'roll', 'replace']
+const KNOWN_PHASES = ['cold', 'idle', 'failover', 'handover', 'rejoin', 'roll', 'replace']
 const PHASES = new Set(values.phases.split(',').map(p => p.trim()).filter(p => p !== ''))
 const unknownPhase = [...PHASES].find(p => !KNOWN_PHASES.includes(p))
 if (unknownPhase !== undefined || PHASES.size === 0) {
@@ -81,6 +87,12 @@ const N = numberOption('nodes', 1, true)
 const IDLE_MS = numberOption('idle', 1000)
 // How long the running cluster idles after its election before the idle window opens.
 const SETTLE_MS = numberOption('settle', 0)
+// How long a killed node stays down before it is restarted (rejoin).
+const RESTART_DELAY_MS = numberOption('restart-delay', 0)
+if (PHASES.has('rejoin') && (values.memory || N < 2)) {
+  console.error('bench: the rejoin phase restarts a node on its data directory (not with --memory) among at least 2 nodes')
+  process.exit(2)
+}
 const say = (s: string): void => { if (!values.json) console.log(s); else console.error(s) }
 
 if (!canCreateNamespaces()) {
@@ -295,6 +307,61 @@ try {
     await sleep(LEASE * 1.2)
   }
 
+  // ---- rejoin: a node killed and restarted on its data directory -----------------
+  /** Wall-clock instants of one restart; `smaller`: how many of its peers have a smaller peer ID (see transport/dialer.ts). */
+  interface Rejoin { spawn: number, ready: number, own: number, theirs: number, leader: number, firstPeer: number, smaller: number }
+  const rejoin: Record<'follower' | 'leader', Rejoin[]> = { follower: [], leader: [] }
+  if (PHASES.has('rejoin')) {
+    if (procs.length < N || procs.some(p => p.exited)) {
+      for (const p of procs) if (p !== undefined) kill(p)
+      await Promise.all(procs.filter(p => p !== undefined).map(async p => { await p.exit() }))
+      generation++
+      for (let i = 0; i < N; i++) start(i)
+    }
+    await agreedAt(procs, 0, 30 * LEASE)
+    await sleep(SETTLE_MS)
+  }
+  for (let trial = 0; trial < 2 * trialsOf('rejoin'); trial++) {
+    const role = trial % 2 === 0 ? 'follower' : 'leader'
+    const { leader } = await agreedAt(procs, 0, 30 * LEASE)
+    await sleep(LEASE / 2 + Math.random() * LEASE / 2)
+    // Each follower in turn.
+    const followers = procs.filter(p => p !== leader)
+    const victim = role === 'leader' ? leader : followers[(trial >> 1) % followers.length]!
+    const i = procs.indexOf(victim)
+    const id = victim.id!
+    kill(victim)
+    await victim.exit()
+    await sleep(RESTART_DELAY_MS)
+    const others = procs.filter(p => p !== victim)
+    const spawnedAt = performance.timeOrigin + performance.now()
+    const back = start(i)
+    const ready = await back.next(e => e.ev === 'ready', 30_000)
+    if (ready.id !== id) throw new Error(`rejoin: ${back.host.name} came back as ${String(ready.id)}, not ${id}`)
+    // Its own view: the peers it had as createElection resolved, then each 'peer:join'.
+    const joined = new Set(ready.peers as string[])
+    let firstPeer = joined.size > 0 ? ready.t : Infinity
+    let own = joined.size === N - 1 ? ready.t : Infinity
+    for (let from = 0; own === Infinity;) {
+      const e = await back.next(e => e.ev === 'peer:join' || e.ev === 'peer:leave', 30 * LEASE, from)
+      from = back.events.indexOf(e) + 1
+      if (e.ev === 'peer:join') { joined.add(e.peerId as string); firstPeer = Math.min(firstPeer, e.t) } else joined.delete(e.peerId as string)
+      if (joined.size === N - 1) own = e.t
+    }
+    // Theirs: every other node's 'peer:join' of the restarted one, after its start.
+    const theirs = await Promise.all(others.map(async p => (await p.next(e => e.ev === 'peer:join' && e.peerId === id && e.t > spawnedAt, 30 * LEASE)).t))
+    const leaderAt = ready.leader !== null ? ready.t : (await back.next(e => e.ev === 'view' && e.leader !== null, 30 * LEASE)).t
+    const r: Rejoin = { spawn: spawnedAt, ready: ready.t, own, theirs: Math.max(...theirs), leader: leaderAt, firstPeer, smaller: others.filter(p => p.id! < id).length }
+    rejoin[role].push(r)
+    say(`rejoin ${trial + 1} (${role}, ${r.smaller} of ${N - 1} peers with a smaller ID): up ${(r.ready - r.spawn).toFixed(0)} ms after spawn; from createElection resolving: first peer ${(r.firstPeer - r.ready).toFixed(0)} ms, all its peers ${(r.own - r.ready).toFixed(0)} ms, every peer has it ${(r.theirs - r.ready).toFixed(0)} ms, knows a leader ${(r.leader - r.ready).toFixed(0)} ms`)
+    await agreedAt(procs, 0, 30 * LEASE)
+    await sleep(LEASE)
+  }
+  /** Median and max over both roles of `f`, as text. */
+  const rejoinStat = (rs: Rejoin[], f: (r: Rejoin) => number): string => rs.length === 0 ? 'not measured' : `${median(rs.map(f))!.toFixed(0)} ms (max ${Math.max(...rs.map(f)).toFixed(0)})`
+  const reached = (r: Rejoin): number => Math.max(r.own, r.theirs)
+  const rejoinAll = [...rejoin.follower, ...rejoin.leader]
+
   // ---- rolling update with surge, and replacing a crashed voter --------------------
   const rollTrials = PHASES.has('roll') || PHASES.has('replace') ? Number(values['roll-trials']) : 0
   const rollLeaderless: number[] = []
@@ -377,7 +444,23 @@ try {
     rollLeaderlessMs: median(rollLeaderless),
     rollLeaderlessMsByTrial: rollLeaderless.map(x => Number(x.toFixed(1))),
     rollDurationMs: median(rollDuration),
-    replaceCrashedVoterMs: median(replaceMs)
+    replaceCrashedVoterMs: median(replaceMs),
+    rejoinRestartDelayMs: RESTART_DELAY_MS,
+    // From the restarted process's start (spawn) and from its createElection resolving (ready)
+    // until it and every peer are connected both ways; by the killed node's role.
+    rejoinFromSpawnMs: median(rejoinAll.map(r => reached(r) - r.spawn)),
+    rejoinFromSpawnMaxMs: rejoinAll.length === 0 ? null : Math.max(...rejoinAll.map(r => reached(r) - r.spawn)),
+    rejoinFromReadyMs: median(rejoinAll.map(r => reached(r) - r.ready)),
+    rejoinFromReadyMaxMs: rejoinAll.length === 0 ? null : Math.max(...rejoinAll.map(r => reached(r) - r.ready)),
+    rejoinLeaderKnownFromReadyMs: median(rejoinAll.map(r => r.leader - r.ready)),
+    rejoinByRole: Object.fromEntries((['follower', 'leader'] as const).map(role => [role, rejoin[role].map(r => ({
+      upMs: Math.round(r.ready - r.spawn),
+      firstPeerMs: Math.round(r.firstPeer - r.ready),
+      ownMs: Math.round(r.own - r.ready),
+      theirsMs: Math.round(r.theirs - r.ready),
+      leaderMs: Math.round(r.leader - r.ready),
+      smallerPeers: r.smaller
+    }))]))
   }
   if (values.json) {
     console.log(JSON.stringify(result))
@@ -402,7 +485,18 @@ try {
       ['RSS per node', f(result.rssMB, 0, ' MB'), ''],
       [`rolling update (surge), leaderless`, result.rollLeaderlessMs === null ? 'not measured' : `${f(result.rollLeaderlessMs, 1, ' ms')} (by trial ${rollLeaderless.map(x => x.toFixed(0)).join(', ')})`, 'target < 500 ms'],
       ['  whole roll', f(result.rollDurationMs === null ? null : result.rollDurationMs / 1000, 1, ' s'), ''],
-      ['replace a crashed voter', f(result.replaceCrashedVoterMs, 0, ' ms'), 'memberTimeoutMs + a change']
+      ['replace a crashed voter', f(result.replaceCrashedVoterMs, 0, ' ms'), 'memberTimeoutMs + a change'],
+      [`rejoin after SIGKILL (${rejoinAll.length} restarts)`, rejoinStat(rejoinAll, r => reached(r) - r.spawn), `from spawn; target < leaseMs = ${LEASE} ms`],
+      ['  from createElection resolving', rejoinStat(rejoinAll, r => reached(r) - r.ready), ''],
+      ['  spawn → createElection resolves', rejoinStat(rejoinAll, r => r.ready - r.spawn), ''],
+      ['  → its first peer', rejoinStat(rejoinAll, r => r.firstPeer - r.ready), ''],
+      ['  → all its peers (its view)', rejoinStat(rejoinAll, r => r.own - r.ready), ''],
+      ['  → every peer has it (theirs)', rejoinStat(rejoinAll, r => r.theirs - r.ready), ''],
+      ['  → knows a leader', rejoinStat(rejoinAll, r => r.leader - r.ready), ''],
+      ['    when its ID is the smallest', rejoinStat(rejoinAll.filter(r => r.smaller === 0), r => r.own - r.ready), ''],
+      ['    when a peer\'s is smaller', rejoinStat(rejoinAll.filter(r => r.smaller > 0), r => r.own - r.ready), ''],
+      ['  a follower killed', rejoinStat(rejoin.follower, r => reached(r) - r.ready), ''],
+      ['  the leader killed', rejoinStat(rejoin.leader, r => reached(r) - r.ready), '']
     ]
     for (const [k, v, tgt] of rows) console.log(`${k.padEnd(36)} ${v.padEnd(36)} ${tgt}`)
   }

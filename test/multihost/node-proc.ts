@@ -1,7 +1,7 @@
 /**
  * One cluster node as its own process, for the multi-host tests and the
  * benchmark. It prints one JSON object per line on stdout:
- *   {"ev":"ready","id","addrs","t"}, {"ev":"view","leader","epoch","isLeader","t"},
+ *   {"ev":"ready","id","addrs","peers","leader","bootAt","createAt","t"} (bootAt: the process's start; createAt: createElection called), {"ev":"view","leader","epoch","isLeader","t"},
  *   {"ev":"elected"|"demoted"|"leaderChosen"|"leaderLost"|"peer:join"|"peer:leave",…,"t"},
  *   {"ev":"configuration","version","voters","target","t"}, {"ev":"error"|"warning","code","message","t"},
  *   {"ev":"usage","cpuUserUs","cpuSystemUs","rss","wire","t"} on SIGUSR1,
@@ -104,6 +104,7 @@ if (lazyMs > 0 && values['data-dir'] !== undefined) {
   }
 }
 
+const createAt = now()
 const election = await createElection({
   clusterName: values.cluster,
   clusterSize: Number(values.size),
@@ -122,7 +123,9 @@ const election = await createElection({
   ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
   ...(storage === undefined ? {} : { storage })
 })
-out({ ev: 'ready', id: election.nodeId, addrs: election.multiaddrs })
+// With what it already had as createElection resolved (peers and a leader can come first), and
+// this process's start (performance.timeOrigin: before the loader and the imports).
+out({ ev: 'ready', id: election.nodeId, addrs: election.multiaddrs, peers: election.peers, leader: election.leader?.leaderId ?? null, bootAt: performance.timeOrigin, createAt })
 
 for (const ev of ['elected', 'demoted', 'leaderChosen', 'leaderLost', 'peer:join', 'peer:leave'] as const) {
   election.on(ev, (info: object) => { out({ ev, ...info }) })
@@ -140,6 +143,8 @@ const report = (): void => {
 // Every change of the view comes with one of these events (a lapsing lease with 'demoted' or
 // 'leaderLost'), so no polling: a poll would wake the process and count in its idle CPU.
 for (const ev of ['elected', 'demoted', 'leaderChosen', 'leaderLost'] as const) election.on(ev, report)
+// A leader learned while createElection was still starting: no event comes for it.
+if (election.leader !== null) report()
 
 process.on('SIGUSR1', () => {
   const cpu = process.cpuUsage()
