@@ -14,9 +14,19 @@
  * Hence the dialer listens from its construction and keeps what it hears
  * before start() for start(); and `watch()` takes a discovery service (mDNS)
  * whose every answer it hears, so a known peer that came back is dialed again.
+ *
+ * A redial waits out its backoff only while nothing new is heard of the
+ * peer: an answer of a watched service (the peer itself answered, so it is
+ * up) or a change of its addresses (a restart on a new port) ends the wait,
+ * and the peer is dialed by the rule of #discovered. Before, a peer killed
+ * and restarted was heard of at once, on its new address, and ignored until
+ * the redial timer its old address had run up (up to maxBackoffMs) fired.
+ * The failures still count towards maxAttempts, so answers that keep coming
+ * from a peer that cannot be dialed do not keep it forever. A dial already
+ * under way is not interrupted.
  */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { ComponentLogger, Connection, Libp2pEvents, Logger, PeerDiscoveryEvents, PeerId, PeerInfo, TypedEventTarget } from '@libp2p/interface'
+import type { Address, ComponentLogger, Connection, Libp2pEvents, Logger, PeerDiscoveryEvents, PeerId, PeerInfo, PeerUpdate, TypedEventTarget } from '@libp2p/interface'
 import type { ConnectionManager } from '@libp2p/interface-internal'
 
 export interface DialerComponents {
@@ -49,7 +59,16 @@ interface Target {
   readonly permanent: boolean
   failures: number
   timer: NodeJS.Timeout | null
+  /** The timer is a redial's backoff (not the wait of #discovered), which news of the peer ends. */
+  backoff: boolean
   dialing: boolean
+}
+
+/** Whether two address lists name the same addresses (in any order). */
+function sameAddresses (a: readonly Address[], b: readonly Address[]): boolean {
+  if (a.length !== b.length) return false
+  const names = new Set(a.map(x => x.multiaddr.toString()))
+  return b.every(x => names.has(x.multiaddr.toString()))
 }
 
 /** Peers heard of before start(), kept for it (a bound: mDNS on a busy LAN can name many). */
@@ -104,7 +123,7 @@ export class Dialer {
   watch (source: TypedEventTarget<PeerDiscoveryEvents>): void {
     if (this.#sources.has(source)) return
     this.#sources.add(source)
-    if (this.#listening) source.addEventListener('peer', this.#onDiscovery)
+    if (this.#listening) source.addEventListener('peer', this.#onAnswer)
   }
 
   /**
@@ -124,7 +143,7 @@ export class Dialer {
     this.#c.events.addEventListener('peer:discovery', this.#onDiscovery)
     this.#c.events.addEventListener('peer:disconnect', this.#onDisconnect)
     this.#c.events.addEventListener('peer:update', this.#onUpdate)
-    for (const s of this.#sources) s.addEventListener('peer', this.#onDiscovery)
+    for (const s of this.#sources) s.addEventListener('peer', this.#onAnswer)
   }
 
   #unlisten (): void {
@@ -133,7 +152,7 @@ export class Dialer {
     this.#c.events.removeEventListener('peer:discovery', this.#onDiscovery)
     this.#c.events.removeEventListener('peer:disconnect', this.#onDisconnect)
     this.#c.events.removeEventListener('peer:update', this.#onUpdate)
-    for (const s of this.#sources) s.removeEventListener('peer', this.#onDiscovery)
+    for (const s of this.#sources) s.removeEventListener('peer', this.#onAnswer)
   }
 
   /**
@@ -154,9 +173,28 @@ export class Dialer {
     this.want(evt.detail.id)
   }
 
-  readonly #onUpdate = (evt: CustomEvent<{ peer: { id: PeerId } }>): void => {
+  /** An answer of a watched discovery service: the peer is up now. */
+  readonly #onAnswer = (evt: CustomEvent<PeerInfo>): void => {
+    this.#heard(evt.detail.id)
+    this.want(evt.detail.id)
+  }
+
+  readonly #onUpdate = (evt: CustomEvent<PeerUpdate>): void => {
     // A restarted peer that kept its key but not its address shows up as an update, not a discovery.
-    this.want(evt.detail.peer.id)
+    // Only new addresses end a backoff: each failed dial also updates the peer (its metadata).
+    const { peer, previous } = evt.detail
+    if (!sameAddresses(previous?.addresses ?? [], peer.addresses)) this.#heard(peer.id)
+    this.want(peer.id)
+  }
+
+  /** News of `peer`: a redial waiting out its backoff is due now (by the rule of #discovered). */
+  #heard (peer: PeerId): void {
+    const t = this.#targets.get(`peer:${peer.toString()}`)
+    if (t === undefined || !t.backoff || t.timer === null) return
+    clearTimeout(t.timer)
+    t.timer = null
+    t.backoff = false
+    this.#log('heard of %p while backing off, dialing by the rule', peer)
   }
 
   readonly #onDisconnect = (evt: CustomEvent<PeerId>): void => {
@@ -189,7 +227,7 @@ export class Dialer {
   #add (key: string, dial: PeerId | Multiaddr, peer: PeerId | null, permanent: boolean): Target {
     let t = this.#targets.get(key)
     if (t === undefined) {
-      t = { key, dial, peer, permanent, failures: 0, timer: null, dialing: false }
+      t = { key, dial, peer, permanent, failures: 0, timer: null, backoff: false, dialing: false }
       this.#targets.set(key, t)
       if (permanent) this.#dialNow(t)
     }
@@ -200,7 +238,8 @@ export class Dialer {
     if (!this.#running || t.timer !== null || t.dialing) return
     const backoff = Math.min(this.#opts.maxBackoffMs, this.#opts.minBackoffMs * 2 ** Math.min(t.failures, 16))
     // Jitter keeps two nodes from redialing each other in lockstep.
-    t.timer = setTimeout(() => { t.timer = null; this.#dialNow(t) }, backoff * (0.5 + Math.random() / 2))
+    t.timer = setTimeout(() => { t.timer = null; t.backoff = false; this.#dialNow(t) }, backoff * (0.5 + Math.random() / 2))
+    t.backoff = true
   }
 
   #dialNow (t: Target): void {

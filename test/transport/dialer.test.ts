@@ -13,7 +13,7 @@ async function pair (): Promise<[PeerId, PeerId]> {
 }
 
 /** A dialer for `self` whose connection manager records dials; `connected` says who is connected. */
-function dialerFor (self: PeerId, connected: Set<string>, o: { start?: boolean, isMember?: (p: PeerId) => boolean, dialsSucceed?: boolean } = {}): { dialer: Dialer, dials: string[], events: EventTarget } {
+function dialerFor (self: PeerId, connected: Set<string>, o: { start?: boolean, isMember?: (p: PeerId) => boolean, dialsSucceed?: boolean, dialsFail?: boolean } = {}): { dialer: Dialer, dials: string[], events: EventTarget } {
   const dials: string[] = []
   const events = new EventTarget()
   const components = {
@@ -22,7 +22,11 @@ function dialerFor (self: PeerId, connected: Set<string>, o: { start?: boolean, 
     logger: defaultLogger(),
     connectionManager: {
       getConnections: (peer?: PeerId) => peer !== undefined && connected.has(peer.toString()) ? [{ status: 'open' }] : [],
-      openConnection: async (peer: PeerId) => { dials.push(peer.toString()); return o.dialsSucceed === true ? { remotePeer: peer } : await new Promise(() => {}) }
+      openConnection: async (peer: PeerId) => {
+        dials.push(peer.toString())
+        if (o.dialsFail === true) throw new Error('ECONNREFUSED')
+        return o.dialsSucceed === true ? { remotePeer: peer } : await new Promise(() => {})
+      }
     }
   } as unknown as DialerComponents
   const dialer = new Dialer(components, { bootstrap: [], isMember: o.isMember ?? (() => true), yieldMs: 500 })
@@ -102,6 +106,51 @@ describe('Dialer', () => {
     connected.add(large.toString())
     mdns.dispatchEvent(new CustomEvent('peer', { detail: { id: large, multiaddrs: [] } }))
     expect(a.dials).toHaveLength(2)
+    a.dialer.stop()
+  })
+
+  /** A member `peer` that disconnected and whose redials to its old address fail `failures` times. */
+  async function backingOff (self: PeerId, peer: PeerId, failures: number): Promise<{ dialer: Dialer, dials: string[], events: EventTarget, mdns: EventTarget }> {
+    const d = dialerFor(self, new Set(), { dialsFail: true })
+    const mdns = new EventTarget()
+    d.dialer.watch(mdns as never)
+    d.events.dispatchEvent(new CustomEvent('peer:disconnect', { detail: peer }))
+    while (d.dials.length < failures) await vi.advanceTimersByTimeAsync(50)
+    return { ...d, mdns }
+  }
+
+  it('ends a redial\'s backoff when the peer answers mDNS: a restarted peer is dialed at once, not at the timer', async () => {
+    vi.useFakeTimers()
+    const [small, large] = await pair()
+    const a = await backingOff(small, large, 6)
+    // Six failures: the next redial is 1.6–3.2 s away.
+    await vi.advanceTimersByTimeAsync(10)
+    expect(a.dials).toHaveLength(6)
+    a.mdns.dispatchEvent(new CustomEvent('peer', { detail: { id: large, multiaddrs: [] } }))
+    expect(a.dials).toHaveLength(7)
+    // The larger one of a pair still leaves the dial to the smaller one for yieldMs.
+    const b = await backingOff(large, small, 6)
+    await vi.advanceTimersByTimeAsync(10)
+    b.mdns.dispatchEvent(new CustomEvent('peer', { detail: { id: small, multiaddrs: [] } }))
+    expect(b.dials).toHaveLength(6)
+    await vi.advanceTimersByTimeAsync(501)
+    expect(b.dials).toHaveLength(7)
+    a.dialer.stop(); b.dialer.stop()
+  })
+
+  it('ends a redial\'s backoff on new addresses of the peer, not on an update of its metadata (each failed dial makes one)', async () => {
+    vi.useFakeTimers()
+    const [small, large] = await pair()
+    const a = await backingOff(small, large, 6)
+    await vi.advanceTimersByTimeAsync(10)
+    const addr = (port: number): { multiaddr: { toString: () => string }, isCertified: boolean } => ({ multiaddr: { toString: () => `/ip4/10.0.0.2/tcp/${port}` }, isCertified: false })
+    const update = (before: number[], after: number[]): void => {
+      a.events.dispatchEvent(new CustomEvent('peer:update', { detail: { peer: { id: large, addresses: after.map(addr) }, previous: { id: large, addresses: before.map(addr) } } }))
+    }
+    update([4001], [4001])
+    expect(a.dials).toHaveLength(6)
+    update([4001], [4001, 4002])
+    expect(a.dials).toHaveLength(7)
     a.dialer.stop()
   })
 })
