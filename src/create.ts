@@ -159,11 +159,23 @@ const MDNS_REFRESH_MS = 3_600_000
  * 0.25, 0.5, 1, 2, 4… s after its start or after a peer leaves, the gap
  * doubling up to `maxGapMs`; with the whole cluster connected it stays quiet.
  * Uses the `mdns` socket that @libp2p/mdns exposes.
+ *
+ * A query carries no address, so the peers of a node that restarts (on a new
+ * port, after a SIGKILL) hear its query but not where it is: they learned it
+ * only at their own next query, and the dialer's rule (the smaller peer ID
+ * dials, the larger waits for it) had the restarted node wait out yieldMs
+ * for a dial that could not come. So a node that starts missing peers also
+ * announces itself once, as RFC 6762 (8.3) has a responder do: @libp2p/mdns
+ * answers a query of its own, a multicast response that every peer hears.
  */
 function boostDiscovery (election: Election, service: unknown, serviceTag: string, clusterSize: number, maxGapMs: number): () => void {
   const socket = (service as { mdns?: { query: (q: { questions: Array<{ name: string, type: 'PTR' }> }) => void } } | undefined)
+  const responder = service as { _onMdnsQuery?: (q: { questions: Array<{ name: string, type: 'PTR' }> }) => void } | undefined
   let timer: NodeJS.Timeout | null = null
   const missing = (): boolean => election.peers.length < clusterSize - 1
+  if (missing()) {
+    try { responder?._onMdnsQuery?.({ questions: [{ name: serviceTag, type: 'PTR' }] }) } catch { /* socket closing */ }
+  }
   const schedule = (step: number): void => {
     timer = setTimeout(() => {
       timer = null
