@@ -16,6 +16,7 @@ import { defaultLogger } from '@libp2p/logger'
 import { toString as bytesToString } from 'uint8arrays/to-string'
 import type { ComponentLogger, ConnectionGater, PeerDiscoveryEvents, PeerId, PrivateKey, TypedEventTarget } from '@libp2p/interface'
 import { ConfigError } from './errors.js'
+import { describe } from './options.js'
 import { FileStorage } from './storage/file.js'
 import { loadOrCreateIdentity } from './storage/identity.js'
 import { DataDirLock } from './storage/lock.js'
@@ -129,7 +130,7 @@ export async function createElection (options: CreateElectionOptions): Promise<E
  */
 export function connectionMonitorFor (leaseMs: number): { pingInterval: number, pingTimeout: { minTimeout: number, maxTimeout: number }, abortConnectionOnPingFailure: true } {
   if (typeof leaseMs !== 'number' || !Number.isFinite(leaseMs) || leaseMs <= 0) {
-    throw new ConfigError('leaseMs', `must be a positive number of ms, got ${typeof leaseMs === 'string' ? JSON.stringify(leaseMs) : String(leaseMs)}`)
+    throw new ConfigError('leaseMs', `must be a positive number of ms, got ${describe(leaseMs)}`)
   }
   const timeoutMs = Math.max(MIN_PING_TIMEOUT_MS, leaseMs)
   // A ping per lease, not more often: each opens a stream, and at leaseMs/2 idle CPU rose from

@@ -10,6 +10,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { resolveConfig, type NodeConfig } from './node/config.js'
 import { ConfigError, ElectionStoppedError, LeaderTimeoutError, type QuorumError } from './errors.js'
+import { describe, orDefault } from './options.js'
 import { NodeRunner } from './node/runner.js'
 import type { DemotionReason } from './node/node.js'
 import type { Epoch, LeaderRecord, NodeId } from './paxos/proposal.js'
@@ -175,38 +176,54 @@ const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 /** Validates election options; throws a ConfigError naming the first bad field. */
 export function validateElectionOptions (options: ElectionOptions): void {
-  if (options === null || typeof options !== 'object') throw new ConfigError('options', 'must be an object')
-  const name = options.clusterName ?? 'default'
-  if (typeof name !== 'string' || !CLUSTER_NAME.test(name)) {
-    throw new ConfigError('clusterName', `must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit; got ${JSON.stringify(name)}`)
-  }
-  if (options.bootstrap !== undefined) {
-    if (!Array.isArray(options.bootstrap)) throw new ConfigError('bootstrap', 'must be an array of multiaddr strings')
-    for (const a of options.bootstrap) {
-      try { multiaddr(a) } catch (err) { throw new ConfigError('bootstrap', `${JSON.stringify(a)} is not a multiaddr: ${(err as Error).message}`) }
-    }
-  }
-  if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir.length === 0)) {
-    throw new ConfigError('dataDir', 'must be a non-empty path')
-  }
-  if (options.maxMessagesPerSecond !== undefined && !(Number.isFinite(options.maxMessagesPerSecond) && options.maxMessagesPerSecond >= 10)) {
-    throw new ConfigError('maxMessagesPerSecond', `must be a number of at least 10, got ${String(options.maxMessagesPerSecond)}`)
-  }
-  if (options.voters !== undefined) {
-    if (!Array.isArray(options.voters)) throw new ConfigError('voters', 'must be an array of peer ID strings')
-    for (const v of options.voters) {
-      try { peerIdFromString(v) } catch { throw new ConfigError('voters', `${JSON.stringify(v)} is not a peer ID`) }
-    }
-    if (new Set(options.voters).size !== options.voters.length) throw new ConfigError('voters', 'lists a peer ID twice')
-    if (options.voters.length !== options.clusterSize) {
-      throw new ConfigError('voters', `lists ${options.voters.length} peer IDs but clusterSize is ${options.clusterSize}`)
-    }
-  }
-  if (options.maxFrameBytes !== undefined && (!Number.isInteger(options.maxFrameBytes) || options.maxFrameBytes < 1024 || options.maxFrameBytes > 4 * 1024 * 1024)) {
-    throw new ConfigError('maxFrameBytes', `must be an integer from 1024 to 4194304, got ${String(options.maxFrameBytes)}`)
-  }
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options', `must be an object, got ${describe(options)}`)
+  // The node's own settings first: the checks below read clusterSize.
   resolveConfig(nodeConfig('validation', options))
+  const name = orDefault(options.clusterName, 'default')
+  if (typeof name !== 'string' || !CLUSTER_NAME.test(name)) {
+    throw new ConfigError('clusterName', `must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit; got ${describe(name)}`)
+  }
+  if (options.bootstrap !== undefined) checkMultiaddrs('bootstrap', options.bootstrap, false)
+  if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir.length === 0)) {
+    throw new ConfigError('dataDir', `must be a non-empty path, got ${describe(options.dataDir)}`)
+  }
+  if (options.storage !== undefined && !isStorage(options.storage)) {
+    throw new ConfigError('storage', `must be a Storage (an object with load and save methods and a durable flag, such as a FileStorage), got ${describe(options.storage)}`)
+  }
+  const rate = options.maxMessagesPerSecond
+  if (rate !== undefined && !(typeof rate === 'number' && Number.isFinite(rate) && rate >= 10)) {
+    throw new ConfigError('maxMessagesPerSecond', `must be a number of at least 10, got ${describe(rate)}`)
+  }
+  if (options.voters !== undefined) checkVoters(options.voters, options.clusterSize)
+  const frame = options.maxFrameBytes
+  if (frame !== undefined && (!Number.isInteger(frame) || frame < 1024 || frame > 4 * 1024 * 1024)) {
+    throw new ConfigError('maxFrameBytes', `must be an integer from 1024 to 4194304, got ${describe(frame)}`)
+  }
 }
+
+/** Checks a list of multiaddr strings (`field` names the option); `nonEmpty`: at least one. */
+export function checkMultiaddrs (field: string, list: unknown, nonEmpty: boolean): void {
+  if (!Array.isArray(list) || (nonEmpty && list.length === 0)) {
+    throw new ConfigError(field, `must be ${nonEmpty ? 'a non-empty' : 'an'} array of multiaddr strings, got ${describe(list)}`)
+  }
+  for (const a of list) {
+    if (typeof a !== 'string') throw new ConfigError(field, `must hold multiaddr strings, but holds ${describe(a)}`)
+    try { multiaddr(a) } catch (err) { throw new ConfigError(field, `${JSON.stringify(a)} is not a multiaddr: ${(err as Error).message}`) }
+  }
+}
+
+function checkVoters (voters: unknown, clusterSize: number): void {
+  if (!Array.isArray(voters)) throw new ConfigError('voters', `must be an array of peer ID strings, got ${describe(voters)}`)
+  for (const v of voters) {
+    if (typeof v !== 'string') throw new ConfigError('voters', `must hold peer ID strings, but holds ${describe(v)}`)
+    try { peerIdFromString(v) } catch { throw new ConfigError('voters', `${JSON.stringify(v)} is not a peer ID`) }
+  }
+  if (new Set(voters).size !== voters.length) throw new ConfigError('voters', 'lists a peer ID twice')
+  if (voters.length !== clusterSize) throw new ConfigError('voters', `lists ${voters.length} peer IDs but clusterSize is ${clusterSize}`)
+}
+
+const isStorage = (s: unknown): boolean => s !== null && typeof s === 'object' &&
+  typeof (s as Storage).load === 'function' && typeof (s as Storage).save === 'function' && typeof (s as Storage).durable === 'boolean'
 
 function nodeConfig (nodeId: string, o: ElectionOptions): NodeConfig {
   const c: { -readonly [K in keyof NodeConfig]: NodeConfig[K] } = { nodeId, clusterSize: o.clusterSize }
