@@ -16,13 +16,13 @@ import { defaultLogger } from '@libp2p/logger'
 import { toString as bytesToString } from 'uint8arrays/to-string'
 import type { ComponentLogger, ConnectionGater, PeerDiscoveryEvents, PeerId, PrivateKey, TypedEventTarget } from '@libp2p/interface'
 import { ConfigError } from './errors.js'
-import { describe } from './options.js'
+import { checkOptionKeys, describe } from './options.js'
 import { FileStorage } from './storage/file.js'
 import { loadOrCreateIdentity } from './storage/identity.js'
 import { DataDirLock } from './storage/lock.js'
 import { resolveSwarmKey } from './security/swarm-key.js'
 import { preSharedKey } from '@libp2p/pnet'
-import { leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
+import { ELECTION_OPTION_KEYS, OWN_NODE_OPTIONS, electionOptionsOf, leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
 import { DEFAULT_LEASE_MS } from './node/config.js'
 
 /** Options of {@link createElection}: those of the election plus its own libp2p node's. */
@@ -57,6 +57,9 @@ export interface CreateElectionOptions extends ElectionOptions {
   readonly privateKey?: PrivateKey
 }
 
+/** The names of every option of {@link createElection}: the election's and its own libp2p node's. */
+const CREATE_OPTION_KEYS: readonly string[] = [...ELECTION_OPTION_KEYS, ...Object.keys(OWN_NODE_OPTIONS)]
+
 /** The mDNS service tag of a cluster, so clusters on one LAN do not even see each other. */
 export function mdnsServiceTag (clusterName: string): string {
   const digest = createHash('sha256').update(`quorum/${clusterName}`).digest()
@@ -69,7 +72,9 @@ export function mdnsServiceTag (clusterName: string): string {
  * Throws a ConfigError naming the field when an option is invalid.
  */
 export async function createElection (options: CreateElectionOptions): Promise<Election> {
-  validateElectionOptions(options)
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options', `must be an object, got ${describe(options)}`)
+  checkOptionKeys(options, CREATE_OPTION_KEYS, 'createElection')
+  validateElectionOptions(electionOptionsOf(options))
   const listen = options.listen ?? ['/ip4/0.0.0.0/tcp/0']
   if (!Array.isArray(listen) || listen.length === 0) throw new ConfigError('listen', 'must be a non-empty array of multiaddr strings')
   for (const a of listen) {
@@ -88,7 +93,7 @@ export async function createElection (options: CreateElectionOptions): Promise<E
     const privateKey = options.privateKey ?? (options.dataDir !== undefined ? await loadOrCreateIdentity(options.dataDir) : undefined)
     const psk = await resolveSwarmKey(options)
     // The service gets the storage, not the directory: the lock is this function's to hold.
-    const { dataDir: _locked, ...serviceOptions } = options
+    const { dataDir: _locked, ...serviceOptions } = electionOptionsOf(options)
 
     const node = await createLibp2p({
       ...(privateKey === undefined ? {} : { privateKey }),

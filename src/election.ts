@@ -10,7 +10,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { resolveConfig, type NodeConfig } from './node/config.js'
 import { ConfigError, ElectionStoppedError, LeaderTimeoutError, type QuorumError } from './errors.js'
-import { describe, orDefault } from './options.js'
+import { checkOptionKeys, describe, orDefault } from './options.js'
+import type { CreateElectionOptions } from './create.js'
 import { NodeRunner } from './node/runner.js'
 import type { DemotionReason } from './node/node.js'
 import type { Epoch, LeaderRecord, NodeId } from './paxos/proposal.js'
@@ -174,9 +175,53 @@ export interface ElectionComponents {
 
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
+/** Every option of {@link ElectionOptions}: a record, so that an option added to the interface and not here fails to compile. */
+const ELECTION_OPTIONS: Record<keyof ElectionOptions, true> = {
+  clusterName: true,
+  clusterSize: true,
+  role: true,
+  join: true,
+  memberTimeoutMs: true,
+  stabilizationMs: true,
+  metadata: true,
+  leaseMs: true,
+  heartbeatMs: true,
+  maxDriftRatio: true,
+  priority: true,
+  bootstrap: true,
+  voters: true,
+  maxFrameBytes: true,
+  maxMessagesPerSecond: true,
+  dataDir: true,
+  storage: true
+}
+
+/** The names of every option of {@link leaderElection}. */
+export const ELECTION_OPTION_KEYS: readonly string[] = Object.keys(ELECTION_OPTIONS)
+
+/**
+ * The options only createElection has, being about the libp2p node it makes,
+ * with what an application that makes its own node (leaderElection) does instead.
+ */
+export const OWN_NODE_OPTIONS: Readonly<Record<Exclude<keyof CreateElectionOptions, keyof ElectionOptions>, string>> = {
+  listen: 'your libp2p node listens where you tell it: createLibp2p({ addresses: { listen: [...] } })',
+  mdns: 'give your libp2p node mDNS discovery: createLibp2p({ peerDiscovery: [mdns({ serviceTag: mdnsServiceTag(clusterName) })] }), with mdns from @libp2p/mdns and mdnsServiceTag from quorum-election',
+  mdnsIntervalMs: 'set the query interval of your node\'s mDNS: mdns({ serviceTag: mdnsServiceTag(clusterName), interval })',
+  logger: 'give the logger to your libp2p node: createLibp2p({ logger })',
+  swarmKey: 'protect your libp2p node with the cluster key: createLibp2p({ connectionProtector: preSharedKey({ psk: parseSwarmKey(key) }) }), with preSharedKey from @libp2p/pnet and parseSwarmKey (or resolveSwarmKey) from quorum-election',
+  swarmKeyFile: 'protect your libp2p node with the cluster key: createLibp2p({ connectionProtector: preSharedKey({ psk: await readSwarmKeyFile(path) }) }), with preSharedKey from @libp2p/pnet and readSwarmKeyFile from quorum-election',
+  privateKey: 'give the key to your libp2p node, whose peer ID it makes: createLibp2p({ privateKey })'
+}
+
+/** The options of `options` that are the election's (not those of createElection's own libp2p node). */
+export function electionOptionsOf (options: ElectionOptions): ElectionOptions {
+  return Object.fromEntries(Object.entries(options).filter(([k]) => Object.hasOwn(ELECTION_OPTIONS, k))) as unknown as ElectionOptions
+}
+
 /** Validates election options; throws a ConfigError naming the first bad field. */
 export function validateElectionOptions (options: ElectionOptions): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options', `must be an object, got ${describe(options)}`)
+  checkOptionKeys(options, ELECTION_OPTION_KEYS, 'leaderElection', OWN_NODE_OPTIONS)
   // The node's own settings first: the checks below read clusterSize.
   resolveConfig(nodeConfig('validation', options))
   const name = orDefault(options.clusterName, 'default')

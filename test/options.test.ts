@@ -72,3 +72,52 @@ group('leaderElection refuses a value of the wrong type, showing it with its typ
     expect(err.message).toBe(`invalid option "${field}": ${message}`)
   })
 })
+
+group('an option name that is not known is refused, with the nearest known one', () => {
+  it.each<[Record<string, unknown>, string, string]>([
+    [{ clustersize: 3 }, 'clustersize', 'clusterSize'],
+    [{ clusterSize: 3, leaseMS: 2000 }, 'leaseMS', 'leaseMs'],
+    [{ clusterSize: 3, datadir: '/tmp/q' }, 'datadir', 'dataDir'],
+    [{ clusterSize: 3, heartbeat: 500 }, 'heartbeat', 'heartbeatMs'],
+    [{ clusterSize: 3, bootstraps: [] }, 'bootstraps', 'bootstrap'],
+    [{ clusterSize: 3, clustrName: 'a' }, 'clustrName', 'clusterName']
+  ])('%j', (options, field, suggestion) => {
+    const err = refusal(options)
+    expect(err.field).toBe(field)
+    expect(err.message).toBe(`invalid option "${field}": is not an option of leaderElection; did you mean ${suggestion}?`)
+  })
+
+  it('lists the options when none is near, and refuses a misspelt key even when its value is undefined', () => {
+    const err = refusal({ clusterSize: 3, colour: 'blue' })
+    expect(err.message).toMatch(/^invalid option "colour": is not an option of leaderElection; the options are clusterName, clusterSize, role, .*, storage$/)
+    expect(refusal({ clusterSize: 3, leasems: undefined }).field).toBe('leasems')
+  })
+
+  it('the core NodeConfig is as strict', async () => {
+    const { resolveConfig } = await import('../src/node/config.js')
+    expect(() => resolveConfig({ nodeId: 'a', clusterSize: 3, electionDelay: 5 } as never)).toThrow('invalid option "electionDelay": is not an option of NodeConfig; did you mean electionDelayMs?')
+  })
+})
+
+group('createElection\'s options about its own libp2p node are refused by leaderElection, saying how to do it there', () => {
+  it.each<[string, unknown, RegExp]>([
+    ['listen', ['/ip4/0.0.0.0/tcp/4001'], /createLibp2p\(\{ addresses: \{ listen: \[\.\.\.\] \} \}\)/],
+    ['mdns', false, /peerDiscovery: \[mdns\(\{ serviceTag: mdnsServiceTag\(clusterName\) \}\)\]/],
+    ['mdnsIntervalMs', 1000, /mdns\(\{ serviceTag: mdnsServiceTag\(clusterName\), interval \}\)/],
+    ['logger', {}, /createLibp2p\(\{ logger \}\)/],
+    ['swarmKey', 'k', /connectionProtector: preSharedKey\(\{ psk: parseSwarmKey\(key\) \}\).*@libp2p\/pnet/],
+    ['swarmKeyFile', '/etc/quorum/swarm.key', /connectionProtector: preSharedKey\(\{ psk: await readSwarmKeyFile\(path\) \}\).*@libp2p\/pnet/],
+    ['privateKey', {}, /createLibp2p\(\{ privateKey \}\)/]
+  ])('%s', (field, value, advice) => {
+    const err = refusal({ clusterSize: 3, [field]: value })
+    expect(err.field).toBe(field)
+    expect(err.message).toMatch(new RegExp(`^invalid option "${field}": is not an option of leaderElection: `))
+    expect(err.message).toMatch(advice)
+  })
+
+  it('a slip of such a name is pointed to it, with the same advice', () => {
+    const err = refusal({ clusterSize: 3, swarmkey: 'k' })
+    expect(err.field).toBe('swarmkey')
+    expect(err.message).toMatch(/did you mean swarmKey\? It is not an option of leaderElection either: protect your libp2p node/)
+  })
+})

@@ -5,7 +5,7 @@
 import type { NodeId } from '../paxos/proposal.js'
 import { METADATA_LIMITS } from '../paxos/message.js'
 import { ConfigError } from '../errors.js'
-import { describe, orDefault } from '../options.js'
+import { checkOptionKeys, describe, orDefault } from '../options.js'
 
 /** Defined in src/errors.ts; re-exported here for existing imports. */
 /** The lease length when none is configured, in ms. */
@@ -59,6 +59,25 @@ export interface NodeConfig {
   readonly metadata?: Readonly<Record<string, string>>
 }
 
+/** Every field of {@link NodeConfig}: a record, so that a field added to the interface and not here fails to compile. */
+const NODE_CONFIG_FIELDS: Record<keyof NodeConfig, true> = {
+  nodeId: true,
+  clusterSize: true,
+  role: true,
+  join: true,
+  presenceMs: true,
+  memberTimeoutMs: true,
+  stabilizationMs: true,
+  leaseMs: true,
+  heartbeatMs: true,
+  maxDriftRatio: true,
+  priority: true,
+  electionDelayMs: true,
+  roundTimeoutMs: true,
+  metadata: true
+}
+const NODE_CONFIG_KEYS = Object.keys(NODE_CONFIG_FIELDS)
+
 /** What a node may become (see NodeConfig.role). */
 export type NodeRole = 'voter' | 'observer'
 
@@ -73,6 +92,7 @@ function positive (field: string, v: unknown): number {
 /** Validates a configuration and fills in defaults; throws ConfigError naming the field. */
 export function resolveConfig (c: NodeConfig): ResolvedConfig {
   if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new ConfigError('config', `must be an object, got ${describe(c)}`)
+  checkOptionKeys(c, NODE_CONFIG_KEYS, 'NodeConfig')
   if (typeof c.nodeId !== 'string' || c.nodeId.length === 0) throw new ConfigError('nodeId', `must be a non-empty string, got ${describe(c.nodeId)}`)
   if (!Number.isInteger(c.clusterSize) || c.clusterSize < 1) {
     throw new ConfigError('clusterSize', `must be an integer of at least 1, got ${describe(c.clusterSize)}`)
