@@ -23,7 +23,7 @@ import { DataDirLock } from './storage/lock.js'
 import { resolveSwarmKey } from './security/swarm-key.js'
 import { preSharedKey } from '@libp2p/pnet'
 import { ELECTION_OPTION_KEYS, OWN_NODE_OPTIONS, electionOptionsOf, leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
-import { DEFAULT_LEASE_MS } from './node/config.js'
+import { DEFAULT_LEASE_MS, MIN_PING_TIMEOUT_MS } from './node/constants.js'
 
 /** Options of {@link createElection}: those of the election plus its own libp2p node's. */
 export interface CreateElectionOptions extends ElectionOptions {
@@ -142,9 +142,6 @@ export function connectionMonitorFor (leaseMs: number): { pingInterval: number, 
   // 0.26 to 1.7 % per node (docs/benchmarks.md).
   return { pingInterval: Math.max(MIN_PING_TIMEOUT_MS, leaseMs), pingTimeout: { minTimeout: timeoutMs, maxTimeout: timeoutMs }, abortConnectionOnPingFailure: true }
 }
-
-/** No ping waits less than this, in ms, however short the lease: a busy event loop must not cut healthy connections. */
-const MIN_PING_TIMEOUT_MS = 500
 
 /** A connection gater that lets only the listed voters connect, either way (true means deny). */
 function votersOnly (voters: readonly string[]): ConnectionGater {

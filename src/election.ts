@@ -8,7 +8,8 @@ import type { ComponentLogger, Libp2pEvents, Logger, PeerDiscoveryEvents, PeerId
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { resolveConfig, type NodeConfig } from './node/config.js'
+import { resolveConfig, type NodeConfig, type ResolvedConfig } from './node/config.js'
+import { HEARTBEAT_RATE_HEADROOM, MIN_HEARTBEAT_MS, MIN_LEASE_MS } from './node/constants.js'
 import { ConfigError, ElectionStoppedError, LeaderTimeoutError, type QuorumError } from './errors.js'
 import { checkOptionKeys, describe, orDefault } from './options.js'
 import type { CreateElectionOptions } from './create.js'
@@ -20,7 +21,7 @@ import { FileStorage } from './storage/file.js'
 import { DataDirLock } from './storage/lock.js'
 import type { Storage } from './storage/storage.js'
 import { Dialer } from './transport/dialer.js'
-import { Libp2pTransport, protocolFor } from './transport/libp2p.js'
+import { DEFAULT_MAX_MESSAGES_PER_SECOND, Libp2pTransport, protocolFor } from './transport/libp2p.js'
 import { PeerExchange, peerExchangeProtocolFor } from './transport/peer-exchange.js'
 
 /** The leader of an epoch, as the host application sees it. */
@@ -131,9 +132,22 @@ export interface ElectionOptions {
   readonly stabilizationMs?: number
   /** Small string map delivered with this node's leadership, e.g. `{ url: 'http://10.0.0.5:8080' }`. */
   readonly metadata?: Readonly<Record<string, string>>
-  /** Lease length in ms (default 2000). A crashed leader is replaced after about this long. */
+  /**
+   * Lease length in ms: a crashed leader is replaced after about this long.
+   * At least 100 (MIN_LEASE_MS): below that, ordinary event-loop delays
+   * (timers up to 10 ms late, GC pauses, a disk flush per new vote) take a
+   * large part of a lease and healthy leaders lose it. Every node of a cluster
+   * must have the same.
+   * @default 2000
+   */
   readonly leaseMs?: number
-  /** Heartbeat interval in ms (default leaseMs/4). */
+  /**
+   * Heartbeat interval in ms, below leaseMs. At least 10 (MIN_HEARTBEAT_MS):
+   * below that the leader floods the voters; and at most half of
+   * `maxMessagesPerSecond` heartbeats a second, or peers would disconnect the
+   * leader. Every node of a cluster must have the same.
+   * @default leaseMs / 4
+   */
   readonly heartbeatMs?: number
   /** Bound on clock-rate drift between nodes (default 0.01). */
   readonly maxDriftRatio?: number
@@ -223,7 +237,7 @@ export function validateElectionOptions (options: ElectionOptions): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options', `must be an object, got ${describe(options)}`)
   checkOptionKeys(options, ELECTION_OPTION_KEYS, 'leaderElection', OWN_NODE_OPTIONS)
   // The node's own settings first: the checks below read clusterSize.
-  resolveConfig(nodeConfig('validation', options))
+  checkTiming(resolveConfig(nodeConfig('validation', options)), options)
   const name = orDefault(options.clusterName, 'default')
   if (typeof name !== 'string' || !CLUSTER_NAME.test(name)) {
     throw new ConfigError('clusterName', `must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit; got ${describe(name)}`)
@@ -243,6 +257,21 @@ export function validateElectionOptions (options: ElectionOptions): void {
   const frame = options.maxFrameBytes
   if (frame !== undefined && (!Number.isInteger(frame) || frame < 1024 || frame > 4 * 1024 * 1024)) {
     throw new ConfigError('maxFrameBytes', `must be an integer from 1024 to 4194304, got ${describe(frame)}`)
+  }
+}
+
+/** The floors of the timing options on real timers (see node/constants.ts for why). */
+function checkTiming (c: ResolvedConfig, options: ElectionOptions): void {
+  if (c.leaseMs < MIN_LEASE_MS) {
+    throw new ConfigError('leaseMs', `must be at least ${MIN_LEASE_MS} ms, got ${describe(c.leaseMs)}: below that, ordinary event-loop delays (timers up to 10 ms late, GC pauses of tens of ms, a disk flush per new vote) take a large part of the lease and healthy leaders lose it`)
+  }
+  if (c.heartbeatMs < MIN_HEARTBEAT_MS) {
+    throw new ConfigError('heartbeatMs', `must be at least ${MIN_HEARTBEAT_MS} ms, got ${describe(c.heartbeatMs)}: below that the leader floods every voter with heartbeats, at intervals no longer than the delay at which a timer counts as a stalled event loop`)
+  }
+  const rate = options.maxMessagesPerSecond ?? DEFAULT_MAX_MESSAGES_PER_SECOND
+  const beats = 1000 / c.heartbeatMs
+  if (typeof rate === 'number' && HEARTBEAT_RATE_HEADROOM * beats > rate) {
+    throw new ConfigError('heartbeatMs', `${c.heartbeatMs} ms makes the leader send each peer ${Math.ceil(beats)} heartbeats a second, more than half of maxMessagesPerSecond (${rate}) allows: peers would disconnect it; lengthen heartbeatMs or raise maxMessagesPerSecond`)
   }
 }
 

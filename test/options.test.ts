@@ -121,3 +121,35 @@ group('createElection\'s options about its own libp2p node are refused by leader
     expect(err.message).toMatch(/did you mean swarmKey\? It is not an option of leaderElection either: protect your libp2p node/)
   })
 })
+
+group('the timing options have floors, with the reason in the message', () => {
+  it('leaseMs is at least 100 ms: shorter leases are eaten by ordinary event-loop delays', () => {
+    const err = refusal({ clusterSize: 3, leaseMs: 99 })
+    expect(err.field).toBe('leaseMs')
+    expect(err.message).toMatch(/^invalid option "leaseMs": must be at least 100 ms, got the number 99: below that, ordinary event-loop delays .* healthy leaders lose it$/)
+    expect(() => leaderElection({ clusterSize: 3, leaseMs: 100 })).not.toThrow()
+  })
+
+  it('heartbeatMs is at least 10 ms: shorter ones flood the voters', () => {
+    const err = refusal({ clusterSize: 3, leaseMs: 1000, heartbeatMs: 9 })
+    expect(err.field).toBe('heartbeatMs')
+    expect(err.message).toMatch(/^invalid option "heartbeatMs": must be at least 10 ms, got the number 9: below that the leader floods every voter/)
+    expect(() => leaderElection({ clusterSize: 3, leaseMs: 1000, heartbeatMs: 10 })).not.toThrow()
+    // The default heartbeat (leaseMs/4) of the shortest lease is above the floor.
+    expect(() => leaderElection({ clusterSize: 3, leaseMs: 100 })).not.toThrow()
+  })
+
+  it('the heartbeat rate must stay within half of maxMessagesPerSecond, or peers would disconnect the leader', () => {
+    const err = refusal({ clusterSize: 3, leaseMs: 1000, heartbeatMs: 50, maxMessagesPerSecond: 39 })
+    expect(err.field).toBe('heartbeatMs')
+    expect(err.message).toBe('invalid option "heartbeatMs": 50 ms makes the leader send each peer 20 heartbeats a second, more than half of maxMessagesPerSecond (39) allows: peers would disconnect it; lengthen heartbeatMs or raise maxMessagesPerSecond')
+    expect(() => leaderElection({ clusterSize: 3, leaseMs: 1000, heartbeatMs: 50, maxMessagesPerSecond: 40 })).not.toThrow()
+    // The floors fit the default limit (500 a second).
+    expect(() => leaderElection({ clusterSize: 3, leaseMs: 1000, heartbeatMs: 10 })).not.toThrow()
+  })
+
+  it('the core NodeConfig keeps no floor: the simulator runs short leases in virtual time', async () => {
+    const { resolveConfig } = await import('../src/node/config.js')
+    expect(resolveConfig({ nodeId: 'a', clusterSize: 3, leaseMs: 10, heartbeatMs: 2 })).toMatchObject({ leaseMs: 10, heartbeatMs: 2 })
+  })
+})

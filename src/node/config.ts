@@ -7,11 +7,10 @@ import { METADATA_LIMITS } from '../paxos/message.js'
 import { ConfigError } from '../errors.js'
 import { checkOptionKeys, describe, orDefault } from '../options.js'
 
-/** Defined in src/errors.ts; re-exported here for existing imports. */
-/** The lease length when none is configured, in ms. */
-export const DEFAULT_LEASE_MS = 2000
+import { DEFAULT_LEASE_MS } from './constants.js'
 
-export { ConfigError, METADATA_LIMITS }
+/** Defined in src/errors.ts, paxos/message.ts and ./constants.ts; re-exported here for existing imports. */
+export { ConfigError, METADATA_LIMITS, DEFAULT_LEASE_MS }
 
 /** The configuration of one node. */
 export interface NodeConfig {
