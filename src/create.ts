@@ -11,18 +11,17 @@ import { tunedNoise } from './transport/patches/noise-tuning.js'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
-import { multiaddr } from '@multiformats/multiaddr'
 import { defaultLogger } from '@libp2p/logger'
 import { toString as bytesToString } from 'uint8arrays/to-string'
 import type { ComponentLogger, ConnectionGater, PeerDiscoveryEvents, PeerId, PrivateKey, TypedEventTarget } from '@libp2p/interface'
 import { ConfigError } from './errors.js'
-import { checkOptionKeys, describe } from './options.js'
+import { checkOptionKeys, describe, orDefault } from './options.js'
 import { FileStorage } from './storage/file.js'
 import { loadOrCreateIdentity } from './storage/identity.js'
 import { DataDirLock } from './storage/lock.js'
 import { resolveSwarmKey } from './security/swarm-key.js'
 import { preSharedKey } from '@libp2p/pnet'
-import { ELECTION_OPTION_KEYS, OWN_NODE_OPTIONS, electionOptionsOf, leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
+import { ELECTION_OPTION_KEYS, OWN_NODE_OPTIONS, checkMultiaddrs, electionOptionsOf, leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
 import { DEFAULT_LEASE_MS, MIN_PING_TIMEOUT_MS } from './node/constants.js'
 
 /** Options of {@link createElection}: those of the election plus its own libp2p node's. */
@@ -74,15 +73,13 @@ export function mdnsServiceTag (clusterName: string): string {
 export async function createElection (options: CreateElectionOptions): Promise<Election> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options', `must be an object, got ${describe(options)}`)
   checkOptionKeys(options, CREATE_OPTION_KEYS, 'createElection')
+  checkOwnNodeOptions(options)
   validateElectionOptions(electionOptionsOf(options))
-  const listen = options.listen ?? ['/ip4/0.0.0.0/tcp/0']
-  if (!Array.isArray(listen) || listen.length === 0) throw new ConfigError('listen', 'must be a non-empty array of multiaddr strings')
-  for (const a of listen) {
-    try { multiaddr(a) } catch (err) { throw new ConfigError('listen', `${JSON.stringify(a)} is not a multiaddr: ${(err as Error).message}`) }
-  }
-  const interval = options.mdnsIntervalMs ?? 10_000
-  if (!Number.isFinite(interval) || interval < 10) throw new ConfigError('mdnsIntervalMs', `must be a number of at least 10, got ${String(interval)}`)
-  const serviceTag = mdnsServiceTag(options.clusterName ?? 'default')
+  // A bad cluster key must stop us before anything is created, in the data directory or on the network.
+  const psk = await resolveSwarmKey(options)
+  const listen = orDefault(options.listen, DEFAULT_LISTEN)
+  const interval = orDefault(options.mdnsIntervalMs, DEFAULT_MDNS_INTERVAL_MS)
+  const serviceTag = mdnsServiceTag(orDefault(options.clusterName, 'default'))
   // One node per data directory (see storage/lock.ts): held before anything in it is read.
   const lock = options.dataDir === undefined ? null : await DataDirLock.acquire(options.dataDir)
   try {
@@ -91,7 +88,6 @@ export async function createElection (options: CreateElectionOptions): Promise<E
     if (storage !== undefined) await storage.load()
     // With a data directory the node keeps its key there, so its peer ID (its voter ID) survives restarts.
     const privateKey = options.privateKey ?? (options.dataDir !== undefined ? await loadOrCreateIdentity(options.dataDir) : undefined)
-    const psk = await resolveSwarmKey(options)
     // The service gets the storage, not the directory: the lock is this function's to hold.
     const { dataDir: _locked, ...serviceOptions } = electionOptionsOf(options)
 
@@ -122,6 +118,26 @@ export async function createElection (options: CreateElectionOptions): Promise<E
   } catch (err) {
     lock?.release()
     throw err
+  }
+}
+
+const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+const DEFAULT_MDNS_INTERVAL_MS = 10_000
+
+/** Checks the options of createElection's own libp2p node (the cluster key is checked as it is read, by resolveSwarmKey). */
+function checkOwnNodeOptions (o: CreateElectionOptions): void {
+  if (o.listen !== undefined) checkMultiaddrs('listen', o.listen, true)
+  if (o.mdns !== undefined && typeof o.mdns !== 'boolean') throw new ConfigError('mdns', `must be a boolean, got ${describe(o.mdns)}`)
+  const interval = o.mdnsIntervalMs
+  if (interval !== undefined && !(typeof interval === 'number' && Number.isFinite(interval) && interval >= 10)) {
+    throw new ConfigError('mdnsIntervalMs', `must be a number of at least 10, got ${describe(interval)}`)
+  }
+  if (o.logger !== undefined && typeof (o.logger as Partial<ComponentLogger> | null)?.forComponent !== 'function') {
+    throw new ConfigError('logger', `must be a ComponentLogger (an object with a forComponent method, such as defaultLogger() of @libp2p/logger), got ${describe(o.logger)}`)
+  }
+  const key = o.privateKey as Partial<PrivateKey> | null | undefined
+  if (key !== undefined && (typeof key?.type !== 'string' || typeof key.sign !== 'function')) {
+    throw new ConfigError('privateKey', `must be a libp2p PrivateKey (such as generateKeyPair('Ed25519') of @libp2p/crypto/keys makes), got ${describe(key)}`)
   }
 }
 
