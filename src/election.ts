@@ -313,6 +313,31 @@ function nodeConfig (nodeId: string, o: ElectionOptions): NodeConfig {
   return c
 }
 
+/** Options of {@link Election.waitForLeader}. */
+export interface WaitForLeaderOptions {
+  /** Gives up when it aborts, rejecting with its reason. */
+  readonly signal?: AbortSignal
+  /**
+   * Gives up after this many ms with a LeaderTimeoutError: from 0 to
+   * 2147483647, or Infinity for no timeout.
+   * @default Infinity
+   */
+  readonly timeoutMs?: number
+}
+
+/** The longest a Node.js timer can wait, in ms; a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+function checkWaitOptions (opts: WaitForLeaderOptions): void {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new ConfigError('options', `must be an object, got ${describe(opts)}`)
+  checkOptionKeys(opts, ['signal', 'timeoutMs'], 'waitForLeader')
+  const t = opts.timeoutMs
+  if (t !== undefined && t !== Infinity && !(typeof t === 'number' && t >= 0 && t <= MAX_TIMER_MS)) {
+    throw new ConfigError('timeoutMs', `must be a number of ms from 0 to ${MAX_TIMER_MS}, or Infinity for no timeout, got ${describe(t)}`)
+  }
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new ConfigError('signal', `must be an AbortSignal, got ${describe(opts.signal)}`)
+}
+
 /**
  * A running leader election. It is an EventEmitter with typed events
  * ({@link ElectionEvents}); it is also the libp2p service returned by
@@ -448,8 +473,12 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
    * is). Rejects with the signal's reason when `signal` aborts, with a
    * LeaderTimeoutError after `timeoutMs`, and with an ElectionStoppedError if
    * the election stops (or is not running) before a leader is known.
+   * `timeoutMs` is a number of ms from 0 to 2147483647 (what a timer can
+   * wait), or Infinity, or not given: then it waits without a timeout. Any
+   * other value rejects with a ConfigError naming `timeoutMs`.
    */
-  async waitForLeader (opts: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<LeaderInfo> {
+  async waitForLeader (opts: WaitForLeaderOptions = {}): Promise<LeaderInfo> {
+    checkWaitOptions(opts)
     const now = this.leader
     if (now !== null) return now
     opts.signal?.throwIfAborted()
@@ -475,7 +504,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
       poll = setInterval(check, 50)
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       const timeoutMs = opts.timeoutMs
-      if (timeoutMs !== undefined) {
+      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
         timer = setTimeout(() => { cleanup(); reject(new LeaderTimeoutError(timeoutMs)) }, timeoutMs)
       }
     })

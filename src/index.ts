@@ -9,7 +9,7 @@
 export { createElection, mdnsServiceTag, connectionMonitorFor } from './create.js'
 export type { CreateElectionOptions } from './create.js'
 export { Election, leaderElection } from './election.js'
-export type { ElectionEvents, ElectionOptions, ElectionComponents, LeaderInfo, MemberInfo, ClusterConfiguration } from './election.js'
+export type { ElectionEvents, ElectionOptions, ElectionComponents, LeaderInfo, MemberInfo, ClusterConfiguration, WaitForLeaderOptions } from './election.js'
 export type { DemotionReason } from './node/node.js'
 export type { Epoch, LeaderRecord, NodeId } from './paxos/proposal.js'
 export * from './errors.js'
