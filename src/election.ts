@@ -166,11 +166,14 @@ export interface ElectionOptions {
   /** Messages per second one peer may send before it is disconnected (default 500; bursts of twice that). */
   readonly maxMessagesPerSecond?: number
   /**
-   * Directory for durable state (created if missing). With it, acceptor state
-   * survives crashes and a fresh node needs no quarantine; without it, state is
-   * kept in memory (see the README for what that costs). A running node holds
-   * `dataDir/LOCK`: a second node on the same directory fails to start with a
-   * DataDirInUseError.
+   * Directory for durable state (created if missing, with its parents). With
+   * it, acceptor state survives crashes and a fresh node needs no quarantine;
+   * without it, state is kept in memory (see the README for what that costs).
+   * A running node holds `dataDir/LOCK`: a second node on the same directory
+   * fails to start with a DataDirInUseError. A directory that cannot be used
+   * (the path is a file, a read-only file system, permission denied, a full
+   * disk) fails the start with a StorageError naming the path and the cause.
+   * @default undefined (state in memory)
    */
   readonly dataDir?: string
   /** Where acceptor state is kept; overrides `dataDir` (default: FileStorage in `dataDir`, else memory). */
