@@ -5,6 +5,7 @@
  *   quorum id --data-dir DIR     print the peer ID of the node whose data directory is DIR (creating its key if needed),
  *                                for the `voters` list of every node
  */
+import './runtime.js'
 import { parseArgs } from 'node:util'
 import { open } from 'node:fs/promises'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'

@@ -230,6 +230,24 @@ export class ElectionStoppedError extends QuorumError {
   override readonly name = 'ElectionStoppedError'
 }
 
+/**
+ * This Node.js is too old for Quorum (libp2p 3 needs Node.js 22): thrown when
+ * the package is imported. `found` is the version running, `required` the
+ * versions Quorum runs on.
+ */
+export class UnsupportedRuntimeError extends QuorumError {
+  static readonly code = 'ERR_UNSUPPORTED_RUNTIME'
+  readonly code = UnsupportedRuntimeError.code
+  override readonly name = 'UnsupportedRuntimeError'
+  readonly found: string
+  readonly required: string
+  constructor (found: string, required: string) {
+    super(`Quorum needs Node.js ${required}, but this is Node.js ${found}: libp2p 3 uses Promise.withResolvers and other APIs of Node.js 22; upgrade Node.js`)
+    this.found = found
+    this.required = required
+  }
+}
+
 function messageOf (err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }

@@ -6,6 +6,8 @@
  * the errors, storage, and the cluster-key helpers. The consensus core, its
  * runtime, the codec and the transports are in `quorum-election/core`.
  */
+// First: on a Node.js too old for libp2p, importing the package fails here, saying so (see runtime.ts).
+import './runtime.js'
 export { createElection, mdnsServiceTag, connectionMonitorFor } from './create.js'
 export type { CreateElectionOptions } from './create.js'
 export { Election, leaderElection } from './election.js'

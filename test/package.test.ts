@@ -4,25 +4,31 @@
  * reaches the .d.ts files.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { execFile, execFileSync, spawnSync } from 'node:child_process'
+import { copyFile, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { existsSync } from 'node:fs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SRC = join(ROOT, 'src')
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
 const CORE_ONLY = ['Node', 'NodeRunner', 'Acceptor', 'Proposer', 'Learner', 'encodeMessage', 'decodeMessage', 'MemoryNetwork', 'Libp2pTransport', 'protocolFor', 'resolveConfig']
 
+/** The package as it would be installed: package.json, dist/ built by tsc, and (linked) its dependencies. */
+let pkg = ''
 let out = ''
 beforeAll(async () => {
-  out = await mkdtemp(join(tmpdir(), 'quorum-build-'))
+  pkg = await mkdtemp(join(tmpdir(), 'quorum-package-'))
+  out = join(pkg, 'dist')
   // The project's Node (npm test puts it first on PATH), not whatever `node` the shell finds.
   await promisify(execFile)(process.execPath, [TSC, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out], { cwd: ROOT })
+  await copyFile(join(ROOT, 'package.json'), join(pkg, 'package.json'))
+  await symlink(join(ROOT, 'node_modules'), join(pkg, 'node_modules'))
 }, 120_000)
-afterAll(async () => { if (out !== '') await rm(out, { recursive: true, force: true }) })
+afterAll(async () => { if (pkg !== '') await rm(pkg, { recursive: true, force: true }) })
 
 async function files (dir: string, ext: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true })
@@ -93,5 +99,41 @@ describe('the published package', () => {
     expect(node).not.toMatch(/get leaseUntil\(/)
     expect(node).not.toMatch(/get grant\(/)
     for (const f of dts) expect(await readFile(f, 'utf8'), relative(out, f)).not.toMatch(/@internal/)
+  })
+})
+
+/** A Node.js older than 22 to try the package on: the system's, where there is one (the project's own is 22). */
+const OLD_NODE = '/usr/bin/node'
+const oldMajor = existsSync(OLD_NODE) ? Number(/^v(\d+)/.exec(execFileSync(OLD_NODE, ['--version'], { encoding: 'utf8' }))?.[1]) : null
+const noOldNode = oldMajor === null ? `${OLD_NODE} is absent` : oldMajor >= 22 ? `${OLD_NODE} is Node.js ${oldMajor}, not older than 22` : null
+if (noOldNode !== null) console.warn(`old Node.js test skipped: ${noOldNode}`)
+
+describe('the run-time check of the Node.js version', () => {
+  it('package.json\'s engines and the check agree', async () => {
+    const pkgJson = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }
+    const { MIN_NODE_MAJOR, checkRuntime } = await import('../src/runtime.js')
+    expect(pkgJson.engines.node).toBe(`>=${MIN_NODE_MAJOR}`)
+    expect(() => { checkRuntime('22.0.0') }).not.toThrow()
+    expect(() => { checkRuntime('21.7.3') }).toThrow(expect.objectContaining({ name: 'UnsupportedRuntimeError', code: 'ERR_UNSUPPORTED_RUNTIME', found: '21.7.3', required: '22 or later' }))
+    expect(() => { checkRuntime(null) }).toThrow(/this is Node\.js not Node\.js/)
+  })
+
+  it.skipIf(noOldNode !== null)('on an older Node.js, importing or requiring either entry point throws an UnsupportedRuntimeError saying so', () => {
+    const report = 'console.log(JSON.stringify({ name: e.name, code: e.code, found: e.found, message: e.message }))'
+    for (const entry of ['index.js', 'core.js']) {
+      const file = join(out, entry)
+      const ways = [
+        ['--input-type=module', '-e', `try { await import(${JSON.stringify(pathToFileURL(file).href)}); console.log('loaded') } catch (e) { ${report} }`],
+        ['-e', `try { require(${JSON.stringify(file)}); console.log('loaded') } catch (e) { ${report} }`]
+      ]
+      for (const args of ways) {
+        const r = spawnSync(OLD_NODE, args, { encoding: 'utf8' })
+        const line = r.stdout.trim().split('\n').pop() ?? ''
+        expect(line, `${args.join(' ')}: ${r.stderr}`).toMatch(/^\{/)
+        const err = JSON.parse(line) as Record<string, string>
+        expect(err).toMatchObject({ name: 'UnsupportedRuntimeError', code: 'ERR_UNSUPPORTED_RUNTIME', found: expect.stringMatching(new RegExp(`^${oldMajor}\\.`)) })
+        expect(err.message).toMatch(/^Quorum needs Node\.js 22 or later, but this is Node\.js \d+\.\d+\.\d+: libp2p 3 uses Promise\.withResolvers/)
+      }
+    }
   })
 })
