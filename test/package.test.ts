@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFile, execFileSync, spawnSync } from 'node:child_process'
-import { copyFile, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
@@ -72,10 +72,30 @@ describe('the published package', () => {
     expect(rootModule.ConfigError.code).toBe('ERR_CONFIG')
   })
 
-  it('package.json maps "." and "./core" to the emitted files', async () => {
+  it('package.json maps "." and "./core" to the emitted files, for import and for require', async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types: string, import: string }> }
-    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' })
-    expect(pkg.exports['./core']).toEqual({ types: './dist/core.d.ts', import: './dist/core.js' })
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js', require: './dist/index.js' })
+    expect(pkg.exports['./core']).toEqual({ types: './dist/core.d.ts', import: './dist/core.js', require: './dist/core.js' })
+  })
+
+  it('an application in CommonJS can require() both entry points (Node.js 22.12 and later load ES modules so)', async () => {
+    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number]
+    expect(major > 22 || (major === 22 && minor >= 12), `the project's Node.js ${process.versions.node} has no require(esm)`).toBe(true)
+    // An application with the package installed, as npm would lay it out.
+    const app = await mkdtemp(join(tmpdir(), 'quorum-cjs-app-'))
+    try {
+      await mkdir(join(app, 'node_modules'))
+      await symlink(pkg, join(app, 'node_modules', 'quorum-election'))
+      const script = [
+        "const q = require('quorum-election')",
+        "const core = require('quorum-election/core')",
+        'console.log(JSON.stringify({ createElection: typeof q.createElection, leaderElection: typeof q.leaderElection, code: q.ConfigError.code, NodeRunner: typeof core.NodeRunner }))'
+      ].join('; ')
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: app })
+      expect(JSON.parse(stdout)).toEqual({ createElection: 'function', leaderElection: 'function', code: 'ERR_CONFIG', NodeRunner: 'function' })
+    } finally {
+      await rm(app, { recursive: true, force: true })
+    }
   })
 
   it('no declaration marked @internal appears in the emitted .d.ts', async () => {
