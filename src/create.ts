@@ -4,7 +4,7 @@
  * service: one implementation, two ways to host it.
  */
 import { createHash } from 'node:crypto'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { tunedNoise } from './transport/patches/noise-tuning.js'
@@ -21,7 +21,7 @@ import { loadOrCreateIdentity } from './storage/identity.js'
 import { DataDirLock } from './storage/lock.js'
 import { resolveSwarmKey } from './security/swarm-key.js'
 import { preSharedKey } from '@libp2p/pnet'
-import { ELECTION_OPTION_KEYS, OWN_NODE_OPTIONS, checkMultiaddrs, electionOptionsOf, leaderElection, validateElectionOptions, type Election, type ElectionOptions } from './election.js'
+import { ELECTION_OPTION_KEYS, OWN_NODE_OPTIONS, checkMultiaddrs, electionOptionsOf, hostedElection, validateElectionOptions, type Election, type ElectionOptions, type HostedElection } from './election.js'
 import { DEFAULT_LEASE_MS, MIN_PING_TIMEOUT_MS } from './node/constants.js'
 
 /** Options of {@link createElection}: those of the election plus its own libp2p node's. */
@@ -91,7 +91,10 @@ export async function createElection (options: CreateElectionOptions): Promise<E
     // The service gets the storage, not the directory: the lock is this function's to hold.
     const { dataDir: _locked, ...serviceOptions } = electionOptionsOf(options)
 
-    const node = await createLibp2p({
+    // election.stop() leaves the cluster, then stops this node, which shuts the election down.
+    let stopBoost = (): void => {}
+    const host = { stop: async () => { stopBoost(); try { await node.stop() } finally { lock?.release() } } }
+    const node: Libp2p<{ election: HostedElection }> = await createLibp2p({
       ...(privateKey === undefined ? {} : { privateKey }),
       ...(psk === undefined ? {} : { connectionProtector: preSharedKey({ psk }) }),
       ...(options.voters === undefined ? {} : { connectionGater: votersOnly(options.voters) }),
@@ -106,14 +109,13 @@ export async function createElection (options: CreateElectionOptions): Promise<E
         identify: identify(),
         // As a service (libp2p still uses it for discovery) so that we can query again: see boostDiscovery.
         ...(options.mdns === false ? {} : { mdns: mdns({ serviceTag, interval: Math.max(interval, MDNS_REFRESH_MS) }) }),
-        election: leaderElection(storage === undefined ? serviceOptions : { ...serviceOptions, storage })
+        election: hostedElection(storage === undefined ? serviceOptions : { ...serviceOptions, storage }, host)
       }
     })
-    const election = node.services.election
+    const { election, watchDiscovery } = node.services.election
     const mdnsService = (node.services as { mdns?: TypedEventTarget<PeerDiscoveryEvents> }).mdns
-    if (mdnsService !== undefined) election.watchDiscovery(mdnsService)
-    const stopBoost = options.mdns === false ? () => {} : boostDiscovery(election, (node.services as { mdns?: unknown }).mdns, serviceTag, options.clusterSize, interval)
-    election.setOwner({ stop: async () => { stopBoost(); try { await node.stop() } finally { lock?.release() } } })
+    if (mdnsService !== undefined) watchDiscovery(mdnsService)
+    if (options.mdns !== false) stopBoost = boostDiscovery(election, mdnsService, serviceTag, options.clusterSize, interval)
     return election
   } catch (err) {
     lock?.release()

@@ -341,6 +341,22 @@ function checkWaitOptions (opts: WaitForLeaderOptions): void {
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new ConfigError('signal', `must be an AbortSignal, got ${describe(opts.signal)}`)
 }
 
+/** @internal What createElection, hosting an election in a libp2p node of its own, gives it. */
+export interface ElectionHost {
+  /** Stops that libp2p node (and with it, through its service, the election): election.stop() calls it. */
+  stop: () => Promise<void>
+}
+
+/** What hostedElection does with an election beyond its API (set in the class's static block). */
+interface Internals {
+  setOwner: (owner: ElectionHost) => void
+  leave: () => Promise<void>
+  shutdown: () => Promise<void>
+  watchDiscovery: (source: TypedEventTarget<PeerDiscoveryEvents>) => void
+}
+/** Assigned once, in Election's static block. */
+let internals: (e: Election) => Internals
+
 /**
  * A running leader election. It is an EventEmitter with typed events
  * ({@link ElectionEvents}); it is also the libp2p service returned by
@@ -365,8 +381,12 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
   readonly #connected = new Set<string>()
   #topologyId: string | null = null
   #started = false
-  #owner: { stop: () => Promise<void> } | null = null
-  #ownerStopping = false
+  /** A start completed: from then on, once stopped, the election stays stopped (see start). */
+  #ran = false
+  /** The stop under way or done: every stop() call resolves with it. */
+  #stopping: Promise<void> | null = null
+  /** createElection's libp2p node, which election.stop() stops (see hostedElection). */
+  #owner: ElectionHost | null = null
   #lock: DataDirLock | null = null
   readonly #metadata: Readonly<Record<string, string>>
   /** A stop under way has asked to leave the configuration. */
@@ -521,19 +541,23 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
   /**
    * Leaves the election: a leader resigns first so a successor takes over at
    * once. When this election owns its libp2p node ({@link createElection}),
-   * that node stops too.
+   * that node stops too. Every call, also one made while a stop is under way,
+   * resolves once all of it is done. A stopped election cannot be started
+   * again: create a new one.
    */
   async stop (): Promise<void> {
+    this.#stopping ??= this.#stopOnce()
+    await this.#stopping
+  }
+
+  async #stopOnce (): Promise<void> {
     // Resign while every connection is still up, before libp2p starts closing them,
     // and stay (briefly) until a successor is chosen: tearing libp2p down at once
     // would compete with the handover for the network and the CPU.
     await this.#leave()
-    if (this.#owner !== null && !this.#ownerStopping) {
-      this.#ownerStopping = true
-      await this.#owner.stop()
-      return
-    }
-    await this.#shutdown()
+    // Stopping its own node, libp2p shuts this election down through the service (see hostedElection).
+    if (this.#owner !== null) await this.#owner.stop()
+    else await this.#shutdown()
   }
 
   async [Symbol.asyncDispose] (): Promise<void> {
@@ -542,8 +566,19 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
 
   // ---- libp2p lifecycle -------------------------------------------------------
 
+  /**
+   * libp2p calls this when its node starts. An election that ran and was
+   * stopped is refused with an ElectionStoppedError, also when its libp2p
+   * node is started again after a stop: create a new election (for
+   * leaderElection, a new libp2p node with a new service). A start that
+   * failed leaves the election as new: it may be tried again.
+   */
   async start (): Promise<void> {
+    if (this.#ran && !this.#started) {
+      throw new ElectionStoppedError('this election was stopped and cannot be started again; create a new one (for leaderElection, a new libp2p node with a new election service)')
+    }
     if (this.#started) return
+    this.#stopping = null
     // One node per data directory (see storage/lock.ts), held before any of it is read.
     const lock = this.#options.dataDir === undefined ? null : await DataDirLock.acquire(this.#options.dataDir)
     try {
@@ -576,6 +611,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     }
     this.#lock = lock
     this.#dialer.start()
+    this.#ran = true
     this.#log('started in cluster %s as %s', this.protocol, this.nodeId)
   }
 
@@ -630,12 +666,14 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     this.#log('stopped')
   }
 
-  /** @internal Used by createElection: every answer of its mDNS service reaches the dialer (see transport/dialer.ts). */
-  watchDiscovery (source: TypedEventTarget<PeerDiscoveryEvents>): void { this.#dialer.watch(source) }
-
-  /** @internal Used by createElection: stopping the election stops its own libp2p node. */
-  setOwner (owner: { stop: () => Promise<void> }): void {
-    this.#owner = owner
+  static {
+    // The one place with access to the private fields: hostedElection's way in, kept off the class's API.
+    internals = e => ({
+      setOwner: owner => { e.#owner = owner },
+      leave: async () => { await e.#leave() },
+      shutdown: async () => { await e.#shutdown() },
+      watchDiscovery: source => { e.#dialer.watch(source) }
+    })
   }
 
   // ---- internals ----------------------------------------------------------------
@@ -692,4 +730,37 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
 export function leaderElection (options: ElectionOptions): (components: ElectionComponents) => Election {
   validateElectionOptions(options)
   return components => new Election(components, options)
+}
+
+/** @internal The libp2p service of {@link hostedElection}: what libp2p starts and stops in createElection's node. */
+export interface HostedElection extends Startable {
+  readonly election: Election
+  /** Every answer of this mDNS service reaches the election's dialer (see transport/dialer.ts). */
+  watchDiscovery: (source: TypedEventTarget<PeerDiscoveryEvents>) => void
+}
+
+/**
+ * @internal
+ * The service factory of createElection's own libp2p node. libp2p starts and
+ * stops this service rather than the election, so that election.stop(),
+ * which stops the node, is never called back by it: once election.stop() has
+ * left the cluster and stops the node (`host.stop`), libp2p shuts the
+ * election down through the service.
+ */
+export function hostedElection (options: ElectionOptions, host: ElectionHost): (components: ElectionComponents) => HostedElection {
+  return components => {
+    const election = new Election(components, options)
+    const inner = internals(election)
+    inner.setOwner(host)
+    return {
+      election,
+      [Symbol.toStringTag]: election[Symbol.toStringTag],
+      [serviceCapabilities]: election[serviceCapabilities],
+      [serviceDependencies]: election[serviceDependencies],
+      start: async () => { await election.start() },
+      beforeStop: async () => { await inner.leave() },
+      stop: async () => { await inner.shutdown() },
+      watchDiscovery: source => { inner.watchDiscovery(source) }
+    }
+  }
 }

@@ -49,6 +49,15 @@ function exportsOf (dts: string): { names: Set<string>, star: string[] } {
   return { names, star }
 }
 
+/** What may stand before a declared name: keywords of members and of exported declarations. */
+const MODIFIERS = '(?:(?:export|declare|abstract|function|interface|class|const|let|type|get|set|static|readonly|async|public|protected) )*'
+
+/** The members a class declares in a .d.ts, by name (`#private` for its private fields, `[Symbol.x]` as written). */
+function membersOf (dts: string, cls: string): string[] {
+  const body = new RegExp(`export declare class ${cls}\\b[^{]*\\{\\n([^]*?)\\n\\}`).exec(dts)?.[1] ?? ''
+  return [...body.matchAll(/^ {4}(?:(?:readonly|get|set|static|async|protected) )*(#private|\[[^\]]+\]|[A-Za-z_$][\w$]*)/gm)].map(m => m[1]!)
+}
+
 describe('the published package', () => {
   it('the root exports the election, errors and storage but not the core, which core does', async () => {
     const root = exportsOf(await readFile(join(out, 'index.d.ts'), 'utf8'))
@@ -104,21 +113,33 @@ describe('the published package', () => {
     let internal = 0
     for (const source of await files(SRC, '.ts')) {
       const text = await readFile(source, 'utf8')
-      const names = [...text.matchAll(/\/\*\*(?:(?!\*\/)[^])*@internal(?:(?!\*\/)[^])*\*\/\s*(?:(?:get|set|static|readonly|async|public|protected) )*([A-Za-z_$][\w$]*)/g)].map(m => m[1]!)
+      const names = [...text.matchAll(new RegExp(`/\\*\\*(?:(?!\\*/)[^])*@internal(?:(?!\\*/)[^])*\\*/\\s*${MODIFIERS}([A-Za-z_$][\\w$]*)`, 'g'))].map(m => m[1]!)
       if (names.length === 0) continue
       internal += names.length
       const emitted = await readFile(join(out, relative(SRC, source).replace(/\.ts$/, '.d.ts')), 'utf8')
       expect(emitted).not.toMatch(/@internal/)
       for (const name of names) {
-        expect(emitted, `${relative(ROOT, source)}: ${name}`).not.toMatch(new RegExp(`^\\s*(?:(?:get|set|static|readonly|public|protected) )*${name.replace('$', '\\$')}\\b\\s*[(<:?]`, 'm'))
+        expect(emitted, `${relative(ROOT, source)}: ${name}`).not.toMatch(new RegExp(`^\\s*${MODIFIERS}${name.replace('$', '\\$')}\\b\\s*[(<:?{=]`, 'm'))
       }
     }
-    // Node's leaseUntil and grant, Election's setOwner, the memory network's hooks.
-    expect(internal).toBeGreaterThanOrEqual(4)
+    // Node's leaseUntil and grant, election.ts's hosting hooks, the memory network's hooks.
+    expect(internal).toBeGreaterThanOrEqual(6)
     const node = await readFile(join(out, 'node', 'node.d.ts'), 'utf8')
     expect(node).not.toMatch(/get leaseUntil\(/)
     expect(node).not.toMatch(/get grant\(/)
     for (const f of dts) expect(await readFile(f, 'utf8'), relative(out, f)).not.toMatch(/@internal/)
+  })
+
+  it('the Election class declares its public API and nothing else: createElection\'s hooks are not on it', async () => {
+    const dts = await readFile(join(out, 'election.d.ts'), 'utf8')
+    expect(membersOf(dts, 'Election')).toEqual([
+      '#private', '[Symbol.toStringTag]', '[serviceCapabilities]', '[serviceDependencies]', 'protocol', 'constructor',
+      'nodeId', 'leader', 'isLeader', 'epoch', 'multiaddrs', 'peers', 'configuration', 'members', 'wireStats',
+      'onLeaderChosen', 'waitForLeader', 'resign', 'stop', '[Symbol.asyncDispose]', 'start', 'beforeStop'
+    ])
+    for (const hook of ['setOwner', 'watchDiscovery', 'hostedElection', 'HostedElection', 'ElectionHost', 'internals']) {
+      expect(dts, hook).not.toMatch(new RegExp(`\\b${hook}\\b`))
+    }
   })
 })
 
