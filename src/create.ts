@@ -26,33 +26,40 @@ import { DEFAULT_LEASE_MS, MIN_PING_TIMEOUT_MS } from './node/constants.js'
 
 /** Options of {@link createElection}: those of the election plus its own libp2p node's. */
 export interface CreateElectionOptions extends ElectionOptions {
-  /** Addresses to listen on (default `['/ip4/0.0.0.0/tcp/0']`). */
+  /** Multiaddr strings to listen on: a non-empty array. @default ['/ip4/0.0.0.0/tcp/0'] */
   readonly listen?: readonly string[]
-  /** Discover peers with mDNS on the LAN (default true). */
+  /** Discover peers with mDNS on the LAN: a boolean. @default true */
   readonly mdns?: boolean
   /**
    * The longest gap between mDNS queries while this node knows fewer peers
-   * than the cluster has, in ms (default 10000). A starting node queries at
+   * than the cluster has, in ms (at least 10). A starting node queries at
    * once and then after 0.25, 0.5, 1, 2, 4, 8 s, and so on up to this gap;
    * so does a node that lost a peer. With the whole cluster connected it does
    * not query at all (only a refresh once an hour): each query wakes every
    * node on the LAN.
+   * @default 10000
    */
   readonly mdnsIntervalMs?: number
-  /** A logger from `@libp2p/logger` (default: `defaultLogger()`, enabled with `DEBUG=quorum:*`). */
+  /** A logger from `@libp2p/logger` (an object with `forComponent`), enabled with `DEBUG=quorum:*`. @default defaultLogger() */
   readonly logger?: ComponentLogger
   /**
    * The cluster key (text or bytes, as `npx quorum keygen` writes it): only
-   * nodes with the same key can connect at all. See also `swarmKeyFile`.
+   * nodes with the same key can connect at all. Checked before anything is
+   * created. Not with `swarmKeyFile`.
+   * @default undefined (QUORUM_SWARM_KEY or QUORUM_SWARM_KEY_FILE if set, else no key)
    */
   readonly swarmKey?: string | Uint8Array
   /**
-   * A file holding the cluster key (mode 0600). Without either option, the
-   * environment variables QUORUM_SWARM_KEY (the key) or QUORUM_SWARM_KEY_FILE
-   * (a path) are used when set.
+   * A file holding the cluster key, mode 0600 (others must not read it).
+   * Without either option, the environment variables QUORUM_SWARM_KEY (the
+   * key) or QUORUM_SWARM_KEY_FILE (a path) are used when set.
+   * @default undefined
    */
   readonly swarmKeyFile?: string
-  /** The node's private key; by default the one in `dataDir/node.key` (created on first use), else a new one at every start. */
+  /**
+   * The node's private key (a libp2p PrivateKey), which makes its peer ID.
+   * @default the one in `dataDir/node.key` (created on first use), else a new one at every start
+   */
   readonly privateKey?: PrivateKey
 }
 

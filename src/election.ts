@@ -108,14 +108,23 @@ export interface ClusterConfiguration {
   readonly maxDriftRatio: number
 }
 
-/** Options of {@link leaderElection} (and of {@link createElection}). */
+/**
+ * Options of {@link leaderElection} (and of {@link createElection}). They are
+ * checked strictly: a name that is not an option is a ConfigError (suggesting
+ * the nearest one), and a value of the wrong type is refused, never coerced.
+ */
 export interface ElectionOptions {
-  /** Nodes elect only with nodes of the same cluster name (default "default"). Letters, digits, `.`, `_`, `-`. */
+  /**
+   * Nodes elect only with nodes of the same cluster name: 1–64 letters,
+   * digits, `.`, `_`, `-`, starting with a letter or digit.
+   * @default 'default'
+   */
   readonly clusterName?: string
   /**
-   * The number of voters the cluster aims for (required). The leader keeps the
-   * configuration at this many voters from the nodes present; every other
-   * node is an observer. A majority of the voters must be up to elect.
+   * The number of voters the cluster aims for (required): an integer of at
+   * least 1. The leader keeps the configuration at this many voters from the
+   * nodes present; every other node is an observer. A majority of the voters
+   * must be up to elect.
    */
   readonly clusterSize: number
   /** 'observer': this node learns the leader and gets every event, but never votes or leads. @default 'voter' */
@@ -130,7 +139,12 @@ export interface ElectionOptions {
   readonly memberTimeoutMs?: number
   /** An observer is made a voter only after being present and caught up this long, in ms. @default 2 × leaseMs */
   readonly stabilizationMs?: number
-  /** Small string map delivered with this node's leadership, e.g. `{ url: 'http://10.0.0.5:8080' }`. */
+  /**
+   * Small string map delivered with this node's leadership, e.g.
+   * `{ url: 'http://10.0.0.5:8080' }`: at most 32 entries, keys of at most 64
+   * characters, values (strings) of at most 1024.
+   * @default {}
+   */
   readonly metadata?: Readonly<Record<string, string>>
   /**
    * Lease length in ms: a crashed leader is replaced after about this long.
@@ -149,21 +163,35 @@ export interface ElectionOptions {
    * @default leaseMs / 4
    */
   readonly heartbeatMs?: number
-  /** Bound on clock-rate drift between nodes (default 0.01). */
+  /**
+   * Bound on clock-rate drift between nodes, as a ratio in [0, 0.5). Every
+   * node of a cluster must have the same.
+   * @default 0.01
+   */
   readonly maxDriftRatio?: number
-  /** Higher priority stands for election sooner (default 0). */
+  /** Higher priority stands for election sooner: a finite number of at least 0. @default 0 */
   readonly priority?: number
-  /** Multiaddrs to keep dialing, for networks without multicast (with or without /p2p/<peer ID>). */
+  /**
+   * Multiaddr strings to keep dialing, for networks without multicast (with
+   * or without /p2p/<peer ID>).
+   * @default []
+   */
   readonly bootstrap?: readonly string[]
   /**
    * The peer IDs of all voters (exactly `clusterSize` of them, this node's own
    * among them). A peer outside the list can neither connect (createElection
    * installs a connection gater) nor have a message heard.
+   * @default undefined (any peer of the cluster may become a voter)
    */
   readonly voters?: readonly string[]
-  /** Largest protocol frame in bytes (default 65536). */
+  /** Largest protocol frame in bytes, an integer from 1024 to 4194304. @default 65536 */
   readonly maxFrameBytes?: number
-  /** Messages per second one peer may send before it is disconnected (default 500; bursts of twice that). */
+  /**
+   * Messages per second one peer may send (bursts of twice that) before it is
+   * disconnected: at least 10, and at least twice the heartbeats a second
+   * (1000 / heartbeatMs), or peers would disconnect the leader.
+   * @default 500
+   */
   readonly maxMessagesPerSecond?: number
   /**
    * Directory for durable state (created if missing, with its parents). With
@@ -176,7 +204,11 @@ export interface ElectionOptions {
    * @default undefined (state in memory)
    */
   readonly dataDir?: string
-  /** Where acceptor state is kept; overrides `dataDir` (default: FileStorage in `dataDir`, else memory). */
+  /**
+   * Where acceptor state is kept (an object with `load`, `save` and
+   * `durable`); overrides `dataDir`.
+   * @default a FileStorage in `dataDir`, else a MemoryStorage
+   */
   readonly storage?: Storage
 }
 

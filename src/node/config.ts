@@ -12,7 +12,11 @@ import { DEFAULT_LEASE_MS } from './constants.js'
 /** Defined in src/errors.ts, paxos/message.ts and ./constants.ts; re-exported here for existing imports. */
 export { ConfigError, METADATA_LIMITS, DEFAULT_LEASE_MS }
 
-/** The configuration of one node. */
+/**
+ * The configuration of one node. Checked strictly: a field that is not one of
+ * these is a ConfigError (suggesting the nearest), a value of the wrong type
+ * is refused, never coerced.
+ */
 export interface NodeConfig {
   /** This node's unique ID; ballots and votes are told apart by it. */
   readonly nodeId: NodeId
@@ -42,19 +46,23 @@ export interface NodeConfig {
   readonly memberTimeoutMs?: number
   /** An observer is promoted only after being present and caught up this long, in ms. @default 2 × leaseMs */
   readonly stabilizationMs?: number
-  /** Lease length in ms (default 2000). */
+  /**
+   * Lease length in ms. No floor here (the simulator runs short leases in
+   * virtual time); the election enforces MIN_LEASE_MS (see ./constants.ts).
+   * @default 2000
+   */
   readonly leaseMs?: number
-  /** Heartbeat interval in ms, below leaseMs (default leaseMs/4). */
+  /** Heartbeat interval in ms, below leaseMs (the election enforces MIN_HEARTBEAT_MS). @default leaseMs / 4 */
   readonly heartbeatMs?: number
-  /** Bound on clock-rate drift between nodes, as a ratio in [0, 0.5) (default 0.01). */
+  /** Bound on clock-rate drift between nodes, as a ratio in [0, 0.5). @default 0.01 */
   readonly maxDriftRatio?: number
-  /** Higher priority waits less before standing for election (default 0, at least 0). */
+  /** Higher priority waits less before standing for election; at least 0. @default 0 */
   readonly priority?: number
-  /** Upper bound of the randomized wait before standing for election, at priority 0 (default leaseMs/20). */
+  /** Upper bound of the randomized wait before standing for election, at priority 0, in ms. @default leaseMs / 20 */
   readonly electionDelayMs?: number
-  /** How long one proposal round waits for a majority before retrying (default leaseMs/4). */
+  /** How long one proposal round waits for a majority before retrying, in ms. @default leaseMs / 4 */
   readonly roundTimeoutMs?: number
-  /** Small string map delivered with this node's leadership (e.g. its HTTP URL). */
+  /** Small string map delivered with this node's leadership (e.g. its HTTP URL). @default {} */
   readonly metadata?: Readonly<Record<string, string>>
 }
 
