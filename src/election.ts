@@ -196,7 +196,7 @@ export interface ElectionOptions {
   /**
    * Directory for durable state (created if missing, with its parents). With
    * it, acceptor state survives crashes and a fresh node needs no quarantine;
-   * without it, state is kept in memory (see the README for what that costs).
+   * without it, state is kept in memory (docs/safety.md says what that costs).
    * A running node holds `dataDir/LOCK`: a second node on the same directory
    * fails to start with a DataDirInUseError. A directory that cannot be used
    * (the path is a file, a read-only file system, permission denied, a full
