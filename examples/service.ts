@@ -24,7 +24,7 @@ const { values } = parseArgs({
     'job-every': { type: 'string', default: '1000' },
     'data-dir': { type: 'string' },
     'swarm-key-file': { type: 'string' },
-    // Nodes added to a running cluster: never found a new one (README: Membership).
+    // Nodes added to a running cluster: never found a new one (docs/protocol.md, membership rules).
     join: { type: 'boolean', default: false },
     role: { type: 'string', default: 'voter' }
   }

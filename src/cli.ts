@@ -7,6 +7,7 @@
  * Mistakes (a usage error, an existing key file, a missing directory) print a
  * message, never a stack; only an error nobody expected (a bug) prints one.
  */
+import './runtime.js'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { open, stat, unlink } from 'node:fs/promises'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'

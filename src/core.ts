@@ -4,6 +4,8 @@
  * The errors, the storage interface and its implementations are exported from
  * the root only.
  */
+// First: on a Node.js too old for libp2p, importing the package fails here, saying so (see runtime.ts).
+import './runtime.js'
 export { Node } from './node/node.js'
 export type { NodeEvent, DemotionReason, Ready, Outbound, NodeDeps } from './node/node.js'
 export { NodeRunner } from './node/runner.js'

@@ -8,8 +8,11 @@ import type { ComponentLogger, Libp2pEvents, Logger, PeerDiscoveryEvents, PeerId
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { resolveConfig, type NodeConfig } from './node/config.js'
+import { resolveConfig, type NodeConfig, type ResolvedConfig } from './node/config.js'
+import { HEARTBEAT_RATE_HEADROOM, MIN_HEARTBEAT_MS, MIN_LEASE_MS } from './node/constants.js'
 import { ConfigError, ElectionStoppedError, LeaderTimeoutError, type QuorumError } from './errors.js'
+import { checkOptionKeys, describe, orDefault } from './options.js'
+import type { CreateElectionOptions } from './create.js'
 import { NodeRunner } from './node/runner.js'
 import type { DemotionReason } from './node/node.js'
 import type { Epoch, LeaderRecord, NodeId } from './paxos/proposal.js'
@@ -18,7 +21,7 @@ import { FileStorage } from './storage/file.js'
 import { DataDirLock } from './storage/lock.js'
 import type { Storage } from './storage/storage.js'
 import { Dialer } from './transport/dialer.js'
-import { Libp2pTransport, protocolFor } from './transport/libp2p.js'
+import { DEFAULT_MAX_MESSAGES_PER_SECOND, Libp2pTransport, protocolFor } from './transport/libp2p.js'
 import { PeerExchange, peerExchangeProtocolFor } from './transport/peer-exchange.js'
 
 /** The leader of an epoch, as the host application sees it. */
@@ -105,14 +108,23 @@ export interface ClusterConfiguration {
   readonly maxDriftRatio: number
 }
 
-/** Options of {@link leaderElection} (and of {@link createElection}). */
+/**
+ * Options of {@link leaderElection} (and of {@link createElection}). They are
+ * checked strictly: a name that is not an option is a ConfigError (suggesting
+ * the nearest one), and a value of the wrong type is refused, never coerced.
+ */
 export interface ElectionOptions {
-  /** Nodes elect only with nodes of the same cluster name (default "default"). Letters, digits, `.`, `_`, `-`. */
+  /**
+   * Nodes elect only with nodes of the same cluster name: 1–64 letters,
+   * digits, `.`, `_`, `-`, starting with a letter or digit.
+   * @default 'default'
+   */
   readonly clusterName?: string
   /**
-   * The number of voters the cluster aims for (required). The leader keeps the
-   * configuration at this many voters from the nodes present; every other
-   * node is an observer. A majority of the voters must be up to elect.
+   * The number of voters the cluster aims for (required): an integer of at
+   * least 1. The leader keeps the configuration at this many voters from the
+   * nodes present; every other node is an observer. A majority of the voters
+   * must be up to elect.
    */
   readonly clusterSize: number
   /** 'observer': this node learns the leader and gets every event, but never votes or leads. @default 'voter' */
@@ -127,37 +139,76 @@ export interface ElectionOptions {
   readonly memberTimeoutMs?: number
   /** An observer is made a voter only after being present and caught up this long, in ms. @default 2 × leaseMs */
   readonly stabilizationMs?: number
-  /** Small string map delivered with this node's leadership, e.g. `{ url: 'http://10.0.0.5:8080' }`. */
+  /**
+   * Small string map delivered with this node's leadership, e.g.
+   * `{ url: 'http://10.0.0.5:8080' }`: at most 32 entries, keys of at most 64
+   * characters, values (strings) of at most 1024.
+   * @default {}
+   */
   readonly metadata?: Readonly<Record<string, string>>
-  /** Lease length in ms (default 2000). A crashed leader is replaced after about this long. */
+  /**
+   * Lease length in ms: a crashed leader is replaced after about this long.
+   * At least 100 (MIN_LEASE_MS): below that, ordinary event-loop delays
+   * (timers up to 10 ms late, GC pauses, a disk flush per new vote) take a
+   * large part of a lease and healthy leaders lose it. Every node of a cluster
+   * must have the same.
+   * @default 2000
+   */
   readonly leaseMs?: number
-  /** Heartbeat interval in ms (default leaseMs/4). */
+  /**
+   * Heartbeat interval in ms, below leaseMs. At least 10 (MIN_HEARTBEAT_MS):
+   * below that the leader floods the voters; and at most half of
+   * `maxMessagesPerSecond` heartbeats a second, or peers would disconnect the
+   * leader. Every node of a cluster must have the same.
+   * @default leaseMs / 4
+   */
   readonly heartbeatMs?: number
-  /** Bound on clock-rate drift between nodes (default 0.01). */
+  /**
+   * Bound on clock-rate drift between nodes, as a ratio in [0, 0.5). Every
+   * node of a cluster must have the same.
+   * @default 0.01
+   */
   readonly maxDriftRatio?: number
-  /** Higher priority stands for election sooner (default 0). */
+  /** Higher priority stands for election sooner: a finite number of at least 0. @default 0 */
   readonly priority?: number
-  /** Multiaddrs to keep dialing, for networks without multicast (with or without /p2p/<peer ID>). */
+  /**
+   * Multiaddr strings to keep dialing, for networks without multicast (with
+   * or without /p2p/<peer ID>).
+   * @default []
+   */
   readonly bootstrap?: readonly string[]
   /**
    * The peer IDs of all voters (exactly `clusterSize` of them, this node's own
    * among them). A peer outside the list can neither connect (createElection
    * installs a connection gater) nor have a message heard.
+   * @default undefined (any peer of the cluster may become a voter)
    */
   readonly voters?: readonly string[]
-  /** Largest protocol frame in bytes (default 65536). */
+  /** Largest protocol frame in bytes, an integer from 1024 to 4194304. @default 65536 */
   readonly maxFrameBytes?: number
-  /** Messages per second one peer may send before it is disconnected (default 500; bursts of twice that). */
+  /**
+   * Messages per second one peer may send (bursts of twice that) before it is
+   * disconnected: at least 10, and at least twice the heartbeats a second
+   * (1000 / heartbeatMs), or peers would disconnect the leader.
+   * @default 500
+   */
   readonly maxMessagesPerSecond?: number
   /**
-   * Directory for durable state (created if missing). With it, acceptor state
-   * survives crashes and a fresh node needs no quarantine; without it, state is
-   * kept in memory (see the README for what that costs). A running node holds
-   * `dataDir/LOCK`: a second node on the same directory fails to start with a
-   * DataDirInUseError.
+   * Directory for durable state (created if missing, with its parents). With
+   * it, acceptor state survives crashes and a fresh node needs no quarantine;
+   * without it, state is kept in memory (docs/safety.md says what that costs).
+   * A running node holds `dataDir/LOCK`: a second node on the same directory
+   * fails to start with a DataDirInUseError. A directory that cannot be used
+   * (the path is a file, a read-only file system, permission denied, a full
+   * disk) fails the start with a StorageError naming the path and the cause.
+   * @default undefined (state in memory)
    */
   readonly dataDir?: string
-  /** Where acceptor state is kept; overrides `dataDir` (default: FileStorage in `dataDir`, else memory). */
+  /**
+   * Where acceptor state is kept (an object with `load`, `save` and
+   * `durable`); overrides `dataDir`.
+   * @default a FileStorage in `dataDir`, else a MemoryStorage
+   */
   readonly storage?: Storage
 }
 
@@ -173,40 +224,115 @@ export interface ElectionComponents {
 
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
+/** Every option of {@link ElectionOptions}: a record, so that an option added to the interface and not here fails to compile. */
+const ELECTION_OPTIONS: Record<keyof ElectionOptions, true> = {
+  clusterName: true,
+  clusterSize: true,
+  role: true,
+  join: true,
+  memberTimeoutMs: true,
+  stabilizationMs: true,
+  metadata: true,
+  leaseMs: true,
+  heartbeatMs: true,
+  maxDriftRatio: true,
+  priority: true,
+  bootstrap: true,
+  voters: true,
+  maxFrameBytes: true,
+  maxMessagesPerSecond: true,
+  dataDir: true,
+  storage: true
+}
+
+/** The names of every option of {@link leaderElection}. */
+export const ELECTION_OPTION_KEYS: readonly string[] = Object.keys(ELECTION_OPTIONS)
+
+/**
+ * The options only createElection has, being about the libp2p node it makes,
+ * with what an application that makes its own node (leaderElection) does instead.
+ */
+export const OWN_NODE_OPTIONS: Readonly<Record<Exclude<keyof CreateElectionOptions, keyof ElectionOptions>, string>> = {
+  listen: 'your libp2p node listens where you tell it: createLibp2p({ addresses: { listen: [...] } })',
+  mdns: 'give your libp2p node mDNS discovery: createLibp2p({ peerDiscovery: [mdns({ serviceTag: mdnsServiceTag(clusterName) })] }), with mdns from @libp2p/mdns and mdnsServiceTag from quorum-election',
+  mdnsIntervalMs: 'set the query interval of your node\'s mDNS: mdns({ serviceTag: mdnsServiceTag(clusterName), interval })',
+  logger: 'give the logger to your libp2p node: createLibp2p({ logger })',
+  swarmKey: 'protect your libp2p node with the cluster key: createLibp2p({ connectionProtector: preSharedKey({ psk: parseSwarmKey(key) }) }), with preSharedKey from @libp2p/pnet and parseSwarmKey (or resolveSwarmKey) from quorum-election',
+  swarmKeyFile: 'protect your libp2p node with the cluster key: createLibp2p({ connectionProtector: preSharedKey({ psk: await readSwarmKeyFile(path) }) }), with preSharedKey from @libp2p/pnet and readSwarmKeyFile from quorum-election',
+  privateKey: 'give the key to your libp2p node, whose peer ID it makes: createLibp2p({ privateKey })'
+}
+
+/** The options of `options` that are the election's (not those of createElection's own libp2p node). */
+export function electionOptionsOf (options: ElectionOptions): ElectionOptions {
+  return Object.fromEntries(Object.entries(options).filter(([k]) => Object.hasOwn(ELECTION_OPTIONS, k))) as unknown as ElectionOptions
+}
+
 /** Validates election options; throws a ConfigError naming the first bad field. */
 export function validateElectionOptions (options: ElectionOptions): void {
-  if (options === null || typeof options !== 'object') throw new ConfigError('options', 'must be an object')
-  const name = options.clusterName ?? 'default'
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options', `must be an object, got ${describe(options)}`)
+  checkOptionKeys(options, ELECTION_OPTION_KEYS, 'leaderElection', OWN_NODE_OPTIONS)
+  // The node's own settings first: the checks below read clusterSize.
+  checkTiming(resolveConfig(nodeConfig('validation', options)), options)
+  const name = orDefault(options.clusterName, 'default')
   if (typeof name !== 'string' || !CLUSTER_NAME.test(name)) {
-    throw new ConfigError('clusterName', `must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit; got ${JSON.stringify(name)}`)
+    throw new ConfigError('clusterName', `must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit; got ${describe(name)}`)
   }
-  if (options.bootstrap !== undefined) {
-    if (!Array.isArray(options.bootstrap)) throw new ConfigError('bootstrap', 'must be an array of multiaddr strings')
-    for (const a of options.bootstrap) {
-      try { multiaddr(a) } catch (err) { throw new ConfigError('bootstrap', `${JSON.stringify(a)} is not a multiaddr: ${(err as Error).message}`) }
-    }
-  }
+  if (options.bootstrap !== undefined) checkMultiaddrs('bootstrap', options.bootstrap, false)
   if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir.length === 0)) {
-    throw new ConfigError('dataDir', 'must be a non-empty path')
+    throw new ConfigError('dataDir', `must be a non-empty path, got ${describe(options.dataDir)}`)
   }
-  if (options.maxMessagesPerSecond !== undefined && !(Number.isFinite(options.maxMessagesPerSecond) && options.maxMessagesPerSecond >= 10)) {
-    throw new ConfigError('maxMessagesPerSecond', `must be a number of at least 10, got ${String(options.maxMessagesPerSecond)}`)
+  if (options.storage !== undefined && !isStorage(options.storage)) {
+    throw new ConfigError('storage', `must be a Storage (an object with load and save methods and a durable flag, such as a FileStorage), got ${describe(options.storage)}`)
   }
-  if (options.voters !== undefined) {
-    if (!Array.isArray(options.voters)) throw new ConfigError('voters', 'must be an array of peer ID strings')
-    for (const v of options.voters) {
-      try { peerIdFromString(v) } catch { throw new ConfigError('voters', `${JSON.stringify(v)} is not a peer ID`) }
-    }
-    if (new Set(options.voters).size !== options.voters.length) throw new ConfigError('voters', 'lists a peer ID twice')
-    if (options.voters.length !== options.clusterSize) {
-      throw new ConfigError('voters', `lists ${options.voters.length} peer IDs but clusterSize is ${options.clusterSize}`)
-    }
+  const rate = options.maxMessagesPerSecond
+  if (rate !== undefined && !(typeof rate === 'number' && Number.isFinite(rate) && rate >= 10)) {
+    throw new ConfigError('maxMessagesPerSecond', `must be a number of at least 10, got ${describe(rate)}`)
   }
-  if (options.maxFrameBytes !== undefined && (!Number.isInteger(options.maxFrameBytes) || options.maxFrameBytes < 1024 || options.maxFrameBytes > 4 * 1024 * 1024)) {
-    throw new ConfigError('maxFrameBytes', `must be an integer from 1024 to 4194304, got ${String(options.maxFrameBytes)}`)
+  if (options.voters !== undefined) checkVoters(options.voters, options.clusterSize)
+  const frame = options.maxFrameBytes
+  if (frame !== undefined && (!Number.isInteger(frame) || frame < 1024 || frame > 4 * 1024 * 1024)) {
+    throw new ConfigError('maxFrameBytes', `must be an integer from 1024 to 4194304, got ${describe(frame)}`)
   }
-  resolveConfig(nodeConfig('validation', options))
 }
+
+/** The floors of the timing options on real timers (see node/constants.ts for why). */
+function checkTiming (c: ResolvedConfig, options: ElectionOptions): void {
+  if (c.leaseMs < MIN_LEASE_MS) {
+    throw new ConfigError('leaseMs', `must be at least ${MIN_LEASE_MS} ms, got ${describe(c.leaseMs)}: below that, ordinary event-loop delays (timers up to 10 ms late, GC pauses of tens of ms, a disk flush per new vote) take a large part of the lease and healthy leaders lose it`)
+  }
+  if (c.heartbeatMs < MIN_HEARTBEAT_MS) {
+    throw new ConfigError('heartbeatMs', `must be at least ${MIN_HEARTBEAT_MS} ms, got ${describe(c.heartbeatMs)}: below that the leader floods every voter with heartbeats, at intervals no longer than the delay at which a timer counts as a stalled event loop`)
+  }
+  const rate = options.maxMessagesPerSecond ?? DEFAULT_MAX_MESSAGES_PER_SECOND
+  const beats = 1000 / c.heartbeatMs
+  if (typeof rate === 'number' && HEARTBEAT_RATE_HEADROOM * beats > rate) {
+    throw new ConfigError('heartbeatMs', `${c.heartbeatMs} ms makes the leader send each peer ${Math.ceil(beats)} heartbeats a second, more than half of maxMessagesPerSecond (${rate}) allows: peers would disconnect it; lengthen heartbeatMs or raise maxMessagesPerSecond`)
+  }
+}
+
+/** Checks a list of multiaddr strings (`field` names the option); `nonEmpty`: at least one. */
+export function checkMultiaddrs (field: string, list: unknown, nonEmpty: boolean): void {
+  if (!Array.isArray(list) || (nonEmpty && list.length === 0)) {
+    throw new ConfigError(field, `must be ${nonEmpty ? 'a non-empty' : 'an'} array of multiaddr strings, got ${describe(list)}`)
+  }
+  for (const a of list) {
+    if (typeof a !== 'string') throw new ConfigError(field, `must hold multiaddr strings, but holds ${describe(a)}`)
+    try { multiaddr(a) } catch (err) { throw new ConfigError(field, `${JSON.stringify(a)} is not a multiaddr: ${(err as Error).message}`) }
+  }
+}
+
+function checkVoters (voters: unknown, clusterSize: number): void {
+  if (!Array.isArray(voters)) throw new ConfigError('voters', `must be an array of peer ID strings, got ${describe(voters)}`)
+  for (const v of voters) {
+    if (typeof v !== 'string') throw new ConfigError('voters', `must hold peer ID strings, but holds ${describe(v)}`)
+    try { peerIdFromString(v) } catch { throw new ConfigError('voters', `${JSON.stringify(v)} is not a peer ID`) }
+  }
+  if (new Set(voters).size !== voters.length) throw new ConfigError('voters', 'lists a peer ID twice')
+  if (voters.length !== clusterSize) throw new ConfigError('voters', `lists ${voters.length} peer IDs but clusterSize is ${clusterSize}`)
+}
+
+const isStorage = (s: unknown): boolean => s !== null && typeof s === 'object' &&
+  typeof (s as Storage).load === 'function' && typeof (s as Storage).save === 'function' && typeof (s as Storage).durable === 'boolean'
 
 function nodeConfig (nodeId: string, o: ElectionOptions): NodeConfig {
   const c: { -readonly [K in keyof NodeConfig]: NodeConfig[K] } = { nodeId, clusterSize: o.clusterSize }
@@ -221,6 +347,47 @@ function nodeConfig (nodeId: string, o: ElectionOptions): NodeConfig {
   if (o.stabilizationMs !== undefined) c.stabilizationMs = o.stabilizationMs
   return c
 }
+
+/** Options of {@link Election.waitForLeader}. */
+export interface WaitForLeaderOptions {
+  /** Gives up when it aborts, rejecting with its reason. */
+  readonly signal?: AbortSignal
+  /**
+   * Gives up after this many ms with a LeaderTimeoutError: from 0 to
+   * 2147483647, or Infinity for no timeout.
+   * @default Infinity
+   */
+  readonly timeoutMs?: number
+}
+
+/** The longest a Node.js timer can wait, in ms; a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+function checkWaitOptions (opts: WaitForLeaderOptions): void {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new ConfigError('options', `must be an object, got ${describe(opts)}`)
+  checkOptionKeys(opts, ['signal', 'timeoutMs'], 'waitForLeader')
+  const t = opts.timeoutMs
+  if (t !== undefined && t !== Infinity && !(typeof t === 'number' && t >= 0 && t <= MAX_TIMER_MS)) {
+    throw new ConfigError('timeoutMs', `must be a number of ms from 0 to ${MAX_TIMER_MS}, or Infinity for no timeout, got ${describe(t)}`)
+  }
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new ConfigError('signal', `must be an AbortSignal, got ${describe(opts.signal)}`)
+}
+
+/** @internal What createElection, hosting an election in a libp2p node of its own, gives it. */
+export interface ElectionHost {
+  /** Stops that libp2p node (and with it, through its service, the election): election.stop() calls it. */
+  stop: () => Promise<void>
+}
+
+/** What hostedElection does with an election beyond its API (set in the class's static block). */
+interface Internals {
+  setOwner: (owner: ElectionHost) => void
+  leave: () => Promise<void>
+  shutdown: () => Promise<void>
+  watchDiscovery: (source: TypedEventTarget<PeerDiscoveryEvents>) => void
+}
+/** Assigned once, in Election's static block. */
+let internals: (e: Election) => Internals
 
 /**
  * A running leader election. It is an EventEmitter with typed events
@@ -246,8 +413,12 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
   readonly #connected = new Set<string>()
   #topologyId: string | null = null
   #started = false
-  #owner: { stop: () => Promise<void> } | null = null
-  #ownerStopping = false
+  /** A start completed: from then on, once stopped, the election stays stopped (see start). */
+  #ran = false
+  /** The stop under way or done: every stop() call resolves with it. */
+  #stopping: Promise<void> | null = null
+  /** createElection's libp2p node, which election.stop() stops (see hostedElection). */
+  #owner: ElectionHost | null = null
   #lock: DataDirLock | null = null
   readonly #metadata: Readonly<Record<string, string>>
   /** A stop under way has asked to leave the configuration. */
@@ -357,8 +528,12 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
    * is). Rejects with the signal's reason when `signal` aborts, with a
    * LeaderTimeoutError after `timeoutMs`, and with an ElectionStoppedError if
    * the election stops (or is not running) before a leader is known.
+   * `timeoutMs` is a number of ms from 0 to 2147483647 (what a timer can
+   * wait), or Infinity, or not given: then it waits without a timeout. Any
+   * other value rejects with a ConfigError naming `timeoutMs`.
    */
-  async waitForLeader (opts: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<LeaderInfo> {
+  async waitForLeader (opts: WaitForLeaderOptions = {}): Promise<LeaderInfo> {
+    checkWaitOptions(opts)
     const now = this.leader
     if (now !== null) return now
     opts.signal?.throwIfAborted()
@@ -384,7 +559,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
       poll = setInterval(check, 50)
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       const timeoutMs = opts.timeoutMs
-      if (timeoutMs !== undefined) {
+      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
         timer = setTimeout(() => { cleanup(); reject(new LeaderTimeoutError(timeoutMs)) }, timeoutMs)
       }
     })
@@ -398,19 +573,23 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
   /**
    * Leaves the election: a leader resigns first so a successor takes over at
    * once. When this election owns its libp2p node ({@link createElection}),
-   * that node stops too.
+   * that node stops too. Every call, also one made while a stop is under way,
+   * resolves once all of it is done. A stopped election cannot be started
+   * again: create a new one.
    */
   async stop (): Promise<void> {
+    this.#stopping ??= this.#stopOnce()
+    await this.#stopping
+  }
+
+  async #stopOnce (): Promise<void> {
     // Resign while every connection is still up, before libp2p starts closing them,
     // and stay (briefly) until a successor is chosen: tearing libp2p down at once
     // would compete with the handover for the network and the CPU.
     await this.#leave()
-    if (this.#owner !== null && !this.#ownerStopping) {
-      this.#ownerStopping = true
-      await this.#owner.stop()
-      return
-    }
-    await this.#shutdown()
+    // Stopping its own node, libp2p shuts this election down through the service (see hostedElection).
+    if (this.#owner !== null) await this.#owner.stop()
+    else await this.#shutdown()
   }
 
   async [Symbol.asyncDispose] (): Promise<void> {
@@ -419,8 +598,19 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
 
   // ---- libp2p lifecycle -------------------------------------------------------
 
+  /**
+   * libp2p calls this when its node starts. An election that ran and was
+   * stopped is refused with an ElectionStoppedError, also when its libp2p
+   * node is started again after a stop: create a new election (for
+   * leaderElection, a new libp2p node with a new service). A start that
+   * failed leaves the election as new: it may be tried again.
+   */
   async start (): Promise<void> {
+    if (this.#ran && !this.#started) {
+      throw new ElectionStoppedError('this election was stopped and cannot be started again; create a new one (for leaderElection, a new libp2p node with a new election service)')
+    }
     if (this.#started) return
+    this.#stopping = null
     // One node per data directory (see storage/lock.ts), held before any of it is read.
     const lock = this.#options.dataDir === undefined ? null : await DataDirLock.acquire(this.#options.dataDir)
     try {
@@ -453,6 +643,7 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     }
     this.#lock = lock
     this.#dialer.start()
+    this.#ran = true
     this.#log('started in cluster %s as %s', this.protocol, this.nodeId)
   }
 
@@ -507,12 +698,14 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
     this.#log('stopped')
   }
 
-  /** @internal Used by createElection: every answer of its mDNS service reaches the dialer (see transport/dialer.ts). */
-  watchDiscovery (source: TypedEventTarget<PeerDiscoveryEvents>): void { this.#dialer.watch(source) }
-
-  /** @internal Used by createElection: stopping the election stops its own libp2p node. */
-  setOwner (owner: { stop: () => Promise<void> }): void {
-    this.#owner = owner
+  static {
+    // The one place with access to the private fields: hostedElection's way in, kept off the class's API.
+    internals = e => ({
+      setOwner: owner => { e.#owner = owner },
+      leave: async () => { await e.#leave() },
+      shutdown: async () => { await e.#shutdown() },
+      watchDiscovery: source => { e.#dialer.watch(source) }
+    })
   }
 
   // ---- internals ----------------------------------------------------------------
@@ -569,4 +762,37 @@ export class Election extends EventEmitter<ElectionEvents> implements Startable 
 export function leaderElection (options: ElectionOptions): (components: ElectionComponents) => Election {
   validateElectionOptions(options)
   return components => new Election(components, options)
+}
+
+/** @internal The libp2p service of {@link hostedElection}: what libp2p starts and stops in createElection's node. */
+export interface HostedElection extends Startable {
+  readonly election: Election
+  /** Every answer of this mDNS service reaches the election's dialer (see transport/dialer.ts). */
+  watchDiscovery: (source: TypedEventTarget<PeerDiscoveryEvents>) => void
+}
+
+/**
+ * @internal
+ * The service factory of createElection's own libp2p node. libp2p starts and
+ * stops this service rather than the election, so that election.stop(),
+ * which stops the node, is never called back by it: once election.stop() has
+ * left the cluster and stops the node (`host.stop`), libp2p shuts the
+ * election down through the service.
+ */
+export function hostedElection (options: ElectionOptions, host: ElectionHost): (components: ElectionComponents) => HostedElection {
+  return components => {
+    const election = new Election(components, options)
+    const inner = internals(election)
+    inner.setOwner(host)
+    return {
+      election,
+      [Symbol.toStringTag]: election[Symbol.toStringTag],
+      [serviceCapabilities]: election[serviceCapabilities],
+      [serviceDependencies]: election[serviceDependencies],
+      start: async () => { await election.start() },
+      beforeStop: async () => { await inner.leave() },
+      stop: async () => { await inner.shutdown() },
+      watchDiscovery: source => { inner.watchDiscovery(source) }
+    }
+  }
 }

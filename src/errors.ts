@@ -22,15 +22,35 @@ export class ConfigError extends QuorumError {
   }
 }
 
-/** State on disk that cannot be trusted; `file` names it and the message says what is wrong. */
+/** Options of a {@link StorageError}: its cause, and which kind of failure it is. */
+export interface StorageErrorOptions extends ErrorOptions {
+  /** @default 'damaged' */
+  readonly reason?: StorageError['reason']
+}
+
+/**
+ * The data directory, or the state in it, cannot be used; `file` names the
+ * path and the message says what is wrong. `reason` tells the two kinds apart.
+ */
 export class StorageError extends QuorumError {
   static readonly code = 'ERR_STORAGE'
   readonly code = StorageError.code
   override readonly name = 'StorageError'
   readonly file: string
-  constructor (file: string, problem: string, options?: ErrorOptions) {
-    super(`${file}: ${problem}; refusing to start with lost or damaged state (the file is left as it is)`, options)
+  /**
+   * 'damaged': state on disk that cannot be trusted (lost or altered), left as
+   * it is for the operator. 'unusable': the directory or a file in it cannot
+   * be created, read or written (a file in the way, a read-only file system,
+   * permission denied…); `cause` is the system's error.
+   */
+  readonly reason: 'damaged' | 'unusable'
+  constructor (file: string, problem: string, options?: StorageErrorOptions) {
+    const reason = options?.reason ?? 'damaged'
+    super(reason === 'damaged'
+      ? `${file}: ${problem}; refusing to start with lost or damaged state (the file is left as it is)`
+      : `${file}: ${problem}; the data directory cannot be used`, options)
     this.file = file
+    this.reason = reason
   }
 }
 
@@ -208,6 +228,24 @@ export class ElectionStoppedError extends QuorumError {
   static readonly code = 'ERR_ELECTION_STOPPED'
   readonly code = ElectionStoppedError.code
   override readonly name = 'ElectionStoppedError'
+}
+
+/**
+ * This Node.js is too old for Quorum (libp2p 3 needs Node.js 22): thrown when
+ * the package is imported. `found` is the version running, `required` the
+ * versions Quorum runs on.
+ */
+export class UnsupportedRuntimeError extends QuorumError {
+  static readonly code = 'ERR_UNSUPPORTED_RUNTIME'
+  readonly code = UnsupportedRuntimeError.code
+  override readonly name = 'UnsupportedRuntimeError'
+  readonly found: string
+  readonly required: string
+  constructor (found: string, required: string) {
+    super(`Quorum needs Node.js ${required}, but this is Node.js ${found}: libp2p 3 uses Promise.withResolvers and other APIs of Node.js 22; upgrade Node.js`)
+    this.found = found
+    this.required = required
+  }
 }
 
 function messageOf (err: unknown): string {

@@ -24,8 +24,12 @@ export interface NodeDeps {
   readonly makeLearner?: (bootstrapVoters: number, newest: LeaderRecord | null) => Learner
 }
 
-/** Why a leader stopped leading. */
-export type DemotionReason = 'lease-expired' | 'resigned' | 'newer-epoch' | 'membership'
+/**
+ * Why a leader stopped leading: its lease ran out unrenewed ('lease-expired');
+ * resign(), stop() or a configuration that no longer names it (it hands over
+ * first) ('resigned'); or it learned that a later epoch was chosen ('newer-epoch').
+ */
+export type DemotionReason = 'lease-expired' | 'resigned' | 'newer-epoch'
 
 /** What a node reports to the layer above, through `ready()`. */
 export type NodeEvent =

@@ -10,11 +10,13 @@ import { readFile, stat } from 'node:fs/promises'
 import { generateKey } from '@libp2p/pnet'
 import { fromString as bytesFromString, toString as bytesToString } from 'uint8arrays'
 import { ConfigError } from '../errors.js'
+import { describe } from '../options.js'
 
 const KEY_FORMAT = /^\/key\/swarm\/psk\/1\.0\.0\/\r?\n\/base16\/\r?\n([0-9a-fA-F]{64})\s*$/
 
 /** Validates a swarm key's text; returns it in the exact form libp2p expects. Throws ConfigError naming `field`. */
 export function parseSwarmKey (key: string | Uint8Array, field = 'swarmKey'): Uint8Array {
+  if (typeof key !== 'string' && !(key instanceof Uint8Array)) throw new ConfigError(field, `must be the key's text or bytes, got ${describe(key)}`)
   const text = typeof key === 'string' ? key : bytesToString(key)
   const m = KEY_FORMAT.exec(text)
   if (m === null) {
@@ -25,6 +27,7 @@ export function parseSwarmKey (key: string | Uint8Array, field = 'swarmKey'): Ui
 
 /** Reads and validates a swarm key file, which must not be readable by others. */
 export async function readSwarmKeyFile (path: string): Promise<Uint8Array> {
+  if (typeof path !== 'string' || path === '') throw new ConfigError('swarmKeyFile', `must be a non-empty path, got ${describe(path)}`)
   let mode: number
   let text: string
   try {

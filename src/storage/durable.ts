@@ -8,7 +8,7 @@
  * the page cache only and are made synchronously: each trip through the
  * thread pool wakes a thread, and on a small VM eight of them cost more CPU
  * than the whole save otherwise does (1.6 ms against 0.9 ms per save, see the
- * README's benchmark notes), CPU that an election's messages compete for.
+ * docs/benchmarks.md), CPU that an election's messages compete for.
  */
 import { closeSync, fdatasync, fsync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'

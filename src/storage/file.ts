@@ -39,6 +39,7 @@ import { wellFormed, type Configuration } from '../paxos/configuration.js'
 import type { PersistentState, Storage } from './storage.js'
 import { overwriteDurably, syncDirectory, writeFileDurably } from './durable.js'
 import { StorageError } from '../errors.js'
+import { asStorageError, cannotCreate, unusable } from './unusable.js'
 
 export const STATE_FILE = 'state.slots'
 export const MANIFEST_FILE = 'MANIFEST'
@@ -94,13 +95,27 @@ export class FileStorage implements Storage {
     this.#manifest = join(dataDir, MANIFEST_FILE)
   }
 
+  /**
+   * The state saved last, or null in a new directory (created if missing,
+   * with its parents). Throws a StorageError naming the file: state that
+   * cannot be trusted, or a directory that cannot be created, read or written.
+   */
   async load (): Promise<PersistentState | null> {
-    await this.#fs.mkdir(this.dir, { recursive: true, mode: 0o700 })
+    try {
+      return await this.#load()
+    } catch (err) {
+      // A system error from any of the calls below (a read-only file system, a full disk…).
+      throw asStorageError(err, this.dir)
+    }
+  }
+
+  async #load (): Promise<PersistentState | null> {
+    try { await this.#fs.mkdir(this.dir, { recursive: true, mode: 0o700 }) } catch (err) { throw cannotCreate(this.dir, err) }
     let bytes: Buffer
     try {
       bytes = await this.#fs.readFile(this.#state)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StorageError(this.#state, `cannot be read (${(err as Error).message})`, { cause: err })
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw unusable(this.#state, err, 'read it')
       return await this.#create()
     }
     const { gen, state } = parseSlots(this.#state, bytes)
@@ -118,7 +133,7 @@ export class FileStorage implements Storage {
     try {
       legacy = await this.#fs.readFile(this.#legacy, 'utf8')
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StorageError(this.#legacy, `cannot be read (${(err as Error).message})`, { cause: err })
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw unusable(this.#legacy, err, 'read it')
     }
     if (legacy !== null) {
       const state = parseLegacy(this.#legacy, legacy)

@@ -10,15 +10,19 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import type { PrivateKey } from '@libp2p/interface'
 import { writeFileDurably } from './durable.js'
 import { IdentityError } from '../errors.js'
+import { cannotCreate, unusable } from './unusable.js'
 
 export const KEY_FILE = 'node.key'
 
 /** Defined in src/errors.ts; re-exported here for existing imports. */
 export { IdentityError }
 
-/** Loads the node's key from `dataDir`, creating it (mode 0600) on first use. */
+/**
+ * Loads the node's key from `dataDir`, creating it (mode 0600) on first use.
+ * A directory that cannot be created or written is a StorageError.
+ */
 export async function loadOrCreateIdentity (dataDir: string): Promise<PrivateKey> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  try { await mkdir(dataDir, { recursive: true, mode: 0o700 }) } catch (err) { throw cannotCreate(dataDir, err) }
   const file = join(dataDir, KEY_FILE)
   let mode: number
   try {
@@ -26,7 +30,7 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<PrivateKey
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new IdentityError(file, `cannot be read (${(err as Error).message})`, { cause: err })
     const key = await generateKeyPair('Ed25519')
-    await writeFileDurably(file, privateKeyToProtobuf(key), 0o600)
+    try { await writeFileDurably(file, privateKeyToProtobuf(key), 0o600) } catch (err) { throw unusable(file, err, 'write it') }
     return key
   }
   if ((mode & 0o077) !== 0) {

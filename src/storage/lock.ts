@@ -30,6 +30,7 @@ import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'no
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { DataDirInUseError, type LockHolder } from '../errors.js'
+import { cannotCreate, unusable } from './unusable.js'
 
 /** The lock file's name inside a data directory. */
 export const LOCK_FILE = 'LOCK'
@@ -45,12 +46,13 @@ export class DataDirLock {
   private constructor (readonly file: string, readonly holder: LockHolder) {}
 
   /**
-   * Takes the lock of `dir` (created if missing), removing a stale one.
-   * Throws a DataDirInUseError if another process, or another election in this
-   * one, holds it, or if its LOCK cannot be read.
+   * Takes the lock of `dir` (created if missing, with its parents), removing a
+   * stale one. Throws a DataDirInUseError if another process, or another
+   * election in this one, holds it, or if its LOCK cannot be read; a
+   * StorageError if the directory cannot be created or written.
    */
   static async acquire (dir: string): Promise<DataDirLock> {
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    try { mkdirSync(dir, { recursive: true, mode: 0o700 }) } catch (err) { throw cannotCreate(dir, err) }
     const file = join(dir, LOCK_FILE)
     const me = ownHolder()
     // Each round takes the lock, refuses, or removes a stale LOCK (or waits while another
@@ -89,18 +91,19 @@ function ownHolder (): LockHolder {
   return { host: hostname(), pid: process.pid, start: startTimeOf(process.pid), boot: bootId(), since: new Date().toISOString() }
 }
 
-/** Creates `file` holding `h`, whole, unless it exists; true if created. */
+/** Creates `file` holding `h`, whole, unless it exists; true if created. A directory that cannot be written is a StorageError. */
 function createWhole (file: string, h: LockHolder): boolean {
   const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`
-  writeFileSync(tmp, JSON.stringify(h) + '\n', { mode: 0o600 })
   try {
+    writeFileSync(tmp, JSON.stringify(h) + '\n', { mode: 0o600 })
     linkSync(tmp, file)
     return true
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw err
+    throw unusable(file, err, 'create it')
   } finally {
-    unlinkQuietly(tmp)
+    // Best effort: on a read-only file system even this fails, and the error above is the one to report.
+    try { unlinkQuietly(tmp) } catch {}
   }
 }
 

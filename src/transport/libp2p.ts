@@ -65,6 +65,9 @@ export interface Libp2pTransportOptions {
   readonly maxMessagesPerSecond?: number
 }
 
+/** Messages per second one peer may send when `maxMessagesPerSecond` is not given. */
+export const DEFAULT_MAX_MESSAGES_PER_SECOND = 500
+
 /**
  * Counters of what crossed the wire, for monitoring and benchmarks. The peer
  * exchange's (peer-exchange.ts) stay 0 unless an Election runs one beside this transport.
@@ -132,7 +135,7 @@ export class Libp2pTransport implements Transport {
     this.#invalidWindowMs = opts.invalidWindowMs ?? 60_000
     this.#closeTimeoutMs = opts.closeTimeoutMs ?? 500
     this.#allow = opts.allow ?? (() => true)
-    this.#rate = opts.maxMessagesPerSecond ?? 500
+    this.#rate = opts.maxMessagesPerSecond ?? DEFAULT_MAX_MESSAGES_PER_SECOND
     this.#log = components.logger.forComponent('quorum:transport')
   }
 

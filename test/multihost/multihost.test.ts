@@ -66,6 +66,10 @@ describe.skipIf(!CAN)('multi-host clusters on a virtual LAN', () => {
   it('a restarted node rejoins and learns the current leader', async () => {
     const ps = [0, 1, 2].map(i => start(i, { size: 3 }))
     const leader = await agreement(ps, 30 * LEASE)
+    // Epoch 1's configuration names the two founders that answered first; the third is promoted a
+    // moment later. Killed in that window, a founder on memory storage never comes back as itself,
+    // and two voters with one gone cannot elect: a different test. Wait for three voters.
+    await leader.next(e => e.ev === 'configuration' && (e.voters as string[]).length === 3, 30 * LEASE)
     const follower = ps.find(p => p !== leader)!
     follower.signal('SIGKILL')
     await follower.exit()

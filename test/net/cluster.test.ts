@@ -114,6 +114,19 @@ describe.skipIf(!NETNS_OK)('libp2p clusters in one process', () => {
     const p = lonely!.waitForLeader({ signal: ac.signal })
     ac.abort(new Error('gave up'))
     await expect(p).rejects.toThrow('gave up')
+    // Infinity is no timeout: only the signal ends the wait.
+    const forever = new AbortController()
+    const q = lonely!.waitForLeader({ timeoutMs: Infinity, signal: forever.signal })
+    setTimeout(() => { forever.abort(new Error('no timeout fired first')) }, 100)
+    await expect(q).rejects.toThrow('no timeout fired first')
+    // Anything else that is not a delay a timer can wait is refused, not taken as 0 or as 1 ms.
+    for (const [bad, shown] of [[Number.NaN, 'NaN'], [-1, 'the number -1'], ['50', 'the string "50"'], [2 ** 31, 'the number 2147483648'], [null, 'null']] as const) {
+      await expect(lonely!.waitForLeader({ timeoutMs: bad as number })).rejects.toMatchObject({
+        name: 'ConfigError', field: 'timeoutMs', message: `invalid option "timeoutMs": must be a number of ms from 0 to 2147483647, or Infinity for no timeout, got ${shown}`
+      })
+    }
+    await expect(lonely!.waitForLeader({ timeout: 50 } as never)).rejects.toThrow('invalid option "timeout": is not an option of waitForLeader; did you mean timeoutMs?')
+    await expect(lonely!.waitForLeader({ signal: 'stop' } as never)).rejects.toMatchObject({ name: 'ConfigError', field: 'signal' })
     let calls = 0
     const off = lonely!.onLeaderChosen(() => { calls++ })
     off()

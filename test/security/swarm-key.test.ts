@@ -27,6 +27,8 @@ describe('cluster (swarm) key', () => {
   it('rejects anything else, naming the option', () => {
     expect(fieldOf(() => parseSwarmKey('hello'))).toBe('swarmKey')
     expect(fieldOf(() => parseSwarmKey('/key/swarm/psk/1.0.0/\n/base16/\n1234'))).toBe('swarmKey')
+    // Neither text nor bytes: refused, showing what it got.
+    expect(() => parseSwarmKey(42 as unknown as string)).toThrow('invalid option "swarmKey": must be the key\'s text or bytes, got the number 42')
   })
 
   it('reads a key file only when others cannot read it', async () => {
@@ -37,6 +39,7 @@ describe('cluster (swarm) key', () => {
     await chmod(f, 0o644)
     await expect(readSwarmKeyFile(f)).rejects.toThrow(/644.*chmod 600/)
     await expect(readSwarmKeyFile(join(d, 'missing'))).rejects.toBeInstanceOf(ConfigError)
+    await expect(readSwarmKeyFile(7 as unknown as string)).rejects.toThrow('invalid option "swarmKeyFile": must be a non-empty path, got the number 7')
   })
 
   it('comes from the options, else from QUORUM_SWARM_KEY or QUORUM_SWARM_KEY_FILE', async () => {

@@ -174,7 +174,8 @@ describe('a version 1 state.json, checked field by field', () => {
       const err = await loadError(d)
       expect(err.name).toBe('StorageError')
       expect(err.file).toBe(join(d, name))
-      expect(err.message).toMatch(new RegExp(`${name}: cannot be read \\(EISDIR`))
+      expect(err.message).toBe(`${join(d, name)}: cannot read it: it is a directory (EISDIR); the data directory cannot be used`)
+      expect(err.reason).toBe('unusable')
       expect((err.cause as NodeJS.ErrnoException).code).toBe('EISDIR')
     }
   })
