@@ -151,6 +151,14 @@ export function startNode (lan: VirtualLan, host: Host, o: StartOptions): NodePr
   return new NodeProc(host, lan.spawn(host, args, o.env))
 }
 
+/** A process's last events, for a failure message: what it saw when the wait ran out. */
+function recentEvents (p: NodeProc): string {
+  const short = (v: unknown): unknown => typeof v === 'string' && v.startsWith('12D3') ? v.slice(-6) : Array.isArray(v) ? v.map(short) : v
+  const lines = p.events.filter(e => e.ev !== 'msg' && e.ev !== 'usage').slice(-16)
+    .map(e => Object.entries(e).filter(([k]) => k !== 't' && k !== 'detail').map(([k, v]) => `${k}=${JSON.stringify(short(v))}`).join(' '))
+  return `  ${p.host.name} (${p.id?.slice(-6) ?? '?'}), last events:\n    ${lines.join('\n    ')}\n    stderr: ${p.stderr.slice(-3).join(' | ')}`
+}
+
 /** Waits until every live process agrees on one leader, which holds its lease; returns it. */
 export async function agreement (procs: NodeProc[], timeoutMs: number): Promise<NodeProc> {
   const end = Date.now() + timeoutMs
@@ -159,7 +167,7 @@ export async function agreement (procs: NodeProc[], timeoutMs: number): Promise<
     const leaders = live.filter(p => p.isLeader)
     if (leaders.length === 1 && live.every(p => p.leader === leaders[0]!.id && p.epoch === leaders[0]!.epoch)) return leaders[0]!
     if (Date.now() > end) {
-      throw new Error(`no agreement within ${timeoutMs} ms: ${live.map(p => `${p.host.name}=${p.leader?.slice(-6) ?? 'none'}@${p.epoch}${p.isLeader ? '*' : ''}`).join(' ')}`)
+      throw new Error(`no agreement within ${timeoutMs} ms: ${live.map(p => `${p.host.name}=${p.leader?.slice(-6) ?? 'none'}@${p.epoch}${p.isLeader ? '*' : ''}`).join(' ')}\n${live.map(recentEvents).join('\n')}`)
     }
     // Woken by the next report of any process, not by polling: a polling loop would take CPU
     // from the nodes it watches. The timeout only bounds the wait for a lease that lapses silently.
